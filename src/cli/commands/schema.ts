@@ -1,0 +1,15 @@
+import { Command } from "commander";
+import { specJsonSchema } from "../../spec/schema.js";
+import { action } from "../output.js";
+
+export function registerSchema(program: Command): void {
+  program
+    .command("schema")
+    .description("Print the JSON Schema of the federation spec (for editor autocompletion).")
+    .addHelpText("after", "\nUse it from YAML with a first line: # yaml-language-server: $schema=<path to the printed schema>")
+    .action(
+      action(async () => {
+        process.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
+      }),
+    );
+}

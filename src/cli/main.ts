@@ -1,0 +1,41 @@
+/**
+ * The `clawfed` command. Each command lives in commands/<name>.ts and registers itself here;
+ * commands that touch Docker or processes import their runtime code lazily, so `generate` and
+ * `validate` start fast.
+ */
+import { Command, CommanderError } from "commander";
+import { EXIT } from "./output.js";
+import { registerGenerate } from "./commands/generate.js";
+import { registerValidate } from "./commands/validate.js";
+import { registerSchema } from "./commands/schema.js";
+
+export const VERSION = "0.1.0";
+
+export function buildProgram(): Command {
+  const program = new Command("clawfed")
+    .description("Compile one federation spec into a running federation of OpenClaw gateways, and operate it.")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerGenerate(program);
+  registerValidate(program);
+  registerSchema(program);
+  // More commands register here (one line each).
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage mistakes exit 2.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    throw err;
+  }
+}
+
+await main(process.argv);

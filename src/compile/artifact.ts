@@ -1,0 +1,61 @@
+/** What a compile produces: files and folders relative to the output directory, plus the .env plan. */
+
+export interface FileArtifact {
+  kind: "file";
+  /** POSIX path relative to the output directory. */
+  path: string;
+  content: string;
+  /** File mode, e.g. 0o644; secrets are 0o600. */
+  mode: number;
+  /** Holds secret values (only the writer fills secrets in; compile never sees a value). */
+  secret?: boolean;
+  /** Must be owned by the container user (uid/gid 1000) because a gateway writes into it. */
+  gatewayOwned?: boolean;
+}
+
+export interface DirArtifact {
+  kind: "dir";
+  path: string;
+  mode: number;
+  gatewayOwned?: boolean;
+  /** Absolute host directory outside the output (e.g. an absolute comms path). */
+  absolute?: boolean;
+}
+
+export type Artifact = FileArtifact | DirArtifact;
+
+/**
+ * One variable of the federation's `.env`.
+ * - token: a random secret clawfed generates once and keeps across runs;
+ * - user: a secret the user fills in (clawfed writes an empty placeholder and keeps any value);
+ * - fixed: a value fully derived from the spec (e.g. COMPOSE_PROJECT_NAME);
+ * - host: a fact of the host the writer looks up (e.g. the Docker socket's group id).
+ */
+export interface EnvSlot {
+  name: string;
+  kind: "token" | "user" | "fixed" | "host";
+  /** For fixed slots: the value. For host slots: which fact ("docker-gid"). */
+  value?: string;
+  /** Gateways whose environment receives it. */
+  consumers: string[];
+  /** Gateways whose `--rotate` replaces it (tokens only). */
+  rotateWith: string[];
+  /** One line shown above it in .env. */
+  comment: string;
+}
+
+export interface CompileResult {
+  target: string;
+  artifacts: Artifact[];
+  env: EnvSlot[];
+  /** Things the user should know (e.g. a gateway gets the Docker socket). */
+  warnings: string[];
+}
+
+export function file(path: string, content: string, extra: Partial<FileArtifact> = {}): FileArtifact {
+  return { kind: "file", path, content, mode: 0o644, ...extra };
+}
+
+export function dir(path: string, extra: Partial<DirArtifact> = {}): DirArtifact {
+  return { kind: "dir", path, mode: 0o755, ...extra };
+}

@@ -1,0 +1,125 @@
+/**
+ * One gateway's `openclaw.json`, in the current OpenClaw schema (2026.9.6; facts sheet §2, §11):
+ * keyed `agents.entries`, `memory.search.extraPaths`, `gateway.mode: "local"`, token auth,
+ * hooks with their own token, `channels.a2a.peers` per link. Every secret is a `${VAR}` reference
+ * to the federation's `.env`; no value is ever written here.
+ *
+ * Where a gateway runs (container or native process) only changes the placement: bind mode, port,
+ * peer URLs and the paths of knowledge and mailbox folders.
+ */
+import type { Federation, GatewayModel } from "../spec/normalize.js";
+import { a2aPeers } from "./env.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
+
+export const DELEGATE_SKILL = "federation-delegate";
+
+/** Where a gateway runs, as seen from its own config. */
+export interface Placement {
+  /** `lan` in a container (reachable through the published port), `loopback` natively. */
+  bind: "lan" | "loopback";
+  /** Port the gateway listens on. */
+  port: number;
+  /** Host port a browser uses for the Control UI (controlUi.allowedOrigins). */
+  publishedPort: number;
+  /** Base URL another gateway uses to reach `id`, without a trailing slash. */
+  peerBaseUrl(id: string): string;
+  /** Path of a knowledge mount as the gateway sees it. */
+  knowledgePath(name: string): string;
+  /** Workspace path to write into the config; undefined keeps OpenClaw's default `<state>/workspace`. */
+  workspace?: string;
+}
+
+/** Gateways this one may reach over hooks (routes from it with the hooks transport). */
+export function hooksTargets(g: GatewayModel): string[] {
+  return g.outbound.filter((r) => r.transports.includes("hooks")).map((r) => r.to);
+}
+
+/** True when the gateway takes part in any mailbox route. */
+export function usesMailbox(fed: Federation, id: string): boolean {
+  return fed.routes.some((r) => r.transports.includes("mailbox") && (r.from === id || r.to === id));
+}
+
+/** True when the gateway can reach at least one other gateway (and so gets the delegate skill). */
+export function delegates(g: GatewayModel): boolean {
+  return g.outbound.length > 0;
+}
+
+export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
+  const agentEntry: Record<string, unknown> = { name: g.agentName, model: { primary: g.model.primary, fallbacks: g.model.fallbacks } };
+  if (usesMailbox(fed, g.id)) {
+    // The mailbox is read on heartbeats (AGENTS.md says how); HEARTBEAT.md is retired (facts §8).
+    agentEntry.heartbeat = { every: fed.comms.heartbeat, target: g.telegram && g.telegram.owners.length > 0 ? "owner" : "none" };
+  }
+  const defaults: Record<string, unknown> = {
+    // clawfed seeds the workspace itself; OpenClaw's first-run ritual would fight the generated files.
+    skipBootstrap: true,
+  };
+  if (at.workspace) defaults.workspace = at.workspace;
+  if (g.sandboxed) {
+    defaults.sandbox = {
+      mode: g.sandbox.mode,
+      scope: g.sandbox.scope,
+      workspaceAccess: g.sandbox.workspaceAccess,
+      docker: { network: g.sandbox.network },
+    };
+  }
+
+  const config: Record<string, unknown> = {
+    gateway: {
+      mode: "local",
+      port: at.port,
+      bind: at.bind,
+      auth: { mode: "token", token: `\${${gatewayTokenEnv(g.id)}}` },
+      controlUi: { allowedOrigins: [`http://127.0.0.1:${at.publishedPort}`, `http://localhost:${at.publishedPort}`] },
+    },
+    agents: { defaults, entries: { [g.agentId]: agentEntry } },
+  };
+  if (g.knowledge.length > 0) {
+    config.memory = { search: { extraPaths: g.knowledge.map((k) => at.knowledgePath(k.name)) } };
+  }
+
+  const channels: Record<string, unknown> = {};
+  if (g.telegram) {
+    const tg = g.telegram;
+    channels.telegram = {
+      enabled: true,
+      botToken: `\${${tg.botTokenEnv}}`,
+      dmPolicy: tg.dmPolicy,
+      // OpenClaw warns when an open policy lacks "*" (facts §2.2), so open means everyone.
+      allowFrom: tg.dmPolicy === "open" ? ["*"] : tg.allowFrom,
+    };
+  }
+  const peers = a2aPeers(fed, g.id);
+  if (peers.length > 0) {
+    const entries: Record<string, unknown> = {};
+    for (const p of peers) {
+      const peer: Record<string, unknown> = { token: `\${${a2aTokenEnv(p.peer, g.id)}}` };
+      if (p.outbound) {
+        peer.url = `${at.peerBaseUrl(p.peer)}/a2a/v1`;
+        peer.outboundToken = `\${${a2aTokenEnv(g.id, p.peer)}}`;
+      }
+      entries[p.peer] = peer;
+    }
+    channels.a2a = { enabled: true, exposeAgents: [g.agentId], peers: entries };
+  }
+  if (Object.keys(channels).length > 0) config.channels = channels;
+  if (g.telegram && g.telegram.owners.length > 0) {
+    config.commands = { ownerAllowFrom: g.telegram.owners.map((id) => `telegram:${id}`) };
+  }
+  if (g.hooks) {
+    config.hooks = {
+      enabled: true,
+      token: `\${${hooksTokenEnv(g.id)}}`,
+      path: "/hooks",
+      allowedAgentIds: [g.agentId],
+      allowRequestSessionKey: false,
+    };
+  }
+  const hookEnv = hooksTargets(g).map(hooksTokenEnv);
+  if (hookEnv.length > 0) {
+    // Skill env is injected into host runs only (facts §7.3); this is how the delegate skill's
+    // curl calls get the spokes' hooks tokens without the tokens appearing anywhere but .env.
+    config.skills = { entries: { [DELEGATE_SKILL]: { env: Object.fromEntries(hookEnv.map((n) => [n, `\${${n}}`])) } } };
+  }
+  return config;
+}

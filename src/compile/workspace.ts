@@ -1,0 +1,119 @@
+/**
+ * Workspace bootstrap files of each gateway (AGENTS.md, SOUL.md; facts §8) and the
+ * `federation-delegate` skill of every gateway that can reach another (facts §7), plus the
+ * federation's README with a Mermaid diagram. Targets pass a Placement-like view of paths so the
+ * same text works in containers and for native processes.
+ */
+import type { Federation, GatewayModel } from "../spec/normalize.js";
+import { renderTemplate } from "../render/templates.js";
+import { dir, file, type Artifact } from "./artifact.js";
+import { hooksTokenEnv, generatedHeader, routeDir } from "./names.js";
+import { delegates, DELEGATE_SKILL, hooksTargets } from "./openclaw-config.js";
+
+/** Paths as one gateway sees them. */
+export interface WorkspaceView {
+  /** Base URL of a peer as the gateway reaches it. */
+  peerBaseUrl(id: string): string;
+  /** Mailbox route folder `<from>-to-<to>` as the gateway sees it. */
+  routePath(from: string, to: string): string;
+  knowledgePath(name: string): string;
+}
+
+function modelLabel(g: GatewayModel): string {
+  return g.model.primary;
+}
+
+export function workspaceArtifacts(fed: Federation, g: GatewayModel, view: WorkspaceView, base: string): Artifact[] {
+  const header = generatedHeader(fed.specFile);
+  const byId = new Map(fed.gateways.map((x) => [x.id, x]));
+  const peers = g.outbound.map((r) => {
+    const p = byId.get(r.to)!;
+    return {
+      id: p.id,
+      role: p.role,
+      description: p.description,
+      model: modelLabel(p),
+      agentId: p.agentId,
+      endpoint: view.peerBaseUrl(p.id),
+      transports: r.transports,
+      hooks: r.transports.includes("hooks"),
+      hooksTokenEnv: hooksTokenEnv(p.id),
+    };
+  });
+  const mailboxOut = g.outbound.filter((r) => r.transports.includes("mailbox")).map((r) => ({ to: r.to, dir: view.routePath(r.from, r.to) }));
+  const mailboxIn = g.inbound.filter((r) => r.transports.includes("mailbox")).map((r) => ({ from: r.from, dir: view.routePath(r.from, r.to) }));
+  const reach = new Map(g.outbound.map((r) => [r.to, r.transports]));
+  const data = {
+    header,
+    federation: fed.name,
+    gateway: { id: g.id, role: g.role, isHub: g.role === "hub", description: g.description },
+    hasChannels: Boolean(g.telegram),
+    members: fed.gateways
+      .filter((x) => x.id !== g.id)
+      .map((x) => ({ id: x.id, role: x.role, description: x.description, reachable: reach.has(x.id), transports: reach.get(x.id) ?? [] })),
+    peers,
+    mailbox: { used: mailboxOut.length + mailboxIn.length > 0, inbound: mailboxIn, outbound: mailboxOut, heartbeat: fed.comms.heartbeat },
+    knowledge: g.knowledge.map((k) => ({ path: view.knowledgePath(k.name), description: k.description ?? "" })),
+  };
+  const out: Artifact[] = [
+    dir(base, { gatewayOwned: true }),
+    file(`${base}/AGENTS.md`, renderTemplate("AGENTS.md.hbs", data), { gatewayOwned: true }),
+    file(`${base}/SOUL.md`, renderTemplate("SOUL.md.hbs", data), { gatewayOwned: true }),
+  ];
+  if (delegates(g)) {
+    const hookEnv = hooksTargets(g).map(hooksTokenEnv);
+    const requires: Record<string, unknown> = {};
+    if (hookEnv.length > 0) {
+      requires.env = hookEnv;
+      requires.anyBins = ["curl", "node"];
+    }
+    const metadata = JSON.stringify({ openclaw: { emoji: "🛰️", ...(Object.keys(requires).length ? { requires } : {}) } });
+    const skill = renderTemplate("SKILL.md.hbs", {
+      header,
+      federation: fed.name,
+      from: g.id,
+      metadata,
+      peers,
+      anyA2a: peers.some((p) => p.transports.includes("a2a")),
+      firstA2a: peers.find((p) => p.transports.includes("a2a"))?.id ?? "",
+      anyHooks: peers.some((p) => p.hooks),
+      anyMailbox: mailboxOut.length > 0,
+      mailboxOut,
+      mailboxIn,
+    });
+    out.push(
+      dir(`${base}/skills`, { gatewayOwned: true }),
+      dir(`${base}/skills/${DELEGATE_SKILL}`, { gatewayOwned: true }),
+      file(`${base}/skills/${DELEGATE_SKILL}/SKILL.md`, skill, { gatewayOwned: true }),
+    );
+  }
+  return out;
+}
+
+/** The federation README: gateways, links and a Mermaid diagram. */
+export function federationReadme(fed: Federation): string {
+  const seen = new Set<string>();
+  const links: Array<{ a: string; b: string; arrow: string; transports: string[] }> = [];
+  for (const r of fed.routes) {
+    const key = [r.from, r.to].sort().join("\u0000");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    links.push({ a: r.from, b: r.to, arrow: r.twoWay ? "<-->" : "-->", transports: r.transports });
+  }
+  return renderTemplate("README.md.hbs", {
+    header: generatedHeader(fed.specFile),
+    name: fed.name,
+    description: fed.description ?? "",
+    version: fed.openclawVersion,
+    topology: fed.topology,
+    specFile: fed.specFile,
+    mailbox: fed.routes.some((r) => r.transports.includes("mailbox")),
+    gateways: fed.gateways.map((g) => ({ id: g.id, role: g.role, port: g.port, model: modelLabel(g), description: g.description })),
+    links,
+  });
+}
+
+/** Mailbox route folders `<from>-to-<to>` for every allowed mailbox direction. */
+export function mailboxDirs(fed: Federation): string[] {
+  return fed.routes.filter((r) => r.transports.includes("mailbox")).map((r) => routeDir(r.from, r.to));
+}

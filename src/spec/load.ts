@@ -1,0 +1,174 @@
+/**
+ * Loading a spec: YAML text → positions-aware document → zod shape → normalized model → rules.
+ * Every problem of every stage that can run is collected and thrown together as one SpecError.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { ZodError } from "zod";
+import { SpecError, type SpecIssue } from "../errors.js";
+import { normalize, type Federation } from "./normalize.js";
+import { checkRules, type RuleIssue } from "./rules.js";
+import { Spec, type SpecParsed } from "./schema.js";
+
+export type KeyPath = ReadonlyArray<string | number>;
+
+/** A loaded spec: the normalized model plus where it came from. */
+export interface LoadedSpec {
+  /** The spec path as given (used in messages and generated-file headers). */
+  file: string;
+  /** sha256 of the spec text, hex. */
+  sha256: string;
+  spec: SpecParsed;
+  federation: Federation;
+}
+
+export interface LoadOptions {
+  /** Also apply the rules of native targets (base ports ≥ 120 apart). */
+  target?: string;
+}
+
+/**
+ * Read and validate a spec file.
+ * @throws SpecError with every problem found (missing file, YAML syntax, shape, cross-field rules).
+ */
+export async function loadSpecFile(file: string, opts: LoadOptions = {}): Promise<LoadedSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SpecError([
+      {
+        file,
+        line: 0,
+        col: 0,
+        path: "",
+        message: code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? String(err)})`,
+        hint: code === "ENOENT" ? "give the path of a federation spec, e.g. federations/korax.yaml" : undefined,
+      },
+    ]);
+  }
+  return loadSpecText(text, displayPath(file), opts);
+}
+
+/** Validate spec text; `file` is only used in messages. @throws SpecError */
+export async function loadSpecText(text: string, file: string, opts: LoadOptions = {}): Promise<LoadedSpec> {
+  const { createHash } = await import("node:crypto");
+  const sha256 = createHash("sha256").update(text).digest("hex");
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => lineCounter.linePos(offset);
+
+  const syntax: SpecIssue[] = [...doc.errors, ...doc.warnings].map((e) => {
+    const pos = e.linePos?.[0] ?? at(e.pos[0]);
+    return {
+      file,
+      line: pos.line,
+      col: pos.col,
+      path: "",
+      message: `YAML ${e.code === "DUPLICATE_KEY" ? "duplicate key" : "syntax error"}: ${firstLine(e.message)}`,
+      hint: e.code === "DUPLICATE_KEY" ? "each key may appear once per mapping" : "fix the YAML at this place",
+    };
+  });
+  if (syntax.length > 0) throw new SpecError(syntax);
+
+  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const parsed = Spec.safeParse(data);
+  if (!parsed.success) throw new SpecError(zodIssues(parsed.error, doc, file, at));
+
+  const federation = normalize(parsed.data, file);
+  const ruleIssues = checkRules(parsed.data, federation, { target: opts.target ?? "compose" });
+  if (ruleIssues.length > 0) {
+    throw new SpecError(ruleIssues.map((r) => toSpecIssue(r, doc, file, at)));
+  }
+  return { file, sha256, spec: parsed.data, federation };
+}
+
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0]!.trim();
+}
+
+type At = (offset: number) => { line: number; col: number };
+
+function toSpecIssue(r: RuleIssue, doc: Document, file: string, at: At): SpecIssue {
+  const offset = locate(doc, r.path, r.atKey ?? false);
+  const pos = offset === undefined ? { line: 1, col: 1 } : at(offset);
+  return { file, line: pos.line, col: pos.col, path: r.path.join("."), message: r.message, hint: r.hint };
+}
+
+function zodIssues(error: ZodError, doc: Document, file: string, at: At): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  for (const issue of error.issues) {
+    const p = issue.path.map((s) => (typeof s === "symbol" ? String(s) : s));
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        out.push(
+          toSpecIssue(
+            { path: [...p, key], message: `unknown key "${key}"`, hint: "check the spelling; `clawfed schema` lists every key", atKey: true },
+            doc,
+            file,
+            at,
+          ),
+        );
+      }
+      continue;
+    }
+    const missing = issue.code === "invalid_type" && /received undefined/.test(issue.message);
+    const hint =
+      (issue as { params?: { hint?: string } }).params?.hint ??
+      (missing ? "add it; `clawfed schema` describes every key" : undefined);
+    out.push(
+      toSpecIssue(
+        { path: p, message: missing ? "is required" : issue.message.replace(/^Invalid input: /, ""), hint, atKey: missing },
+        doc,
+        file,
+        at,
+      ),
+    );
+  }
+  return dedupe(out);
+}
+
+function dedupe(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.line}:${i.col}:${i.path}:${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Offset in the source of the node at `keyPath` (or of its key when `atKey`). Walks as far as the
+ * path exists, so a missing key points at the mapping that should hold it.
+ */
+export function locate(doc: Document, keyPath: KeyPath, atKey: boolean): number | undefined {
+  let node: Node | null | undefined = doc.contents as Node | null;
+  let best: number | undefined = node?.range?.[0];
+  for (let i = 0; i < keyPath.length; i++) {
+    const seg = keyPath[i];
+    const last = i === keyPath.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg));
+      if (!pair) return best;
+      const keyNode = pair.key as Node;
+      if (last && atKey) return keyNode.range?.[0] ?? best;
+      node = pair.value as Node | null;
+      best = node?.range?.[0] ?? keyNode.range?.[0] ?? best;
+    } else if (isSeq(node) && typeof seg === "number") {
+      node = node.items[seg] as Node | undefined;
+      if (!node) return best;
+      best = node.range?.[0] ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,184 @@
+/**
+ * Normalization: the parsed spec with every default and derived value filled in, in a stable order
+ * (gateways, knowledge and routes sorted), so that compiling never depends on the order of keys
+ * in the YAML. Tolerant of references the rules will reject (they are skipped here).
+ */
+import {
+  OFFICIAL_IMAGE_REPO,
+  type GatewayParsed,
+  type SpecParsed,
+  type TransportName,
+} from "./schema.js";
+
+export interface KnowledgeMount {
+  name: string;
+  /** Absolute host directory. */
+  hostPath: string;
+  /** Absolute path inside a gateway. */
+  mountPath: string;
+  description?: string;
+}
+
+/** One allowed direction of a link: `from` may reach `to` over `transports`. */
+export interface Route {
+  from: string;
+  to: string;
+  transports: TransportName[];
+  /** True when the reverse direction is also allowed. */
+  twoWay: boolean;
+}
+
+export interface TelegramModel {
+  botTokenEnv: string;
+  dmPolicy: "pairing" | "allowlist" | "open" | "disabled";
+  /** Numeric Telegram user ids as strings, prefixes removed, sorted, unique. */
+  allowFrom: string[];
+  owners: string[];
+}
+
+export interface GatewayModel {
+  id: string;
+  role: "hub" | "spoke";
+  /** Host publish port (compose) or base port (native targets). */
+  port: number;
+  description: string;
+  agentId: string;
+  agentName: string;
+  model: { primary: string; fallbacks: string[] };
+  telegram?: TelegramModel;
+  /** Webhook endpoints enabled: explicitly, or because a link sends hooks to this gateway. */
+  hooks: boolean;
+  sandbox: GatewayParsed["sandbox"];
+  /** Sandbox mode is not off: agents run in sibling containers. */
+  sandboxed: boolean;
+  knowledge: KnowledgeMount[];
+  /** Extra user secrets (env var names), sorted. */
+  secrets: string[];
+  resources: GatewayParsed["resources"];
+  image: string;
+  /** Routes leaving this gateway, sorted by target. */
+  outbound: Route[];
+  /** Routes reaching this gateway, sorted by source. */
+  inbound: Route[];
+}
+
+export interface Federation {
+  name: string;
+  /** Spec path as given by the user, for headers and messages. */
+  specFile: string;
+  description?: string;
+  openclawVersion: string;
+  /** Default gateway image. */
+  image: string;
+  topology: "hub-and-spoke" | "mesh";
+  knowledge: KnowledgeMount[];
+  comms: { hostPath?: string; heartbeat: string };
+  gateways: GatewayModel[];
+  /** Every allowed direction, sorted by (from, to). */
+  routes: Route[];
+  /** Undirected gateway pairs that share a link network, sorted, each pair sorted. */
+  pairs: Array<[string, string]>;
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Telegram ids: drop `tg:`/`telegram:` prefixes; OpenClaw normalizes them the same way. */
+function telegramId(v: string | number): string {
+  return String(v).replace(/^(?:tg|telegram):/, "");
+}
+
+export function normalize(spec: SpecParsed, specFile: string): Federation {
+  const image = spec.openclaw.image ?? `${OFFICIAL_IMAGE_REPO}:${spec.openclaw.version}`;
+  const knowledge: KnowledgeMount[] = Object.entries(spec.knowledge)
+    .map(([name, k]) => ({
+      name,
+      hostPath: k.path,
+      mountPath: k.mount ?? `/shared/${name}`,
+      ...(k.description ? { description: k.description } : {}),
+    }))
+    .sort((a, b) => byString(a.name, b.name));
+  const ids = new Set(Object.keys(spec.gateways));
+
+  // Directed routes; a later declaration of the same direction merges its transports (rules
+  // report the duplicate, normalize just stays deterministic).
+  const routeMap = new Map<string, Route>();
+  for (const link of spec.links) {
+    if (!ids.has(link.from) || !ids.has(link.to) || link.from === link.to) continue;
+    const dirs: Array<[string, string]> = [[link.from, link.to]];
+    if (!link.oneWay) dirs.push([link.to, link.from]);
+    for (const [from, to] of dirs) {
+      const key = `${from}\u0000${to}`;
+      const prev = routeMap.get(key);
+      const transports = [...new Set([...(prev?.transports ?? []), ...link.transports])].sort(byString);
+      routeMap.set(key, { from, to, transports, twoWay: false });
+    }
+  }
+  const routes = [...routeMap.values()].sort((a, b) => byString(a.from, b.from) || byString(a.to, b.to));
+  for (const r of routes) r.twoWay = routeMap.has(`${r.to}\u0000${r.from}`);
+
+  const pairSet = new Map<string, [string, string]>();
+  for (const r of routes) {
+    const pair = [r.from, r.to].sort(byString) as [string, string];
+    pairSet.set(pair.join("\u0000"), pair);
+  }
+  const pairs = [...pairSet.values()].sort((a, b) => byString(a[0], b[0]) || byString(a[1], b[1]));
+
+  const gateways: GatewayModel[] = Object.entries(spec.gateways)
+    .sort(([a], [b]) => byString(a, b))
+    .map(([id, g]) => {
+      const outbound = routes.filter((r) => r.from === id);
+      const inbound = routes.filter((r) => r.to === id).sort((a, b) => byString(a.from, b.from));
+      const model = typeof g.model === "string" ? { primary: g.model, fallbacks: [] } : { primary: g.model.primary, fallbacks: [...g.model.fallbacks] };
+      const tg = g.channels.telegram;
+      const telegram: TelegramModel | undefined = tg
+        ? {
+            botTokenEnv: tg.botToken,
+            dmPolicy: tg.dmPolicy,
+            allowFrom: [...new Set(tg.allowFrom.map(telegramId))].sort(byString),
+            owners: [...new Set(tg.owners.map(telegramId))].sort(byString),
+          }
+        : undefined;
+      const byName = new Map(knowledge.map((k) => [k.name, k]));
+      return {
+        id,
+        role: g.role,
+        port: g.port,
+        description: g.description.trim(),
+        agentId: g.agent.id ?? id,
+        agentName: g.agent.name ?? id,
+        model,
+        ...(telegram ? { telegram } : {}),
+        hooks: g.hooks ?? inbound.some((r) => r.transports.includes("hooks")),
+        sandbox: g.sandbox,
+        sandboxed: g.sandbox.mode !== "off",
+        knowledge: [...new Set(g.knowledge)]
+          .sort(byString)
+          .map((n) => byName.get(n))
+          .filter((k): k is KnowledgeMount => k !== undefined),
+        secrets: [...new Set(g.secrets)].sort(byString),
+        resources: g.resources,
+        image: g.image ?? image,
+        outbound,
+        inbound,
+      };
+    });
+
+  return {
+    name: spec.name,
+    specFile,
+    ...(spec.description ? { description: spec.description.trim() } : {}),
+    openclawVersion: spec.openclaw.version,
+    image,
+    topology: spec.topology,
+    knowledge,
+    comms: { ...(spec.comms?.path ? { hostPath: spec.comms.path } : {}), heartbeat: spec.comms?.heartbeat ?? "30m" },
+    gateways,
+    routes,
+    pairs,
+  };
+}
+
+/** Routes that use the mailbox transport and involve `id` (either end). */
+export function mailboxRoutes(fed: Federation, id?: string): Route[] {
+  return fed.routes.filter((r) => r.transports.includes("mailbox") && (id === undefined || r.from === id || r.to === id));
+}

@@ -1,0 +1,232 @@
+/**
+ * Cross-field rules: small named checks over the parsed spec and its normalized model. Each
+ * returns issues with a key path; load.ts turns paths into file:line:col.
+ */
+import { a2aTokenEnv, CONTAINER_CONFIG_DIR, CONTAINER_STATE_DIR, gatewayTokenEnv, hooksTokenEnv } from "../compile/names.js";
+import type { Federation } from "./normalize.js";
+import { ID_PATTERN, type SpecParsed } from "./schema.js";
+
+export interface RuleIssue {
+  path: ReadonlyArray<string | number>;
+  message: string;
+  hint?: string;
+  /** Point at the key rather than its value (e.g. a bad gateway id). */
+  atKey?: boolean;
+}
+
+export interface RuleContext {
+  /** Output target; native targets add port-spacing rules. */
+  target: string;
+}
+
+type Rule = (spec: SpecParsed, fed: Federation, ctx: RuleContext) => RuleIssue[];
+
+/** Targets whose gateways share one network namespace (ports must not overlap). */
+export const NATIVE_TARGETS = new Set(["native", "systemd", "launchd"]);
+/** Derived browser/CDP ports reach base + 110 (docs gateway/multiple-gateways.md). */
+export const NATIVE_PORT_GAP = 120;
+
+const idMessage = "must be 1-40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
+
+const gatewayIds: Rule = (spec) => {
+  const out: RuleIssue[] = [];
+  const ids = Object.keys(spec.gateways);
+  if (ids.length === 0) out.push({ path: ["gateways"], message: "declares no gateway", hint: "add at least one gateway" });
+  for (const id of ids) {
+    if (!ID_PATTERN.test(id)) out.push({ path: ["gateways", id], message: `gateway id "${id}" ${idMessage}`, hint: "rename it, e.g. goreos", atKey: true });
+  }
+  for (const name of Object.keys(spec.knowledge)) {
+    if (!ID_PATTERN.test(name)) out.push({ path: ["knowledge", name], message: `knowledge name "${name}" ${idMessage}`, hint: "rename it, e.g. docs", atKey: true });
+  }
+  return out;
+};
+
+const uniquePorts: Rule = (spec, _fed, ctx) => {
+  const out: RuleIssue[] = [];
+  const seen = new Map<number, string>();
+  const native = NATIVE_TARGETS.has(ctx.target);
+  const entries = Object.entries(spec.gateways);
+  for (const [id, g] of entries) {
+    const prev = seen.get(g.port);
+    if (prev !== undefined) {
+      out.push({ path: ["gateways", id, "port"], message: `${g.port} is already used by ${prev}`, hint: "pick another port" });
+      continue;
+    }
+    seen.set(g.port, id);
+    if (native) {
+      for (const [otherId, other] of entries) {
+        if (otherId === id || other.port === g.port || otherId > id) continue;
+        if (Math.abs(other.port - g.port) < NATIVE_PORT_GAP) {
+          out.push({
+            path: ["gateways", id, "port"],
+            message: `${g.port} is within ${NATIVE_PORT_GAP} of ${otherId}'s ${other.port}: native gateways share one host, and each uses ports up to base + 110 (browser control and CDP)`,
+            hint: `space base ports at least ${NATIVE_PORT_GAP} apart, e.g. 18789, 18909, 19029`,
+          });
+        }
+      }
+    }
+    if (native && g.port + 110 > 65535) {
+      out.push({ path: ["gateways", id, "port"], message: `${g.port} + 110 (derived ports) exceeds 65535`, hint: "pick a lower base port" });
+    }
+  }
+  return out;
+};
+
+const topology: Rule = (spec) => {
+  const out: RuleIssue[] = [];
+  const hubs = Object.entries(spec.gateways).filter(([, g]) => g.role === "hub").map(([id]) => id);
+  if (spec.topology === "hub-and-spoke") {
+    if (hubs.length !== 1) {
+      out.push({
+        path: hubs.length > 1 ? ["gateways", hubs[1]!, "role"] : ["gateways"],
+        message: hubs.length === 0 ? "a hub-and-spoke federation needs exactly one gateway with role: hub; none has it" : `a hub-and-spoke federation has exactly one hub; ${hubs.join(", ")} all say role: hub`,
+        hint: hubs.length === 0 ? "set role: hub on the gateway that talks to the user" : "make the others role: spoke, or set topology: mesh",
+      });
+    } else {
+      const hub = hubs[0]!;
+      spec.links.forEach((l, i) => {
+        if (l.from !== hub && l.to !== hub && spec.gateways[l.from] && spec.gateways[l.to] && l.from !== l.to) {
+          out.push({
+            path: ["links", i],
+            message: `links two spokes (${l.from} and ${l.to}), but in a hub-and-spoke federation every link touches the hub ${hub}`,
+            hint: "link each spoke to the hub, or set topology: mesh",
+          });
+        }
+      });
+    }
+  } else if (hubs.length > 1) {
+    out.push({ path: ["gateways", hubs[1]!, "role"], message: `at most one gateway may be the hub; ${hubs.join(", ")} all say role: hub`, hint: "make the others role: spoke" });
+  }
+  return out;
+};
+
+const links: Rule = (spec) => {
+  const out: RuleIssue[] = [];
+  const ids = Object.keys(spec.gateways);
+  const seen = new Map<string, number>();
+  spec.links.forEach((l, i) => {
+    for (const end of ["from", "to"] as const) {
+      if (!spec.gateways[l[end]]) {
+        out.push({ path: ["links", i, end], message: `names gateway "${l[end]}", which is not declared`, hint: `use one of: ${ids.join(", ")}` });
+      }
+    }
+    if (l.from === l.to) out.push({ path: ["links", i, "to"], message: `links ${l.from} to itself`, hint: "a link joins two different gateways" });
+    const dupT = l.transports.find((t, j) => l.transports.indexOf(t) !== j);
+    if (dupT) out.push({ path: ["links", i, "transports"], message: `lists transport ${dupT} twice`, hint: "list each transport once" });
+    const dirs = l.oneWay ? [`${l.from}>${l.to}`] : [`${l.from}>${l.to}`, `${l.to}>${l.from}`];
+    for (const d of dirs) {
+      const prev = seen.get(d);
+      if (prev !== undefined) {
+        out.push({ path: ["links", i], message: `the direction ${d.replace(">", " → ")} is already declared by links[${prev}]`, hint: "declare each pair once; use transports for several ways of talking" });
+        break;
+      }
+    }
+    for (const d of dirs) if (!seen.has(d)) seen.set(d, i);
+  });
+  return out;
+};
+
+/** OpenClaw's own state lives here in every container: a shared mount inside it would mix state. */
+function insideState(p: string): boolean {
+  return p === CONTAINER_STATE_DIR || p.startsWith(`${CONTAINER_STATE_DIR}/`);
+}
+
+const mounts: Rule = (spec) => {
+  const out: RuleIssue[] = [];
+  const mountSeen = new Map<string, string>();
+  for (const [name, k] of Object.entries(spec.knowledge)) {
+    const mount = k.mount ?? `/shared/${name}`;
+    for (const [key, p] of [["path", k.path], ["mount", mount]] as const) {
+      if (insideState(p)) {
+        out.push({ path: ["knowledge", name, key], message: `${p} is inside ${CONTAINER_STATE_DIR}, the gateway's own state directory`, hint: "use a path outside it, e.g. /shared/" + name });
+      }
+    }
+    if (mount === "/" || mount === CONTAINER_CONFIG_DIR || mount.startsWith("/app") || mount === "/shared/comms" || mount.startsWith("/shared/comms/")) {
+      out.push({ path: ["knowledge", name, k.mount ? "mount" : "path"], message: `mount path ${mount} is reserved`, hint: "mount it under /shared/<name>" });
+    }
+    const prev = mountSeen.get(mount);
+    if (prev) out.push({ path: ["knowledge", name, "mount"], message: `mount path ${mount} is already used by knowledge ${prev}`, hint: "give each knowledge base its own mount" });
+    mountSeen.set(mount, name);
+  }
+  if (spec.comms?.path && insideState(spec.comms.path)) {
+    out.push({ path: ["comms", "path"], message: `${spec.comms.path} is inside ${CONTAINER_STATE_DIR}`, hint: "use a path outside it, e.g. /srv/comms" });
+  }
+  for (const [id, g] of Object.entries(spec.gateways)) {
+    g.knowledge.forEach((name, i) => {
+      if (!spec.knowledge[name]) {
+        const known = Object.keys(spec.knowledge);
+        out.push({ path: ["gateways", id, "knowledge", i], message: `names knowledge "${name}", which is not declared`, hint: known.length ? `use one of: ${known.join(", ")}` : "declare it under knowledge:" });
+      }
+    });
+  }
+  return out;
+};
+
+const RESERVED_ENV = /^(OPENCLAW_|COMPOSE_|CLAWFED_|DOCKER_)|^(HOME|PATH|USER|NODE_OPTIONS|NODE_ENV|TZ)$/;
+
+const secrets: Rule = (spec, fed) => {
+  const out: RuleIssue[] = [];
+  const generated = new Map<string, string>();
+  for (const g of fed.gateways) {
+    generated.set(gatewayTokenEnv(g.id), `${g.id}'s gateway token`);
+    generated.set(hooksTokenEnv(g.id), `${g.id}'s hooks token`);
+  }
+  for (const r of fed.routes) generated.set(a2aTokenEnv(r.from, r.to), `the A2A token ${r.from} → ${r.to}`);
+  const botOwner = new Map<string, string>();
+  for (const [id, g] of Object.entries(spec.gateways)) {
+    const names: Array<[ReadonlyArray<string | number>, string]> = g.secrets.map((s, i) => [["gateways", id, "secrets", i], s]);
+    const tg = g.channels.telegram;
+    if (tg) names.push([["gateways", id, "channels", "telegram", "botToken"], tg.botToken]);
+    for (const [p, name] of names) {
+      const gen = generated.get(name);
+      if (gen) out.push({ path: p, message: `${name} is the name clawfed gives ${gen}`, hint: "name your variable differently" });
+      else if (RESERVED_ENV.test(name)) out.push({ path: p, message: `${name} is reserved for OpenClaw, compose or clawfed`, hint: "name your variable differently" });
+    }
+    if (tg) {
+      const prev = botOwner.get(tg.botToken);
+      if (prev) out.push({ path: ["gateways", id, "channels", "telegram", "botToken"], message: `${tg.botToken} is already ${prev}'s bot token; each gateway needs its own Telegram bot`, hint: "create another bot with @BotFather and name its variable here" });
+      botOwner.set(tg.botToken, id);
+      if (tg.dmPolicy === "allowlist" && tg.allowFrom.length === 0) {
+        out.push({ path: ["gateways", id, "channels", "telegram", "allowFrom"], message: "dmPolicy allowlist with an empty allowFrom drops every DM", hint: "list the Telegram user ids that may write, or use dmPolicy: disabled" });
+      }
+    }
+  }
+  return out;
+};
+
+/** Scalars anywhere in the spec that look like credentials (e.g. a key pasted into a description). */
+const literalSecrets: Rule = (spec) => {
+  const out: RuleIssue[] = [];
+  const shapes = [/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/, /\bsk-[A-Za-z0-9_-]{20,}/, /\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}/, /\bxox[abprs]-[A-Za-z0-9-]{10,}/, /\bAKIA[0-9A-Z]{16}\b/];
+  const walk = (v: unknown, p: Array<string | number>) => {
+    if (typeof v === "string") {
+      if (shapes.some((re) => re.test(v)) && !/^[A-Z_][A-Z0-9_]*$/.test(v)) {
+        out.push({ path: p, message: "contains what looks like a secret value; secrets never go in the spec", hint: "move it to the federation's .env and reference its variable name" });
+      }
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+  };
+  // Env-var-name fields already got a precise message from the schema; skip them here.
+  const { gateways, ...rest } = spec;
+  walk(rest, []);
+  for (const [id, g] of Object.entries(gateways)) {
+    const { secrets: _s, channels: _c, ...others } = g;
+    walk(others, ["gateways", id]);
+  }
+  return out;
+};
+
+/** Every rule, in the order their issues are reported. */
+export const RULES: ReadonlyArray<[string, Rule]> = [
+  ["gateway-ids", gatewayIds],
+  ["unique-ports", uniquePorts],
+  ["topology", topology],
+  ["links", links],
+  ["mounts", mounts],
+  ["secrets", secrets],
+  ["literal-secrets", literalSecrets],
+];
+
+export function checkRules(spec: SpecParsed, fed: Federation, ctx: RuleContext): RuleIssue[] {
+  return RULES.flatMap(([, rule]) => rule(spec, fed, ctx));
+}

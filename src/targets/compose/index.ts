@@ -1,0 +1,169 @@
+/**
+ * The compose target: `docker-compose.yml` (Compose Specification, accepted by compose v2 and by
+ * docker-compose v1.29), one `openclaw.json` per gateway, workspaces, mailbox folders, README.
+ *
+ * Layout per gateway (facts §1.5, §5):
+ * - container port 18789, published only on 127.0.0.1:<port>; `gateway.bind: lan` inside;
+ * - state in a named volume at /home/node/.openclaw (a bind mount `state/<id>` for sandboxed
+ *   gateways, since sibling sandbox containers cannot mount named volumes, facts §5.5);
+ * - the workspace as a bind mount at /home/node/.openclaw/workspace;
+ * - the config directory `gateways/<id>/` bind-mounted read-only at /etc/clawfed with
+ *   `OPENCLAW_CONFIG_PATH` pointing into it and `OPENCLAW_CONFIG_READONLY=1`: OpenClaw replaces
+ *   its config by atomic rename (so a single-file bind mount would break) and must never rewrite
+ *   what the spec owns; regenerating replaces the file on the host and the gateway hot-reloads it;
+ * - one internal network per link (only the two linked gateways share it, so nobody else can
+ *   resolve or reach them) and one egress network per gateway (model providers, published port).
+ */
+import type { Federation, GatewayModel } from "../../spec/normalize.js";
+import { toJson, toYaml } from "../../render/serialize.js";
+import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
+import { envFor, planEnv } from "../../compile/env.js";
+import {
+  CONTAINER_COMMS_DIR,
+  CONTAINER_CONFIG_DIR,
+  CONTAINER_PORT,
+  CONTAINER_STATE_DIR,
+  CONTAINER_WORKSPACE_DIR,
+  egressNetwork,
+  generatedHeader,
+  LABELS,
+  linkNetwork,
+  routeDir,
+  serviceName,
+  stateVolume,
+} from "../../compile/names.js";
+import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
+import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
+
+/** Seconds; a gateway drains for up to 315 s, but a clean stop takes well under a second (facts A.5). */
+const STOP_GRACE = "60s";
+/** The Docker socket a sandboxed gateway needs for its sibling sandbox containers. */
+export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+/**
+ * Healthcheck: /healthz must answer the JSON `{"ok":true,"status":"live"}`; unknown paths return
+ * 200 HTML, so the status code alone proves nothing (facts §4). No `$` (compose interpolates it).
+ */
+export const HEALTHCHECK_SCRIPT =
+  `fetch('http://127.0.0.1:${CONTAINER_PORT}/healthz').then((r) => r.json())` +
+  `.then((b) => process.exit(b.ok === true && b.status === 'live' ? 0 : 1), () => process.exit(1))`;
+
+export const containerView: WorkspaceView = {
+  peerBaseUrl: (id) => `http://${serviceName(id)}:${CONTAINER_PORT}`,
+  routePath: (from, to) => `${CONTAINER_COMMS_DIR}/${routeDir(from, to)}`,
+  knowledgePath: () => "",
+};
+
+function labels(fed: Federation, extra: Record<string, string>): Record<string, string> {
+  return { [LABELS.federation]: fed.name, [LABELS.managed]: "true", ...extra };
+}
+
+/** Host side of the mailbox folder of one route: absolute spec path, or ./comms in the output. */
+function commsHost(fed: Federation, route: string): string {
+  return fed.comms.hostPath ? `${fed.comms.hostPath}/${route}` : `./comms/${route}`;
+}
+
+function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<string, unknown> {
+  const volumes: string[] = [];
+  volumes.push(g.sandboxed ? `./state/${g.id}:${CONTAINER_STATE_DIR}` : `${stateVolume(g.id)}:${CONTAINER_STATE_DIR}`);
+  volumes.push(`./workspaces/${g.id}:${CONTAINER_WORKSPACE_DIR}`);
+  volumes.push(`./gateways/${g.id}:${CONTAINER_CONFIG_DIR}:ro`);
+  for (const k of g.knowledge) volumes.push(`${k.hostPath}:${k.mountPath}:ro`);
+  for (const r of fed.routes) {
+    if (!r.transports.includes("mailbox") || (r.from !== g.id && r.to !== g.id)) continue;
+    const route = routeDir(r.from, r.to);
+    volumes.push(`${commsHost(fed, route)}:${CONTAINER_COMMS_DIR}/${route}`);
+  }
+  if (g.sandboxed) volumes.push(`${DOCKER_SOCKET}:${DOCKER_SOCKET}`);
+
+  const environment: Record<string, string> = {
+    OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
+    OPENCLAW_CONFIG_READONLY: "1",
+    OPENCLAW_NO_AUTO_UPDATE: "1",
+  };
+  for (const name of envNames) environment[name] = `\${${name}}`;
+
+  const networks = [egressNetwork(g.id), ...g.outbound.concat(g.inbound).map((r) => linkNetwork(r.from, r.to))];
+  const svc: Record<string, unknown> = {
+    image: g.image,
+    command: ["node", "dist/index.js", "gateway", "--port", String(CONTAINER_PORT)],
+    init: true,
+    restart: "unless-stopped",
+    stop_grace_period: STOP_GRACE,
+    environment,
+    ports: [`127.0.0.1:${g.port}:${CONTAINER_PORT}`],
+    volumes,
+    networks: [...new Set(networks)].sort(),
+    healthcheck: {
+      test: ["CMD", "node", "-e", HEALTHCHECK_SCRIPT],
+      interval: "10s",
+      timeout: "5s",
+      retries: 3,
+      start_period: "90s",
+    },
+    cap_drop: ["ALL"],
+    security_opt: ["no-new-privileges:true"],
+    pids_limit: g.resources.pids,
+    mem_limit: g.resources.memory.toLowerCase(),
+    cpus: g.resources.cpus,
+    labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.role]: g.role }),
+  };
+  if (g.sandboxed) {
+    // The socket's group, looked up on this host when .env is written.
+    svc.group_add = ["${CLAWFED_DOCKER_GID}"];
+  }
+  return svc;
+}
+
+export function compileCompose(fed: Federation): CompileResult {
+  const env = planEnv(fed, { projectName: true, dockerGid: true });
+  const header = generatedHeader(fed.specFile);
+  const artifacts: Artifact[] = [];
+  const warnings: string[] = [];
+
+  const services: Record<string, unknown> = {};
+  const volumes: Record<string, unknown> = {};
+  const networks: Record<string, unknown> = {};
+  for (const g of fed.gateways) {
+    services[serviceName(g.id)] = service(fed, g, envFor(env, g.id));
+    networks[egressNetwork(g.id)] = { driver: "bridge", labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "egress" }) };
+    if (g.sandboxed) {
+      artifacts.push(dir(`state/${g.id}`, { gatewayOwned: true, mode: 0o700 }));
+      warnings.push(
+        `${g.id}: sandbox mode "${g.sandbox.mode}" mounts the Docker socket into the gateway, which gives it control of this host's Docker engine; ` +
+          `the image openclaw-sandbox:bookworm-slim must exist before its agents run.`,
+      );
+    } else {
+      volumes[stateVolume(g.id)] = { labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "state" }) };
+    }
+  }
+  for (const [a, b] of fed.pairs) {
+    networks[linkNetwork(a, b)] = { driver: "bridge", internal: true, labels: labels(fed, { [LABELS.kind]: "link" }) };
+  }
+  const compose: Record<string, unknown> = { services, networks };
+  if (Object.keys(volumes).length > 0) compose.volumes = volumes;
+  artifacts.push(file("docker-compose.yml", toYaml(compose, header)));
+
+  for (const g of fed.gateways) {
+    const placement: Placement = {
+      bind: "lan",
+      port: CONTAINER_PORT,
+      publishedPort: g.port,
+      peerBaseUrl: containerView.peerBaseUrl,
+      knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
+    };
+    artifacts.push(dir(`gateways/${g.id}`), file(`gateways/${g.id}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
+    artifacts.push(
+      ...workspaceArtifacts(fed, g, { ...containerView, knowledgePath: placement.knowledgePath }, `workspaces/${g.id}`),
+    );
+  }
+  for (const route of mailboxDirs(fed)) {
+    artifacts.push(
+      fed.comms.hostPath
+        ? dir(`${fed.comms.hostPath}/${route}`, { gatewayOwned: true, absolute: true, mode: 0o770 })
+        : dir(`comms/${route}`, { gatewayOwned: true, mode: 0o770 }),
+    );
+  }
+  artifacts.push(file("README.md", federationReadme(fed)));
+  return { target: "compose", artifacts, env, warnings };
+}
