@@ -1,0 +1,95 @@
+/**
+ * Running the real compose CLI: `docker compose` (v2) when the Docker CLI has the plugin,
+ * else `docker-compose` (v1.29). Arguments never carry secrets: compose reads them from the
+ * project's `.env` itself.
+ */
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import { RuntimeError } from "../errors.js";
+
+const run = promisify(execFile);
+
+export interface ComposeCli {
+  /** Executable and the arguments that select compose, e.g. ["docker", ["compose"]]. */
+  file: string;
+  prefix: string[];
+  /** "v2" or "v1". */
+  flavour: "v2" | "v1";
+  version: string;
+}
+
+let cached: Promise<ComposeCli> | undefined;
+
+/**
+ * Find a compose CLI.
+ * @throws RuntimeError naming what to install when neither is present.
+ */
+export function detectCompose(): Promise<ComposeCli> {
+  cached ??= (async () => {
+    try {
+      const { stdout } = await run("docker", ["compose", "version", "--short"], { timeout: 15_000 });
+      return { file: "docker", prefix: ["compose"], flavour: "v2" as const, version: stdout.trim() };
+    } catch {
+      /* fall through to v1 */
+    }
+    try {
+      const { stdout } = await run("docker-compose", ["version", "--short"], { timeout: 15_000 });
+      return { file: "docker-compose", prefix: [], flavour: "v1" as const, version: stdout.trim() };
+    } catch {
+      throw new RuntimeError("neither `docker compose` (v2) nor `docker-compose` (v1) was found", {
+        next: "install Docker Compose (Debian: apt-get install docker-compose; elsewhere: the docker-compose-plugin package), or run scripts/provision-docker.sh",
+      });
+    }
+  })();
+  return cached;
+}
+
+export interface ComposeProject {
+  /** Directory holding docker-compose.yml and .env. */
+  dir: string;
+  /** Compose project name (the federation name). */
+  name: string;
+}
+
+/** Base arguments selecting the project, identical for v1 and v2. */
+function projectArgs(cli: ComposeCli, p: ComposeProject): string[] {
+  return [...cli.prefix, "--project-name", p.name, "--project-directory", p.dir, "--file", `${p.dir}/docker-compose.yml`];
+}
+
+export interface ComposeRunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a compose subcommand for a project (e.g. ["up", "-d"]). Output is captured; `onLine`
+ * receives stderr lines as they come (compose reports progress there).
+ */
+export async function compose(p: ComposeProject, args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<ComposeRunResult> {
+  const cli = await detectCompose();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cli.file, [...projectArgs(cli, p), ...args], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let partial = "";
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs) : undefined;
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      const s = d.toString();
+      stderr += s;
+      if (opts.onLine) {
+        partial += s;
+        const lines = partial.split(/\r?\n/);
+        partial = lines.pop() ?? "";
+        for (const l of lines) if (l.trim()) opts.onLine(l);
+      }
+    });
+    child.on("error", (err) => reject(new RuntimeError(`could not run ${cli.file}: ${err.message}`, { cause: err })));
+    child.on("close", (code) => {
+      if (timer) clearTimeout(timer);
+      if (opts.onLine && partial.trim()) opts.onLine(partial);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}

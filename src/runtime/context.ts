@@ -1,0 +1,56 @@
+/**
+ * A generated federation on disk, as the runtime commands see it: the loaded spec, the output
+ * directory, the compose project and the secrets of its `.env` (for redaction, never printed).
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { RuntimeError } from "../errors.js";
+import { defaultOutDir } from "../generate.js";
+import { loadSpecFile, type LoadedSpec } from "../spec/load.js";
+import type { Federation } from "../spec/normalize.js";
+import type { ComposeProject } from "./compose.js";
+
+export interface FederationContext {
+  loaded: LoadedSpec;
+  fed: Federation;
+  /** Absolute output directory (docker-compose.yml, .env, gateways/, workspaces/ …). */
+  outDir: string;
+  project: ComposeProject;
+  /** Parsed .env; empty when not generated yet. */
+  env: Record<string, string>;
+}
+
+export interface OpenOptions {
+  /** Output directory; default out/<name>. */
+  outDir?: string;
+}
+
+/** Load the spec and, when present, its generated `.env`. @throws SpecError for an invalid spec. */
+export async function openFederation(spec: string, opts: OpenOptions = {}): Promise<FederationContext> {
+  const loaded = await loadSpecFile(spec);
+  const fed = loaded.federation;
+  const outDir = path.resolve(opts.outDir ?? defaultOutDir(fed.name));
+  let env: Record<string, string> = {};
+  try {
+    env = parseDotenv(await readFile(path.join(outDir, ".env"), "utf8"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new RuntimeError(`cannot read ${outDir}/.env`, { cause: err });
+  }
+  return { loaded, fed, outDir, project: { dir: outDir, name: fed.name }, env };
+}
+
+/** Every secret value of the federation's .env (tokens and filled-in user secrets), longest first. */
+export function secretValues(ctx: FederationContext): string[] {
+  return Object.entries(ctx.env)
+    .filter(([k, v]) => v.length >= 8 && k !== "COMPOSE_PROJECT_NAME" && k !== "CLAWFED_DOCKER_GID")
+    .map(([, v]) => v)
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Replace every secret value in `text` with `<redacted>`. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join("<redacted>");
+  return out;
+}
