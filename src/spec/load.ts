@@ -75,7 +75,11 @@ export async function loadSpecText(text: string, file: string, opts: LoadOptions
 
   const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
   const parsed = Spec.safeParse(data);
-  if (!parsed.success) throw new SpecError(zodIssues(parsed.error, doc, file, at));
+  if (!parsed.success) {
+    const shapeIssues = zodIssues(parsed.error, doc, file, at);
+    const more = salvageRules(data, parsed.error, opts).map((r) => toSpecIssue(r, doc, file, at));
+    throw new SpecError(dedupe([...shapeIssues, ...more]));
+  }
 
   const federation = normalize(parsed.data, file);
   const ruleIssues = checkRules(parsed.data, federation, { target: opts.target ?? "compose" });
@@ -83,6 +87,49 @@ export async function loadSpecText(text: string, file: string, opts: LoadOptions
     throw new SpecError(ruleIssues.map((r) => toSpecIssue(r, doc, file, at)));
   }
   return { file, sha256, spec: parsed.data, federation };
+}
+
+/**
+ * When the shape is wrong somewhere, still report the cross-field problems of the rest: drop the
+ * gateways, knowledge bases and links that failed the shape check, and run the rules on what is
+ * left, ignoring what the dropped parts would explain. Returns [] when nothing can be salvaged.
+ */
+function salvageRules(data: unknown, error: ZodError, opts: LoadOptions): RuleIssue[] {
+  if (!data || typeof data !== "object") return [];
+  const clone = structuredClone(data) as Record<string, unknown>;
+  const dropped: Array<[string, string | number]> = [];
+  for (const issue of error.issues) {
+    const [top, key] = issue.path;
+    if ((top === "gateways" || top === "knowledge" || top === "links") && (typeof key === "string" || typeof key === "number")) {
+      dropped.push([top, key]);
+    } else return [];
+  }
+  const gateways = clone.gateways as Record<string, unknown> | undefined;
+  const knowledge = clone.knowledge as Record<string, unknown> | undefined;
+  for (const [top, key] of dropped) {
+    if (top === "gateways" && gateways) delete gateways[String(key)];
+    if (top === "knowledge" && knowledge) delete knowledge[String(key)];
+  }
+  const droppedLinks = new Set(dropped.filter(([t]) => t === "links").map(([, k]) => Number(k)));
+  const links = Array.isArray(clone.links) ? clone.links : undefined;
+  // Rule messages must name the link's index in the user's file, not in the filtered list.
+  const keptIndex: number[] = [];
+  if (links) {
+    clone.links = links.filter((_, i) => {
+      if (droppedLinks.has(i)) return false;
+      keptIndex.push(i);
+      return true;
+    });
+  }
+  const reparsed = Spec.safeParse(clone);
+  if (!reparsed.success) return [];
+  const fed = normalize(reparsed.data, "");
+  const droppedNames = new Set(dropped.filter(([t]) => t !== "links").map(([, k]) => String(k)));
+  const droppedGateway = dropped.some(([t]) => t === "gateways");
+  return checkRules(reparsed.data, fed, { target: opts.target ?? "compose" })
+    .map((r) => (r.path[0] === "links" && typeof r.path[1] === "number" ? { ...r, path: ["links", keptIndex[r.path[1]] ?? r.path[1], ...r.path.slice(2)] } : r))
+    .filter((r) => ![...droppedNames].some((n) => r.message.includes(`"${n}"`)))
+    .filter((r) => !(droppedGateway && (r.message.includes("hub") || r.path[0] === "gateways" && r.path.length === 1)));
 }
 
 function displayPath(file: string): string {
