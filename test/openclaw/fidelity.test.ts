@@ -2,14 +2,14 @@
 // passes `openclaw config validate` with its .env loaded and no warnings, every delegate skill
 // loads, and compose accepts every compose file.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseDotenv } from "dotenv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/generate.js";
 import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const specs = (await readdir("federations")).filter((f) => f.endsWith(".yaml")).sort();
 
@@ -28,7 +28,7 @@ describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
   let env: Record<string, string>;
   let gateways: string[];
   beforeAll(async () => {
-    const root = await mkdtemp(path.join(tmpdir(), "cf-fidelity-"));
+    const root = await tempDir("fidelity");
     out = path.join(root, "out");
     // An absolute mailbox path in an example would be created on this host; keep it in the temp dir.
     const text = (await readFile(`federations/${file}`, "utf8")).replace(/(\n\s+path: )(\/srv\/[^\n]*comms)/, `$1${root}/comms`);
@@ -42,7 +42,7 @@ describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
   it("every openclaw.json passes `openclaw config validate --json` with no warnings", async () => {
     expect(gateways.length).toBeGreaterThan(0);
     for (const g of gateways) {
-      const state = await mkdtemp(path.join(tmpdir(), `cf-state-${g}-`));
+      const state = await tempDir(`state-${g}`);
       const res = await runOpenclaw(["config", "validate", "--json"], {
         env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(out, "gateways", g, "openclaw.json") },
         timeoutMs: 120_000,
@@ -54,7 +54,7 @@ describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
 
   it("without the .env, OpenClaw warns only about variables clawfed put in .env", async () => {
     const g = gateways[0]!;
-    const state = await mkdtemp(path.join(tmpdir(), "cf-state-noenv-"));
+    const state = await tempDir("state-noenv");
     const res = await runOpenclaw(["config", "validate", "--json"], {
       env: { OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(out, "gateways", g, "openclaw.json") },
       timeoutMs: 120_000,
@@ -71,7 +71,7 @@ describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
       const ws = path.join(out, "workspaces", g);
       const skills = await readdir(path.join(ws, "skills")).catch(() => [] as string[]);
       if (!skills.includes("federation-delegate")) continue;
-      const state = await mkdtemp(path.join(tmpdir(), `cf-skills-${g}-`));
+      const state = await tempDir(`skills-${g}`);
       const res = await runOpenclaw(["skills", "list", "--json"], {
         env: {
           ...env,

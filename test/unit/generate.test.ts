@@ -1,6 +1,5 @@
 // generate(): the written tree, its determinism, token handling and the writer's guarantees.
-import { mkdtemp, readFile, readdir, stat, writeFile, mkdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, stat, writeFile, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import JSON5 from "json5";
@@ -12,13 +11,11 @@ import { compile } from "../../src/compile/index.js";
 import { loadSpecFile, loadSpecText } from "../../src/spec/load.js";
 import { runCli } from "../helpers/cli.js";
 import { snapshotTree } from "../helpers/tree.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const KORAX = "federations/korax.yaml";
 const LAB = "federations/lab.yaml";
 
-async function tmp(prefix: string): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), `cf-${prefix}-`));
-}
 
 /** Reverse the key order of every mapping and the order of every list of links. */
 function shuffle(v: unknown, key = ""): unknown {
@@ -40,7 +37,7 @@ describe("generate korax", () => {
   let env: Record<string, string>;
   let compose: Record<string, any>;
   beforeAll(async () => {
-    out = await tmp("korax");
+    out = await tempDir("korax");
     await generate({ spec: KORAX, outDir: out });
     env = parseDotenv(await readFile(path.join(out, ".env"), "utf8"));
     compose = parseYaml(await readFile(path.join(out, "docker-compose.yml"), "utf8"));
@@ -181,7 +178,7 @@ describe("generate korax", () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(schema);
     for (const spec of [KORAX, LAB]) {
-      const dir = await tmp("ajv");
+      const dir = await tempDir("ajv");
       await generate({ spec, outDir: dir });
       const doc = parseYaml(await readFile(path.join(dir, "docker-compose.yml"), "utf8"));
       expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
@@ -191,12 +188,12 @@ describe("generate korax", () => {
 
 describe("determinism and tokens", () => {
   it("generating twice and from a reordered spec gives identical bytes", async () => {
-    const out = await tmp("det");
+    const out = await tempDir("det");
     await generate({ spec: KORAX, outDir: out });
     const first = await snapshotTree(out);
     const second = await generate({ spec: KORAX, outDir: out });
     expect(second.written).toEqual([]);
-    const dir = await tmp("shuf");
+    const dir = await tempDir("shuf");
     const shuffled = path.join(dir, "korax.yaml");
     await writeFile(shuffled, stringifyYaml(shuffle(parseYaml(await readFile(KORAX, "utf8")))));
     // Same spec path in headers: compile the shuffled text under the original name.
@@ -208,7 +205,7 @@ describe("determinism and tokens", () => {
   });
 
   it("keeps tokens and user values across runs; --rotate replaces only that gateway's tokens", async () => {
-    const out = await tmp("rot");
+    const out = await tempDir("rot");
     await generate({ spec: KORAX, outDir: out });
     const envPath = path.join(out, ".env");
     const before = parseDotenv(await readFile(envPath, "utf8"));
@@ -227,7 +224,7 @@ describe("determinism and tokens", () => {
   });
 
   it("--rotate of an unknown gateway is refused and changes nothing", async () => {
-    const out = await tmp("rotbad");
+    const out = await tempDir("rotbad");
     await generate({ spec: KORAX, outDir: out });
     const before = await snapshotTree(out);
     const res = await runCli(["generate", KORAX, "--out", out, "--rotate", "nobody"]);
@@ -237,7 +234,7 @@ describe("determinism and tokens", () => {
   });
 
   it("--dry-run writes nothing; --json prints no secret", async () => {
-    const out = path.join(await tmp("dry"), "fed");
+    const out = path.join(await tempDir("dry"), "fed");
     const res = await runCli(["generate", KORAX, "--out", out, "--dry-run", "--json"]);
     expect(res.code).toBe(0);
     const body = JSON.parse(res.stdout);
@@ -249,8 +246,8 @@ describe("determinism and tokens", () => {
   });
 
   it("removes files a previous run generated but keeps what gateways wrote", async () => {
-    const out = await tmp("orph");
-    const dir = await tmp("orphspec");
+    const out = await tempDir("orph");
+    const dir = await tempDir("orphspec");
     const spec = path.join(dir, "lab.yaml");
     const text = (await readFile(LAB, "utf8")).replace("/srv/lab/comms", path.join(dir, "comms"));
     await writeFile(spec, text);

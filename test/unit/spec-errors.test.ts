@@ -1,6 +1,6 @@
 // Malformed specs: each fails with file:line:col key: message (hint), exit 1, and leaves the
 // output directory exactly as it was.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { loadSpecFile } from "../../src/spec/load.js";
 import { SpecError } from "../../src/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { snapshotTree } from "../helpers/tree.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const BAD = "test/fixtures/bad";
 
@@ -24,7 +25,7 @@ const CASES: Array<{ file: string; where: string; says: RegExp }> = [
 describe("malformed specs", () => {
   for (const c of CASES) {
     it(`${c.file}: exit 1, located message, output untouched`, async () => {
-      const out = await mkdtemp(path.join(tmpdir(), "cf-bad-"));
+      const out = await tempDir("bad");
       await writeFile(path.join(out, "keep.txt"), "user data\n");
       const before = await snapshotTree(out);
       const res = await runCli(["generate", `${BAD}/${c.file}`, "--out", out]);
@@ -70,7 +71,7 @@ describe("malformed specs", () => {
   });
 
   it("native targets need base ports 120 apart, and say why", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "cf-native-"));
+    const dir = await tempDir("native");
     const spec = path.join(dir, "close.yaml");
     await writeFile(
       spec,
@@ -84,7 +85,7 @@ describe("malformed specs", () => {
   });
 
   it("unknown keys, two hubs and reserved variable names are refused with hints", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "cf-misc-"));
+    const dir = await tempDir("misc");
     const spec = path.join(dir, "misc.yaml");
     await writeFile(
       spec,
