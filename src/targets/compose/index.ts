@@ -99,7 +99,7 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
       interval: "10s",
       timeout: "5s",
       retries: 3,
-      start_period: "90s",
+      start_period: "180s",
     },
     cap_drop: ["ALL"],
     security_opt: ["no-new-privileges:true"],
