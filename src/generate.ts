@@ -2,11 +2,16 @@
  * `generate`: load a spec, compile it for a target, write the result. The library call behind
  * `clawfed generate`; nothing is written unless the spec is valid.
  */
+import { execFileSync } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
-import { compile, type TargetName } from "./compile/index.js";
+import { compile, type CompileOptions, type TargetName } from "./compile/index.js";
 import type { CompileResult } from "./compile/artifact.js";
 import { writeArtifacts, type WriteResult } from "./emit/write.js";
-import { SpecError } from "./errors.js";
+import { RuntimeError, SpecError } from "./errors.js";
+import { openclawDist } from "./runtime/openclaw-dist.js";
+import { NATIVE_TARGETS } from "./spec/rules.js";
+import type { OpenclawHost, SystemdOptions } from "./targets/native/options.js";
 import { loadSpecFile, type LoadedSpec } from "./spec/load.js";
 import type { Federation } from "./spec/normalize.js";
 
@@ -21,12 +26,20 @@ export interface GenerateOptions {
   /** Image for every gateway that does not name its own. */
   image?: string;
   dryRun?: boolean;
+  /** Native targets: directory of the gateways (default `~/.clawfed/<federation>`, or the output directory when given). */
+  root?: string;
+  /** Native targets: Node ≥ 24.16 and OpenClaw entry; default the pinned install in tools/openclaw. */
+  openclaw?: Partial<OpenclawHost>;
+  /** systemd target: scope, user (default the current user for scope system) and version (default: this host's systemd, else 254). */
+  systemd?: Partial<SystemdOptions>;
 }
 
 export interface GenerateResult extends WriteResult {
   federation: string;
   target: string;
   specFile: string;
+  /** Native targets: the absolute root directory the gateways run in. */
+  root?: string;
   /** Warnings from the compile (e.g. a gateway that gets the Docker socket) and the writer. */
   warnings: string[];
 }
@@ -40,6 +53,54 @@ export function withImage(fed: Federation, image: string | undefined): Federatio
 /** Default output directory of a federation. */
 export function defaultOutDir(name: string): string {
   return path.join("out", name);
+}
+
+/** Default root of a native federation: `~/.clawfed/<name>`. */
+export function defaultNativeRoot(name: string): string {
+  return path.join(os.homedir(), ".clawfed", name);
+}
+
+/** Major version of this host's systemd (`systemctl --version`), or undefined without systemd. */
+export function hostSystemdVersion(): number | undefined {
+  try {
+    const out = execFileSync("systemctl", ["--version"], { encoding: "utf8", timeout: 5_000, stdio: ["ignore", "pipe", "ignore"] });
+    const m = /^systemd (\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Host facts of a native target: root, OpenClaw paths, systemd options.
+ * @throws RuntimeError when OpenClaw is not installed and no paths were given.
+ */
+export function nativeCompileOptions(fedName: string, target: TargetName, opts: Pick<GenerateOptions, "root" | "outDir" | "openclaw" | "systemd">): CompileOptions {
+  const root = path.resolve(opts.root ?? opts.outDir ?? defaultNativeRoot(fedName));
+  let node = opts.openclaw?.node;
+  let entry = opts.openclaw?.entry;
+  if (!node || !entry) {
+    try {
+      const dist = openclawDist();
+      node ??= dist.nodeBin;
+      entry ??= dist.entry;
+    } catch (err) {
+      throw new RuntimeError(`the ${target} target needs the Node (>= 24.16) and OpenClaw entry the gateways run with: ${(err as Error).message.split("\n")[0]}`, {
+        cause: err,
+        next: "run scripts/ensure-openclaw.sh, or pass --node <path> and --openclaw-entry <path/to/openclaw.mjs>",
+      });
+    }
+  }
+  const out: CompileOptions = { root, openclaw: { node: path.resolve(node), entry: path.resolve(entry) } };
+  if (target === "systemd") {
+    const scope = opts.systemd?.scope ?? "user";
+    out.systemd = {
+      scope,
+      version: opts.systemd?.version ?? hostSystemdVersion() ?? 254,
+      ...(scope === "system" ? { user: opts.systemd?.user ?? os.userInfo().username } : {}),
+    };
+  }
+  return out;
 }
 
 /**
@@ -59,8 +120,15 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
       );
     }
   }
-  const result: CompileResult = compile(fed, target);
-  const outDir = opts.outDir ?? defaultOutDir(fed.name);
+  const native = NATIVE_TARGETS.has(target);
+  const compileOpts: CompileOptions = native ? nativeCompileOptions(fed.name, target, opts) : {};
+  const result: CompileResult = compile(fed, target, compileOpts);
+  // A native federation is generated where it runs (its root), unless told otherwise.
+  const outDir = opts.outDir ?? (native ? compileOpts.root! : defaultOutDir(fed.name));
   const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, dryRun: opts.dryRun });
-  return { ...written, federation: fed.name, target, specFile: loaded.file, warnings: [...result.warnings, ...written.warnings] };
+  const warnings = [...result.warnings, ...written.warnings];
+  if (native && path.resolve(outDir) !== compileOpts.root) {
+    warnings.push(`the generated files point at ${compileOpts.root}; copy ${path.resolve(outDir)} there before starting the gateways (or generate with --root ${path.resolve(outDir)})`);
+  }
+  return { ...written, federation: fed.name, target, specFile: loaded.file, ...(native ? { root: compileOpts.root } : {}), warnings };
 }

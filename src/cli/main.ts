@@ -8,6 +8,15 @@ import { EXIT } from "./output.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerSchema } from "./commands/schema.js";
+import { registerUp } from "./commands/up.js";
+import { registerStatus } from "./commands/status.js";
+import { registerLogs } from "./commands/logs.js";
+import { registerRollout } from "./commands/rollout.js";
+import { registerDown } from "./commands/down.js";
+import { registerBackup } from "./commands/backup.js";
+import { registerRestore } from "./commands/restore.js";
+import { registerNative } from "./commands/native.js";
+import { registerAudit } from "./commands/audit.js";
 
 export const VERSION = "0.1.0";
 
@@ -20,6 +29,15 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerValidate(program);
   registerSchema(program);
+  registerUp(program);
+  registerStatus(program);
+  registerLogs(program);
+  registerRollout(program);
+  registerDown(program);
+  registerBackup(program);
+  registerRestore(program);
+  registerNative(program);
+  registerAudit(program);
   // More commands register here (one line each).
   return program;
 }

@@ -11,6 +11,12 @@ export interface FileArtifact {
   secret?: boolean;
   /** Must be owned by the container user (uid/gid 1000) because a gateway writes into it. */
   gatewayOwned?: boolean;
+  /**
+   * A dotenv file of exactly these variables of the federation's `.env`: the writer appends one
+   * `NAME=value` line per variable (empty user secrets become a comment) to `content`, which is
+   * the file's header. Used for one gateway's own secrets (native targets). Set `secret` and mode 0600.
+   */
+  envFrom?: string[];
 }
 
 export interface DirArtifact {

@@ -5,23 +5,37 @@
 import type { Federation } from "../spec/normalize.js";
 import type { CompileResult } from "./artifact.js";
 import { compileCompose } from "../targets/compose/index.js";
+import { compileNative } from "../targets/native/index.js";
+import { compileSystemd } from "../targets/systemd/index.js";
+import { compileLaunchd } from "../targets/launchd/index.js";
+import type { NativeCompileOptions } from "../targets/native/options.js";
 
-export type TargetName = "compose";
+export type TargetName = "compose" | "native" | "systemd" | "launchd";
+
+/**
+ * Host facts a target may need, resolved by generate() / the CLI, never looked up here. Native
+ * targets (native, systemd, launchd) need `root` and `openclaw`; compose ignores them.
+ */
+export type CompileOptions = NativeCompileOptions;
 
 /** Every target clawfed can compile to, by name. */
-export const TARGETS: Record<TargetName, (fed: Federation) => CompileResult> = {
+export const TARGETS: Record<TargetName, (fed: Federation, opts?: CompileOptions) => CompileResult> = {
   compose: compileCompose,
+  native: compileNative,
+  systemd: compileSystemd,
+  launchd: compileLaunchd,
 };
 
 export function isTarget(name: string): name is TargetName {
   return Object.hasOwn(TARGETS, name);
 }
 
-/** @throws Error for an unknown target (the CLI checks names before calling). */
-export function compile(fed: Federation, target: TargetName = "compose"): CompileResult {
+/** @throws Error for an unknown target (the CLI checks names before calling), or a native target without `opts.root`/`opts.openclaw`. */
+export function compile(fed: Federation, target: TargetName = "compose", opts: CompileOptions = {}): CompileResult {
   const build = TARGETS[target];
   if (!build) throw new Error(`unknown target "${target}" (known: ${Object.keys(TARGETS).join(", ")})`);
-  return build(fed);
+  return build(fed, opts);
 }
 
 export type { Artifact, CompileResult, EnvSlot } from "./artifact.js";
+export type { NativeCompileOptions, OpenclawHost, SystemdOptions } from "../targets/native/options.js";

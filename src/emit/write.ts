@@ -119,6 +119,11 @@ export async function renderEnv(
   return { text: `${lines.join("\n")}\n`, report, warnings };
 }
 
+/** `NAME=value` lines of an `envFrom` file; an empty user secret becomes a comment (so it stays unset). */
+export function envFileLines(names: string[], values: Record<string, string>): string {
+  return names.map((n) => (values[n] ? `${n}=${dotenvValue(values[n]!)}` : `# ${n} is empty in the federation's .env`)).join("\n") + (names.length ? "\n" : "");
+}
+
 async function writeAtomic(target: string, content: string, mode: number): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}.clawfed-tmp-${process.pid}`;
@@ -161,13 +166,30 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
 
   const files = result.artifacts.filter((a) => a.kind === "file");
   const planned = new Map<string, { content: string; mode: number; gatewayOwned?: boolean }>();
-  for (const f of files) planned.set(f.path, { content: f.content, mode: f.mode, gatewayOwned: f.gatewayOwned });
+  const envValues = parseDotenv(env.text);
+  for (const f of files) {
+    const content = f.envFrom ? f.content + envFileLines(f.envFrom, envValues) : f.content;
+    planned.set(f.path, { content, mode: f.mode, gatewayOwned: f.gatewayOwned });
+  }
   planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
 
   const manifestText = await readText(path.join(outDir, MANIFEST));
   const previousFiles: string[] = manifestText ? (JSON.parse(manifestText) as { files?: string[] }).files ?? [] : [];
   const orphans = previousFiles.filter((p) => !planned.has(p) && p !== ENV_FILE);
 
+  // Folders first: each is created with its own mode (e.g. a 0700 state dir) before files land in it.
+  if (!opts.dryRun) {
+    for (const d of result.artifacts.filter((a) => a.kind === "dir")) {
+      const p = resolve(d);
+      await mkdir(p, { recursive: true, mode: d.mode });
+      if (d.gatewayOwned) {
+        await giveToGateway(p);
+        if (process.getuid?.() !== 0 && process.getuid?.() !== GATEWAY_UID) {
+          res.warnings.push(`${d.absolute ? p : d.path}: the gateways run as uid ${GATEWAY_UID} and need to write here; run: sudo chown -R ${GATEWAY_UID}:${GATEWAY_UID} ${p}`);
+        }
+      }
+    }
+  }
   for (const [rel, f] of planned) {
     const target = path.join(outDir, rel);
     const current = await readText(target);
@@ -180,18 +202,6 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
     if (opts.dryRun) continue;
     await writeAtomic(target, f.content, f.mode);
     if (f.gatewayOwned) await giveToGateway(target);
-  }
-  if (!opts.dryRun) {
-    for (const d of result.artifacts.filter((a) => a.kind === "dir")) {
-      const p = resolve(d);
-      await mkdir(p, { recursive: true, mode: d.mode });
-      if (d.gatewayOwned) {
-        await giveToGateway(p);
-        if (process.getuid?.() !== 0 && process.getuid?.() !== GATEWAY_UID) {
-          res.warnings.push(`${d.absolute ? p : d.path}: the gateways run as uid ${GATEWAY_UID} and need to write here; run: sudo chown -R ${GATEWAY_UID}:${GATEWAY_UID} ${p}`);
-        }
-      }
-    }
   }
   for (const rel of orphans) {
     const p = path.join(outDir, rel);

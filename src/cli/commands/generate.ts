@@ -1,6 +1,29 @@
 import { Command, Option } from "commander";
 import { generate } from "../../generate.js";
-import { action, printJson, progress } from "../output.js";
+import { action, EXIT, printJson, progress } from "../output.js";
+
+interface GenerateFlags {
+  out?: string;
+  target: "compose" | "native" | "systemd" | "launchd";
+  rotate?: string;
+  image?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  root?: string;
+  node?: string;
+  openclawEntry?: string;
+  systemdScope?: "user" | "system";
+  systemdUser?: string;
+  systemdVersion?: string;
+}
+
+/** The command to run after generating for a target. */
+function nextStep(target: GenerateFlags["target"], spec: string, outDir: string): string {
+  if (target === "native") return `clawfed native up ${spec}`;
+  if (target === "systemd") return `install the units in ${outDir}/systemd (see ${outDir}/README.md)`;
+  if (target === "launchd") return `install the plists in ${outDir}/launchd, then clawfed audit ~/Library/LaunchAgents (see ${outDir}/README.md)`;
+  return `cd ${outDir} && docker compose up -d   (or: clawfed up ${spec})`;
+}
 
 export function registerGenerate(program: Command): void {
   program
@@ -8,19 +31,46 @@ export function registerGenerate(program: Command): void {
     .description("Compile a federation spec into docker-compose.yml, .env, per-gateway openclaw.json, workspaces and the delegate skill.")
     .argument("<spec>", "federation spec, e.g. federations/korax.yaml")
     .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
-    .addOption(new Option("-t, --target <target>", "what to generate").choices(["compose"]).default("compose"))
+    .addOption(new Option("-t, --target <target>", "what to generate: compose, or native processes (native = PM2, systemd units, launchd plists)").choices(["compose", "native", "systemd", "launchd"]).default("compose"))
+    .option("--root <dir>", "native targets: where the gateways live and run (default: --out, else ~/.clawfed/<federation>)")
+    .option("--node <path>", "native targets: Node >= 24.16 binary the gateways run with (default: the pinned one in tools/openclaw)")
+    .option("--openclaw-entry <path>", "native targets: OpenClaw's openclaw.mjs (default: the pinned one in tools/openclaw)")
+    .addOption(new Option("--systemd-scope <scope>", "systemd: user units (~/.config/systemd/user) or system units (/etc/systemd/system)").choices(["user", "system"]).default("user"))
+    .option("--systemd-user <name>", "systemd scope system: the account the gateways run as (default: the current user)")
+    .option("--systemd-version <n>", "systemd: version of the systemd that runs the units (default: this host's, else 254)")
     .option("--rotate <gateway|all>", "replace the tokens of these gateways (comma-separated) or all of them")
     .option("--image <ref>", "image for every gateway that does not name its own")
     .option("--dry-run", "show what would change; write nothing")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExit codes: 0 written, 1 invalid spec (nothing written), 2 bad usage.\nTokens are kept across runs; only --rotate replaces them. Secrets are never printed.",
+      "\nNative targets write the gateways' folders (config, state, workspace, own secrets file) under the root,\n" +
+        "plus pm2.ecosystem.json (native), systemd/*.service (systemd) or launchd/*.plist (launchd).\n" +
+        "Base ports must be at least 120 apart there (each gateway also uses base + 2 ... base + 110).\n" +
+        "\nExit codes: 0 written, 1 invalid spec (nothing written), 2 bad usage, 3 OpenClaw not found (native targets).\nTokens are kept across runs; only --rotate replaces them. Secrets are never printed.",
     )
     .action(
-      action(async (spec: string, opts: { out?: string; target: "compose"; rotate?: string; image?: string; dryRun?: boolean; json?: boolean }) => {
+      action(async (spec: string, opts: GenerateFlags) => {
         const rotate = opts.rotate === undefined ? undefined : opts.rotate === "all" ? ("all" as const) : opts.rotate.split(",").map((s) => s.trim()).filter(Boolean);
-        const res = await generate({ spec, outDir: opts.out, target: opts.target, rotate, image: opts.image, dryRun: opts.dryRun });
+        let systemdVersion: number | undefined;
+        if (opts.systemdVersion !== undefined) {
+          systemdVersion = Number(opts.systemdVersion);
+          if (!Number.isInteger(systemdVersion) || systemdVersion < 200) {
+            process.stderr.write(`error: --systemd-version must be a systemd major version such as 252 or 256, got "${opts.systemdVersion}"\n`);
+            return EXIT.usage;
+          }
+        }
+        const res = await generate({
+          spec,
+          outDir: opts.out,
+          target: opts.target,
+          rotate,
+          image: opts.image,
+          dryRun: opts.dryRun,
+          root: opts.root,
+          openclaw: { node: opts.node, entry: opts.openclawEntry },
+          systemd: { scope: opts.systemdScope, user: opts.systemdUser, version: systemdVersion },
+        });
         if (opts.json) {
           printJson({ ok: true, ...res });
           return;
@@ -34,7 +84,7 @@ export function registerGenerate(program: Command): void {
         if (e.generated.length) process.stdout.write(`  .env: generated ${e.generated.length} token(s)\n`);
         if (e.rotated.length) process.stdout.write(`  .env: rotated ${e.rotated.join(", ")}\n`);
         if (e.emptyUserSecrets.length) process.stdout.write(`  .env: fill in ${e.emptyUserSecrets.join(", ")}\n`);
-        if (!opts.dryRun) process.stdout.write(`Next: cd ${res.outDir} && docker compose up -d   (or: clawfed up ${spec})\n`);
+        if (!opts.dryRun) process.stdout.write(`Next: ${nextStep(opts.target, spec, res.outDir)}\n`);
       }),
     );
 }

@@ -1,0 +1,133 @@
+import { Command, InvalidArgumentError } from "commander";
+import { action, EXIT, printJson, progress } from "../output.js";
+import { countArg, durationArg, interruptSignal, listArg } from "./runtime-args.js";
+
+export const SECRETS_NOTICE =
+  "This archive holds secrets (the tokens in .env and each gateway's credentials and sessions): it is mode 0600; keep it private and store it encrypted.";
+
+const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `500M`, `10G`, `1.5GiB`, `1048576` → bytes. */
+export function sizeArg(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`"${value}" is not a size (use e.g. 500M, 10G or a number of bytes)`);
+  const n = Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
+  if (!(n > 0)) throw new InvalidArgumentError(`"${value}" must be more than zero`);
+  return n;
+}
+
+/** A refused archive is bad input: exit 1 with the reason (JSON: error "archive"). */
+export async function archiveErrors(json: boolean | undefined, body: () => Promise<number | void>): Promise<number | void> {
+  const { ArchiveError } = await import("../../runtime/backup/archive.js");
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof ArchiveError)) throw err;
+    if (json) printJson({ ok: false, error: "archive", message: err.message, member: err.member ?? null });
+    else process.stderr.write(`error: the archive is refused: ${err.message}\n`);
+    return EXIT.spec;
+  }
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+export function registerBackup(program: Command): void {
+  const backup = program
+    .command("backup")
+    .description("Back up the whole federation (each gateway's state, workspaces, mailbox, spec, generated files and .env) into one verified .tar.gz.")
+    .argument("<spec>", "federation spec, e.g. federations/korax.yaml")
+    .option("-o, --out <file>", "archive to write (default: backups/<federation>-<UTC time>.tar.gz next to the output directory); never replaced")
+    .option("--dir <dir>", "output directory of the generated federation (default: out/<federation name>)")
+    .option("--only <ids>", "only these gateways (comma-separated): their state and workspaces, without the shared files", listArg)
+    .option("--live", "do not stop gateways: run `openclaw backup create --verify` inside each running gateway and include its archive")
+    .option("--with-knowledge", "also include the knowledge mounts (often large; they live outside the output directory)")
+    .option("--timeout <duration>", "how long a restarted gateway may take to report started (default 4m)", durationArg)
+    .option("--json", "print the result as JSON on stdout (progress stays on stderr)")
+    .addHelpText(
+      "after",
+      "\nDefault: one gateway at a time (spokes first, the hub last) is stopped, its state copied through the Docker" +
+        "\nEngine (no image is pulled), then started again and awaited until /startupz says started." +
+        "\nThe archive is written under a temporary name, mode 0600, and published without replacing any file." +
+        `\n${SECRETS_NOTICE}` +
+        "\n\nSubcommand: clawfed backup verify <file>  checks an archive without changing anything." +
+        "\nExit codes: 0 written, 1 invalid spec or unknown --only id, 2 bad usage, 3 Docker or a gateway failed (no archive is published).",
+    )
+    .action(
+      action(async (spec: string, opts: { out?: string; dir?: string; only?: string[]; live?: boolean; withKnowledge?: boolean; timeout?: number; json?: boolean }) => {
+        const { backupFederation } = await import("../../runtime/backup/backup.js");
+        const intr = interruptSignal(() => progress("interrupted: finishing the gateway being copied and starting it again, then stopping (Ctrl-C again quits at once and may leave it stopped)"));
+        const res = await backupFederation({
+          spec,
+          outDir: opts.dir,
+          file: opts.out,
+          only: opts.only,
+          live: opts.live,
+          withKnowledge: opts.withKnowledge,
+          healthTimeoutMs: opts.timeout,
+          onProgress: progress,
+          signal: intr.signal,
+        }).finally(() => intr.dispose());
+        if (opts.json) {
+          printJson({ ...res, notice: SECRETS_NOTICE });
+          progress(SECRETS_NOTICE);
+          return;
+        }
+        for (const w of res.warnings) progress(`warning: ${w}`);
+        process.stdout.write(`${res.federation}: backed up ${res.gateways.length} gateway(s) into ${res.file}\n`);
+        process.stdout.write(`  ${mb(res.bytes)} compressed, ${mb(res.contentBytes)} of content in ${res.files} files and ${res.dirs} folders, ${res.seconds.toFixed(1)} s\n`);
+        for (const g of res.gateways) {
+          const how = g.capture === "live" ? "live (openclaw backup create --verify)" : g.wasRunning ? `stopped copy, down ${((g.downMs ?? 0) / 1000).toFixed(1)} s` : "copy (it was not running)";
+          process.stdout.write(`  ${g.id}: ${how}, ${g.stateFiles} state file(s), ${mb(g.stateBytes)}\n`);
+        }
+        if (!res.shared) process.stdout.write("  shared files (.env, generated files, mailbox) not included: --only was given\n");
+        process.stdout.write(`${SECRETS_NOTICE}\nCheck it: clawfed backup verify ${res.file}\nRestore:  clawfed restore ${spec} --from ${res.file}\n`);
+      }),
+    );
+
+  backup
+    .command("verify")
+    .description("Verify a clawfed backup archive: safe structure (regular files and directories only, no absolute or .. paths, limits) and every checksum in its manifest.")
+    .argument("<file>", "archive (.tar.gz) made by clawfed backup")
+    .option("--max-bytes <size>", "refuse archives larger than this once uncompressed (default 64G)", sizeArg)
+    .option("--max-entries <n>", "refuse archives with more members than this (default 1000000)", countArg)
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", "\nNothing is extracted or changed.\nExit codes: 0 valid, 1 the archive is refused (the reason is printed), 2 bad usage.")
+    .action(
+      action(async (file: string, own: { maxBytes?: number; maxEntries?: number; json?: boolean }, cmd: Command) => {
+        // `backup` has its own --json, which commander hands to the parent: read both.
+        const opts = { ...own, json: Boolean(own.json || cmd.optsWithGlobals<{ json?: boolean }>().json) };
+        return archiveErrors(opts.json, async () => {
+          const { verifyArchive } = await import("../../runtime/backup/archive.js");
+          const { byteTicker } = await import("../../runtime/backup/backup.js");
+          progress(`verifying ${file}`);
+          const limits = { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) };
+          const v = await verifyArchive(file, { limits, onBytes: byteTicker(progress, "verified") });
+          const m = v.manifest;
+          const summary = {
+            ok: true,
+            file: v.file,
+            federation: m.federation,
+            createdAt: m.createdAt,
+            clawfedVersion: m.clawfedVersion,
+            openclawVersion: m.openclawVersion,
+            specSha256: m.spec.sha256,
+            gateways: m.gateways.map((g) => ({ id: g.id, capture: g.capture, openclawVersion: g.openclawVersion ?? null })),
+            shared: m.shared,
+            knowledge: Object.keys(m.knowledge),
+            files: v.files,
+            dirs: v.dirs,
+            contentBytes: m.totals.bytes,
+            compressedBytes: v.compressedBytes,
+            skipped: m.skipped,
+          };
+          if (opts.json) printJson(summary);
+          else {
+            process.stdout.write(`ok: ${v.file}: backup of ${m.federation} made ${m.createdAt} by clawfed ${m.clawfedVersion} (OpenClaw ${m.openclawVersion})\n`);
+            process.stdout.write(`  ${v.files} files, ${v.dirs} folders, ${mb(m.totals.bytes)} of content; every sha256 matches its manifest\n`);
+            process.stdout.write(`  gateways: ${m.gateways.map((g) => `${g.id} (${g.capture})`).join(", ") || "none"}${m.shared ? "; with .env, generated files and mailbox" : ""}\n`);
+            if (m.skipped.length) process.stdout.write(`  ${m.skipped.length} path(s) were skipped when it was made (links or special files)\n`);
+          }
+        });
+      }),
+    );
+}

@@ -1,0 +1,55 @@
+import { Command } from "commander";
+import { action, printJson, progress } from "../output.js";
+import { archiveErrors, sizeArg } from "./backup.js";
+import { durationArg, interruptSignal, listArg } from "./runtime-args.js";
+
+export function registerRestore(program: Command): void {
+  program
+    .command("restore")
+    .description("Restore a federation from a clawfed backup archive: verify every checksum first, then put back state volumes, workspaces, mailbox, generated files and .env, and start the gateways.")
+    .argument("<spec>", "federation spec, e.g. federations/korax.yaml")
+    .requiredOption("--from <file>", "archive made by clawfed backup")
+    .option("--dir <dir>", "output directory of the federation (default: out/<federation name>)")
+    .option("--only <ids>", "only these gateways (comma-separated): their state and workspaces; .env and the other shared files are left alone", listArg)
+    .option("--force", "stop gateways that are running instead of refusing")
+    .option("--with-knowledge", "also write the archived knowledge mounts back (files in the archive replace those on disk; nothing is deleted)")
+    .option("--max-bytes <size>", "refuse archives larger than this once uncompressed (default 64G)", sizeArg)
+    .option("--timeout <duration>", "how long each gateway may take to report started (default 4m)", durationArg)
+    .option("--json", "print the result as JSON on stdout (progress stays on stderr)")
+    .addHelpText(
+      "after",
+      "\nThe archive is treated as hostile: only regular files and directories, no absolute or .. paths, no links or" +
+        "\ndevices, limits on size and entry count. A refused archive, or a running gateway without --force, changes nothing." +
+        "\nA federation whose containers and volumes are gone (down -v) is recreated with compose first." +
+        "\nExit codes: 0 restored and started, 1 the archive is refused or the spec is invalid, 2 bad usage, 3 a gateway is running" +
+        "\n(without --force), Docker failed or a gateway did not start.",
+    )
+    .action(
+      action(async (spec: string, opts: { from: string; dir?: string; only?: string[]; force?: boolean; withKnowledge?: boolean; maxBytes?: number; timeout?: number; json?: boolean }) =>
+        archiveErrors(opts.json, async () => {
+          const { restoreFederation } = await import("../../runtime/backup/restore.js");
+          const intr = interruptSignal(() => progress("interrupted: stopping before anything is changed; once files and volumes are being replaced the restore runs to its end (Ctrl-C again quits at once)"));
+          const res = await restoreFederation({
+            spec,
+            outDir: opts.dir,
+            from: opts.from,
+            only: opts.only,
+            force: opts.force,
+            withKnowledge: opts.withKnowledge,
+            limits: opts.maxBytes ? { maxBytes: opts.maxBytes } : undefined,
+            healthTimeoutMs: opts.timeout,
+            onProgress: progress,
+            signal: intr.signal,
+          }).finally(() => intr.dispose());
+          if (opts.json) {
+            printJson(res);
+            return;
+          }
+          for (const w of res.warnings) progress(`warning: ${w}`);
+          process.stdout.write(`${res.federation}: restored ${res.gateways.length} gateway(s) from ${res.from} in ${res.seconds.toFixed(1)} s\n`);
+          for (const g of res.gateways) process.stdout.write(`  ${g.id}: ${g.capture === "live" ? "from its live OpenClaw archive" : "state copied back"}${g.stopped ? " (was running: stopped by --force)" : ""}; started after ${(g.startedMs / 1000).toFixed(1)} s\n`);
+          process.stdout.write(res.shared ? "  .env, generated files and mailbox restored\n" : "  shared files (.env, generated files, mailbox) left as they were\n");
+        }),
+      ),
+    );
+}

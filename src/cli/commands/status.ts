@@ -1,0 +1,101 @@
+import { Command } from "commander";
+import type { FederationStatus } from "../../runtime/status.js";
+import { action, EXIT, printJson } from "../output.js";
+import { countArg, durationArg, interruptSignal, listArg } from "./runtime-args.js";
+
+/** Seconds → `3d4h`, `5m`, `42s`. */
+function uptime(s: number | undefined): string {
+  if (s === undefined) return "-";
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** The status as a table, then one line per problem. */
+export function renderStatus(st: FederationStatus): string {
+  const probe = (p: { ok: boolean; status?: string; httpStatus?: number; error?: string } | undefined, okWord: string) =>
+    !p ? "-" : p.ok ? okWord : p.status ?? (p.httpStatus ? `HTTP ${p.httpStatus}` : "down");
+  const rows = [["GATEWAY", "ROLE", "STATE", "CONTAINER", "RESTARTS", "UPTIME", "IMAGE", "VERSION", "HEALTHZ", "STARTUPZ", "READYZ", "URL"]];
+  for (const g of st.gateways) {
+    rows.push([
+      g.id,
+      g.role,
+      g.state,
+      g.container?.status ?? "-",
+      g.container ? String(g.container.restarts) : "-",
+      uptime(g.container?.uptimeS),
+      g.container?.image ?? "-",
+      g.version ?? "-",
+      probe(g.probes?.healthz, "live"),
+      probe(g.probes?.startupz, "started"),
+      probe(g.probes?.readyz, "ready"),
+      g.url ?? "-",
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+  const healthy = st.gateways.filter((g) => g.healthy).length;
+  const out = [`${st.federation}: ${healthy}/${st.gateways.length} healthy (checked ${st.checkedAt} in ${st.ms} ms)`, ...lines];
+  for (const g of st.gateways) for (const p of g.problems) out.push(`  ${g.id}: ${p}`);
+  for (const o of st.others) out.push(`  also: container ${o.name} (${o.status})${o.gateway ? ` of ${o.gateway}` : ""} is not a current gateway container`);
+  return `${out.join("\n")}\n`;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command("status")
+    .description("Show every gateway: container state, restarts, image and OpenClaw version, uptime, /healthz, /startupz and /readyz, published URL.")
+    .argument("<spec>", "federation spec")
+    .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
+    .option("--only <ids>", "only these gateways (comma-separated)", listArg)
+    .option("--ready", "count a gateway as healthy only when /readyz passes too (channels included)")
+    .option("--probe-timeout <duration>", "how long each probe may take (default 2s)", durationArg)
+    .option("-w, --watch", "poll again and again until interrupted")
+    .option("--interval <duration>", "time between polls with --watch (default 2s)", durationArg)
+    .option("--count <n>", "with --watch: stop after n polls", countArg)
+    .option("--json", "print JSON (with --watch: one JSON document per line and poll)")
+    .addHelpText(
+      "after",
+      "\nHealthy means: the container runs, /healthz answers {\"status\":\"live\"} and /startupz {\"status\":\"started\"} (with --ready, /readyz {\"ready\":true} too)." +
+        "\nAll gateways are probed concurrently on their published 127.0.0.1 ports." +
+        "\nExit codes: 0 all healthy, 1 invalid spec, 2 bad usage, 3 Docker unreachable, 4 some gateway is not healthy (with --watch: as of the last poll).",
+    )
+    .action(
+      action(async (spec: string, opts: { out?: string; only?: string[]; ready?: boolean; probeTimeout?: number; watch?: boolean; interval?: number; count?: number; json?: boolean }) => {
+        const { openFederation } = await import("../../runtime/context.js");
+        const { getStatus, defaultDeps } = await import("../../runtime/status.js");
+        const ctx = await openFederation(spec, { outDir: opts.out });
+        const deps = defaultDeps();
+        const unknown = (opts.only ?? []).filter((o) => !ctx.fed.gateways.some((g) => g.id === o));
+        if (unknown.length) {
+          process.stderr.write(`error: --only names ${unknown.join(", ")}, not a gateway of ${ctx.fed.name} (use: ${ctx.fed.gateways.map((g) => g.id).join(", ")})\n`);
+          return EXIT.usage;
+        }
+        const poll = () => getStatus(ctx, deps, { requireReady: opts.ready, probeTimeoutMs: opts.probeTimeout, only: opts.only });
+        if (!opts.watch) {
+          const st = await poll();
+          if (opts.json) printJson(st);
+          else process.stdout.write(renderStatus(st));
+          return st.healthy ? EXIT.ok : EXIT.unhealthy;
+        }
+        const intr = interruptSignal();
+        const tty = process.stdout.isTTY && !opts.json;
+        let code: number = EXIT.ok;
+        try {
+          for (let n = 1; ; n++) {
+            const st = await poll();
+            code = st.healthy ? EXIT.ok : EXIT.unhealthy;
+            if (opts.json) process.stdout.write(`${JSON.stringify(st)}\n`);
+            else process.stdout.write(`${tty ? "\x1b[H\x1b[2J" : n > 1 ? "\n" : ""}${renderStatus(st)}`);
+            if ((opts.count && n >= opts.count) || intr.signal.aborted) break;
+            await deps.clock.sleep(opts.interval ?? 2000, intr.signal);
+            if (intr.signal.aborted) break;
+          }
+        } finally {
+          intr.dispose();
+        }
+        return code;
+      }),
+    );
+}

@@ -1,0 +1,119 @@
+/**
+ * The clawfed backup archive format (version 1): one `.tar.gz` whose members live in a few fixed
+ * sections, and a `manifest.json` (the last member) that lists every other member with its type,
+ * size, sha256, mode and owner.
+ *
+ * Layout (every path is relative, `/`-separated, without `.` or `..` segments):
+ * ```
+ * spec/<spec file name>              the spec the federation was generated from
+ * files/<relative path>              generated files of the output directory: docker-compose.yml,
+ *                                    .env (holds the tokens), gateways/<id>/openclaw.json, README.md,
+ *                                    .clawfed/manifest.json
+ * comms/<from>-to-<to>/...           the mailbox
+ * workspaces/<id>/...                each gateway's workspace (bind-mounted from the output directory)
+ * knowledge/<name>/...               knowledge mounts (only with --with-knowledge)
+ * state/<id>/...                     a stopped gateway's state directory (/home/node/.openclaw),
+ *                                    without the workspace mounted inside it
+ * live/<id>.tar.gz                   `openclaw backup create --verify` of a running gateway (--live)
+ * manifest.json                      this manifest, last
+ * ```
+ */
+import { z } from "zod";
+
+export const FORMAT = "clawfed-backup";
+export const FORMAT_VERSION = 1;
+export const MANIFEST_MEMBER = "manifest.json";
+
+/** Sections in the order the writer emits them (the manifest comes after all of them). */
+export const SECTIONS = ["spec", "files", "comms", "workspaces", "knowledge", "state", "live"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 in lower-case hex");
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a gateway id");
+
+/** One member of the archive (a file or a directory). Times are Unix seconds. */
+export const Member = z.strictObject({
+  path: z.string().min(1),
+  type: z.enum(["file", "dir"]),
+  /** Bytes; 0 for directories. */
+  size: z.number().int().nonnegative(),
+  /** sha256 of the content (files only). */
+  sha256: sha256.optional(),
+  /** Permission bits (0..0o7777). */
+  mode: z.number().int().min(0).max(0o7777),
+  uid: z.number().int().nonnegative(),
+  gid: z.number().int().nonnegative(),
+  mtime: z.number().int().nonnegative(),
+});
+export type Member = z.infer<typeof Member>;
+
+export const GatewayEntry = z.strictObject({
+  id,
+  role: z.enum(["hub", "spoke"]),
+  /** Image the gateway ran (what the state was last written by). */
+  image: z.string(),
+  /** OpenClaw version read from the image's /app/package.json, when readable. */
+  openclawVersion: z.string().optional(),
+  /** Where the state lives: a compose named volume, or a host directory relative to the output directory. */
+  stateSource: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("volume"), volume: z.string() }),
+    z.strictObject({ kind: z.literal("bind"), dir: z.string() }),
+  ]),
+  /** `stopped`: state/<id>/ is a copy taken while the gateway was stopped; `live`: live/<id>.tar.gz. */
+  capture: z.enum(["stopped", "live"]),
+  /** Whether the gateway was running when the backup started (it was started again afterwards). */
+  wasRunning: z.boolean(),
+});
+export type GatewayEntry = z.infer<typeof GatewayEntry>;
+
+export const Manifest = z.strictObject({
+  format: z.literal(FORMAT),
+  formatVersion: z.literal(FORMAT_VERSION),
+  /** ISO 8601, UTC. */
+  createdAt: z.string(),
+  clawfedVersion: z.string(),
+  /** OpenClaw version the spec pins. */
+  openclawVersion: z.string(),
+  federation: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  spec: z.strictObject({ file: z.string(), sha256, member: z.string() }),
+  /** Output directory the files came from (informative; restore uses the spec's or --out). */
+  outDir: z.string(),
+  /** Absolute host directory of the mailbox when the spec sets comms.path; otherwise comms/ in the output directory. */
+  commsHostPath: z.string().optional(),
+  /** Gateways included (all of them unless the backup used --only). */
+  gateways: z.array(GatewayEntry),
+  /** Whether the generated files, .env and mailbox were included (not with --only). */
+  shared: z.boolean(),
+  /** Knowledge mounts included (name → host path), only with --with-knowledge. */
+  knowledge: z.record(z.string(), z.string()),
+  /** Files skipped because they were not regular files or directories (symlinks, sockets …). */
+  skipped: z.array(z.strictObject({ path: z.string(), reason: z.string() })),
+  members: z.array(Member),
+  totals: z.strictObject({ files: z.number().int().nonnegative(), dirs: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+/** Section of a member path (`state/korax/x` → `state`), or undefined for an unknown one. */
+export function sectionOf(p: string): Section | undefined {
+  const head = p.split("/", 1)[0];
+  return (SECTIONS as readonly string[]).includes(head ?? "") ? (head as Section) : undefined;
+}
+
+/** Member paths of one gateway's stopped-state copy start with this. */
+export function statePrefix(id: string): string {
+  return `state/${id}`;
+}
+
+/** The member holding one gateway's live OpenClaw archive. */
+export function liveMember(id: string): string {
+  return `live/${id}.tar.gz`;
+}
+
+export function workspacePrefix(id: string): string {
+  return `workspaces/${id}`;
+}
+
+/** True when `p` is `prefix` itself or inside it. */
+export function within(p: string, prefix: string): boolean {
+  return p === prefix || p.startsWith(`${prefix}/`);
+}

@@ -1,0 +1,222 @@
+/**
+ * `status`: where every gateway of a federation is. One container listing, then per gateway (all
+ * concurrently) an inspect and the three probes on its published port, each with its own timeout.
+ */
+import path from "node:path";
+import { LABELS } from "../compile/names.js";
+import { defaultOutDir } from "../generate.js";
+import type { GatewayModel } from "../spec/normalize.js";
+import { systemClock, type Clock } from "./clock.js";
+import type { FederationContext } from "./context.js";
+import { createDockerEngine, type ContainerInfo, type ContainerSummary, type Engine } from "./engine.js";
+import { exitHint, nodeHttpGet, probeGateway, publishedUrl, PROBE_TIMEOUT_MS, type GatewayProbes, type HttpGet } from "./health.js";
+
+/** Compose's project label (v1 and v2). */
+export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
+export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
+export const COMPOSE_CONFIG_HASH_LABEL = "com.docker.compose.config-hash";
+export const COMPOSE_IMAGE_LABEL = "com.docker.compose.image";
+/** Suffix of the name a rollout gives the previous container while the new one is on trial. */
+export const PREVIOUS_SUFFIX = ".clawfed-previous";
+/** Image label carrying the OpenClaw version (OCI annotation). */
+const VERSION_LABELS = ["ai.clawfed.openclaw-version", "org.opencontainers.image.version"];
+
+/** What runtime code needs from the outside world; all injectable. */
+export interface RuntimeDeps {
+  engine: Engine;
+  get: HttpGet;
+  clock: Clock;
+  /** Wall time in ms since the epoch (uptimes). */
+  wallNow: () => number;
+}
+
+/** The real engine, HTTP and clock. */
+export function defaultDeps(): RuntimeDeps {
+  return { engine: createDockerEngine(), get: nodeHttpGet, clock: systemClock, wallNow: Date.now };
+}
+
+export type GatewayState = "healthy" | "not-ready" | "starting" | "unhealthy" | "restarting" | "stopped" | "missing";
+
+export interface GatewayStatus {
+  id: string;
+  role: "hub" | "spoke";
+  /** Counts as healthy for the exit code (running, live, started; ready too when required). */
+  healthy: boolean;
+  state: GatewayState;
+  container?: {
+    id: string;
+    name: string;
+    status: string;
+    exitCode: number;
+    restarts: number;
+    /** ISO time of the last start. */
+    startedAt?: string;
+    uptimeS?: number;
+    /** Docker's own healthcheck. */
+    dockerHealth: string;
+    image: string;
+    imageId: string;
+  };
+  /** OpenClaw version (from /startupz for local callers, else the image's version label). */
+  version?: string;
+  /** Published URL on the host, e.g. http://127.0.0.1:18789. */
+  url?: string;
+  probes?: GatewayProbes;
+  /** Problems in words (empty when healthy). */
+  problems: string[];
+}
+
+export interface FederationStatus {
+  federation: string;
+  project: string;
+  /** ISO time of the check. */
+  checkedAt: string;
+  /** Milliseconds the check took. */
+  ms: number;
+  healthy: boolean;
+  gateways: GatewayStatus[];
+  /** Containers of this federation that are not a gateway of the spec (e.g. left by an interrupted rollout). */
+  others: Array<{ id: string; name: string; status: string; gateway?: string }>;
+}
+
+export interface StatusOptions {
+  /** Milliseconds each probe may take. */
+  probeTimeoutMs?: number;
+  /** Count a gateway as healthy only when /readyz passes too. */
+  requireReady?: boolean;
+  /** Only these gateways. */
+  only?: string[];
+}
+
+/** ` --out <dir>` when the federation's output is not the default one (for "next command" hints), else "". */
+export function outFlag(ctx: Pick<FederationContext, "fed" | "outDir">): string {
+  return path.resolve(defaultOutDir(ctx.fed.name)) === ctx.outDir ? "" : ` --out ${ctx.outDir}`;
+}
+
+/** Whether a listed container is owned by this federation's compose project and clawfed. */
+export function isOwned(ctx: Pick<FederationContext, "fed" | "project">, labels: Record<string, string>): boolean {
+  return labels[LABELS.managed] === "true" && labels[LABELS.federation] === ctx.fed.name && labels[COMPOSE_PROJECT_LABEL] === ctx.project.name;
+}
+
+export interface GatewayContainers {
+  /** The container that serves each gateway (the running one when there are several). */
+  current: Map<string, ContainerSummary>;
+  /** Every other owned container of the federation. */
+  others: ContainerSummary[];
+}
+
+/** List this federation's containers and pick the current one of each gateway. */
+export async function gatewayContainers(ctx: Pick<FederationContext, "fed" | "project">, engine: Engine): Promise<GatewayContainers> {
+  const list = (await engine.listContainers({ [LABELS.federation]: ctx.fed.name, [LABELS.managed]: "true" })).filter((c) => isOwned(ctx, c.labels));
+  const ids = new Set(ctx.fed.gateways.map((g) => g.id));
+  const current = new Map<string, ContainerSummary>();
+  const others: ContainerSummary[] = [];
+  const rank = (c: ContainerSummary) => (c.name.endsWith(PREVIOUS_SUFFIX) ? 0 : 2) + (c.status === "running" ? 1 : 0);
+  for (const c of list) {
+    const gw = c.labels[LABELS.gateway];
+    if (!gw || !ids.has(gw) || c.labels[LABELS.kind]) {
+      others.push(c);
+      continue;
+    }
+    const prev = current.get(gw);
+    if (!prev || rank(c) > rank(prev)) {
+      if (prev) others.push(prev);
+      current.set(gw, c);
+    } else others.push(c);
+  }
+  return { current, others };
+}
+
+function versionOf(probes: GatewayProbes | undefined, imageLabels: Record<string, string> | undefined): string | undefined {
+  if (probes?.startupz.version) return probes.startupz.version;
+  for (const l of VERSION_LABELS) if (imageLabels?.[l]) return imageLabels[l];
+  return undefined;
+}
+
+/** Judge one gateway from its container and probes (pure). */
+export function judgeGateway(
+  g: Pick<GatewayModel, "id" | "role">,
+  info: ContainerInfo | undefined,
+  probes: GatewayProbes | undefined,
+  opts: { requireReady?: boolean; wallNow: number; imageLabels?: Record<string, string> },
+): GatewayStatus {
+  const base: GatewayStatus = { id: g.id, role: g.role, healthy: false, state: "missing", problems: [] };
+  if (!info) return { ...base, problems: ["no container (not started: run clawfed up)"] };
+  const started = info.startedAt ? Date.parse(info.startedAt) : undefined;
+  const st: GatewayStatus = {
+    ...base,
+    container: {
+      id: info.id.slice(0, 12),
+      name: info.name,
+      status: info.status,
+      exitCode: info.exitCode,
+      restarts: info.restartCount,
+      startedAt: info.startedAt,
+      uptimeS: info.running && started ? Math.max(0, Math.round((opts.wallNow - started) / 1000)) : undefined,
+      dockerHealth: info.health,
+      image: info.image,
+      imageId: info.imageId,
+    },
+    url: publishedUrl(info),
+    version: versionOf(probes, opts.imageLabels),
+  };
+  if (probes) st.probes = probes;
+  if (info.status === "restarting") {
+    st.state = "restarting";
+    st.problems.push(`restarting: exited with code ${info.exitCode}${exitHint(info.exitCode)}, ${info.restartCount} restart(s)`);
+  } else if (!info.running) {
+    st.state = "stopped";
+    st.problems.push(`container ${info.status}${info.finishedAt ? `, exit code ${info.exitCode}${exitHint(info.exitCode)}` : ""}`);
+  } else if (!st.url) {
+    st.state = "unhealthy";
+    st.problems.push("the gateway port is not published on the host");
+  } else if (!probes?.healthz.ok) {
+    st.state = "unhealthy";
+    st.problems.push(`/healthz: ${probes?.healthz.error ?? "not probed"}`);
+  } else if (!probes.startupz.ok) {
+    st.state = probes.startupz.status === "starting" ? "starting" : "unhealthy";
+    st.problems.push(`/startupz: ${probes.startupz.error ?? "failed"}`);
+  } else if (!probes.readyz.ok) {
+    st.state = "not-ready";
+    st.problems.push(`/readyz: ${probes.readyz.error ?? "failed"}`);
+  } else st.state = "healthy";
+  st.healthy = st.state === "healthy" || (st.state === "not-ready" && !opts.requireReady);
+  return st;
+}
+
+/**
+ * Status of every gateway of the federation (or `only` some).
+ * @throws RuntimeError when the engine cannot be reached.
+ */
+export async function getStatus(ctx: FederationContext, deps: RuntimeDeps, opts: StatusOptions = {}): Promise<FederationStatus> {
+  const t0 = deps.clock.now();
+  const checkedAt = new Date(deps.wallNow()).toISOString();
+  const { current, others } = await gatewayContainers(ctx, deps.engine);
+  const gateways = ctx.fed.gateways.filter((g) => !opts.only || opts.only.includes(g.id));
+  const imageLabels = new Map<string, Promise<Record<string, string> | undefined>>();
+  const labelsOf = (ref: string) => {
+    if (!imageLabels.has(ref)) imageLabels.set(ref, deps.engine.image(ref).then((i) => i?.labels, () => undefined));
+    return imageLabels.get(ref)!;
+  };
+  const results = await Promise.all(
+    gateways.map(async (g) => {
+      const c = current.get(g.id);
+      const info = c ? await deps.engine.inspect(c.id) : undefined;
+      const url = info?.running ? publishedUrl(info) : undefined;
+      const [probes, labels] = await Promise.all([
+        url ? probeGateway(deps.get, url, opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS) : Promise.resolve(undefined),
+        info ? labelsOf(info.imageId) : Promise.resolve(undefined),
+      ]);
+      return judgeGateway(g, info, probes, { requireReady: opts.requireReady, wallNow: deps.wallNow(), imageLabels: labels });
+    }),
+  );
+  return {
+    federation: ctx.fed.name,
+    project: ctx.project.name,
+    checkedAt,
+    ms: Math.round(deps.clock.now() - t0),
+    healthy: results.every((r) => r.healthy),
+    gateways: results,
+    others: others.map((o) => ({ id: o.id.slice(0, 12), name: o.name, status: o.status, ...(o.labels[LABELS.gateway] ? { gateway: o.labels[LABELS.gateway] } : {}) })),
+  };
+}

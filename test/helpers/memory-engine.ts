@@ -1,0 +1,316 @@
+// An in-memory container engine and gateway HTTP for fast unit tests of runtime branching logic
+// (timeouts, crash loops, partial failures). Real behaviour is covered by test/e2e against Docker.
+//
+// Model: images have a behaviour ("ok": /startupz says started `startMs` after a start; "crash":
+// exits at once, writing a migration marker into its state first, and the engine restarts it;
+// "hang": never leaves "starting"; "exit78": exits 78 and stays stopped). Volumes and bind
+// folders are maps of file → content; the copy job of snapshot.ts copies them.
+import { CONTAINER_PORT, CONTAINER_STATE_DIR } from "../../src/compile/names.js";
+import { manualClock, type Clock } from "../../src/runtime/clock.js";
+import type { Readable } from "node:stream";
+import type {
+  ContainerInfo,
+  ContainerMount,
+  ContainerSummary,
+  CreateLikeOptions,
+  Engine,
+  ExecResult,
+  IdleSpec,
+  ImageInfo,
+  JobResult,
+  JobSpec,
+  Labels,
+  LogChunk,
+  LogOptions,
+  MountSource,
+} from "../../src/runtime/engine.js";
+import type { HttpAnswer, HttpGet } from "../../src/runtime/health.js";
+
+export type Behaviour = "ok" | "crash" | "hang" | "exit78";
+
+interface MemContainer {
+  info: ContainerInfo;
+  startedAtMs?: number;
+  logs: string[];
+}
+
+export class MemoryEngine implements Engine {
+  readonly clock: Clock & { advance(ms: number): void };
+  readonly containers = new Map<string, MemContainer>();
+  readonly images = new Map<string, { id: string; behaviour: Behaviour; labels: Labels }>();
+  /** volume name or bind path → files. */
+  readonly data = new Map<string, Map<string, string>>();
+  readonly volumeLabels = new Map<string, Labels>();
+  /** Every mutating call, e.g. "stop beta_1". */
+  readonly calls: string[] = [];
+  /** Milliseconds an "ok" gateway needs to report started. */
+  startMs = 3_000;
+  /** Make the n-th call (1-based) of a method throw (partial failures): failAt.set("runJob", { n: 2, err }). */
+  readonly failAt = new Map<string, { n: number; err: Error }>();
+  private readonly counts = new Map<string, number>();
+  /** Images that can be pulled. */
+  readonly pullable = new Map<string, { id: string; behaviour: Behaviour }>();
+  private seq = 0;
+
+  constructor(clock = manualClock(1_000_000)) {
+    this.clock = clock;
+  }
+
+  addImage(ref: string, behaviour: Behaviour = "ok", id = `sha256:${ref.replace(/[^a-z0-9]/g, "")}`): void {
+    this.images.set(ref, { id, behaviour, labels: { "ai.clawfed.openclaw-version": "2026.9.6" } });
+  }
+
+  /** Add a running gateway container. */
+  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean }): string {
+    const img = this.images.get(o.image);
+    if (!img) throw new Error(`no image ${o.image}`);
+    const id = this.newId();
+    const mounts: ContainerMount[] = [{ source: o.state, destination: CONTAINER_STATE_DIR, readOnly: false }];
+    this.dataOf(o.state);
+    this.containers.set(id, {
+      info: {
+        id,
+        name: o.name,
+        image: o.image,
+        imageId: img.id,
+        labels: { ...o.labels },
+        status: "created",
+        created: new Date(0).toISOString(),
+        running: false,
+        exitCode: 0,
+        restartCount: 0,
+        oomKilled: false,
+        health: "none",
+        mounts,
+        networks: ["net-a", "net-b"],
+        ports: [{ containerPort: CONTAINER_PORT, protocol: "tcp", hostIp: "127.0.0.1", hostPort: o.port }],
+      },
+      logs: [],
+    });
+    if (o.running !== false) {
+      this.doStart(id);
+      this.containers.get(id)!.startedAtMs = this.clock.now() - 60_000;
+    }
+    return id;
+  }
+
+  dataOf(s: MountSource): Map<string, string> {
+    const key = s.kind === "volume" ? `volume:${s.name}` : `bind:${s.path}`;
+    let d = this.data.get(key);
+    if (!d) this.data.set(key, (d = new Map()));
+    return d;
+  }
+
+  private newId(): string {
+    this.seq++;
+    return `${String(this.seq).padStart(4, "0")}${"c".repeat(60)}`;
+  }
+
+  private find(idOrName: string): MemContainer | undefined {
+    return this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.info.name === idOrName || c.info.id.startsWith(idOrName));
+  }
+
+  private maybeFail(method: string): void {
+    const n = (this.counts.get(method) ?? 0) + 1;
+    this.counts.set(method, n);
+    const f = this.failAt.get(method);
+    if (f && f.n === n) throw f.err;
+  }
+
+  private behaviourOf(c: MemContainer): Behaviour {
+    return [...this.images.values()].find((i) => i.id === c.info.imageId)?.behaviour ?? "ok";
+  }
+
+  private doStart(id: string): void {
+    const c = this.find(id)!;
+    const b = this.behaviourOf(c);
+    c.info.startedAt = new Date(this.clock.now()).toISOString();
+    c.startedAtMs = this.clock.now();
+    if (b === "crash" || b === "exit78") {
+      const state = c.info.mounts.find((m) => m.destination === CONTAINER_STATE_DIR);
+      if (state) this.dataOf(state.source).set("migrated-by-bad-image", "1");
+      c.logs.push(b === "crash" ? "fatal: cannot start\n" : "invalid config\n");
+      c.info.exitCode = b === "crash" ? 1 : 78;
+      c.info.running = false;
+      c.info.status = b === "crash" ? "restarting" : "exited";
+      return;
+    }
+    c.logs.push("gateway starting\n");
+    c.info.running = true;
+    c.info.status = "running";
+    c.info.exitCode = 0;
+  }
+
+  // ---- Engine ----
+  async ping(): Promise<void> {
+    this.maybeFail("ping");
+  }
+
+  async listContainers(labels: Labels): Promise<ContainerSummary[]> {
+    return [...this.containers.values()]
+      .filter((c) => Object.entries(labels).every(([k, v]) => c.info.labels[k] === v))
+      .map((c) => ({ id: c.info.id, name: c.info.name, image: c.info.image, status: c.info.status, labels: { ...c.info.labels } }));
+  }
+
+  async inspect(idOrName: string): Promise<ContainerInfo | undefined> {
+    const c = this.find(idOrName);
+    if (!c) return undefined;
+    if (c.info.status === "restarting") {
+      // The engine restarts a crashing container (restart: unless-stopped).
+      c.info.restartCount++;
+      this.doStart(c.info.id);
+    }
+    return structuredClone(c.info);
+  }
+
+  async stop(id: string): Promise<void> {
+    this.maybeFail("stop");
+    this.calls.push(`stop ${this.find(id)!.info.name}`);
+    const c = this.find(id)!;
+    c.info.running = false;
+    c.info.status = "exited";
+    c.info.finishedAt = new Date(this.clock.now()).toISOString();
+  }
+
+  async start(id: string): Promise<void> {
+    this.maybeFail("start");
+    const c = this.find(id);
+    if (!c) throw new Error(`no such container ${id}`);
+    this.calls.push(`start ${c.info.name}`);
+    if (!c.info.running) this.doStart(c.info.id);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.maybeFail("remove");
+    const c = this.find(id);
+    if (!c) return;
+    this.calls.push(`remove ${c.info.name}`);
+    this.containers.delete(c.info.id);
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    this.maybeFail("rename");
+    const c = this.find(id)!;
+    if (this.find(name)) throw new Error(`name ${name} in use`);
+    this.calls.push(`rename ${c.info.name} ${name}`);
+    c.info.name = name;
+  }
+
+  async createLike(sourceId: string, o: CreateLikeOptions): Promise<string> {
+    this.maybeFail("createLike");
+    const src = this.find(sourceId)!;
+    const img = this.images.get(o.image);
+    if (!img) throw new Error(`no image ${o.image}`);
+    if (this.find(o.name)) throw new Error(`name ${o.name} in use`);
+    const id = this.newId();
+    this.calls.push(`create ${o.name} ${o.image}`);
+    this.containers.set(id, {
+      info: { ...structuredClone(src.info), id, name: o.name, image: o.image, imageId: img.id, labels: { ...src.info.labels, ...(o.labels ?? {}) }, status: "created", running: false, restartCount: 0, exitCode: 0, startedAt: undefined, finishedAt: undefined },
+      logs: [],
+    });
+    return id;
+  }
+
+  async image(ref: string): Promise<ImageInfo | undefined> {
+    const byRef = this.images.get(ref);
+    const i = byRef ?? [...this.images.values()].find((x) => x.id === ref);
+    return i ? { id: i.id, repoTags: byRef ? [ref] : [], labels: i.labels } : undefined;
+  }
+
+  async pull(ref: string): Promise<void> {
+    this.calls.push(`pull ${ref}`);
+    const p = this.pullable.get(ref);
+    if (!p) throw new Error(`Get "https://registry/v2/": dial tcp: lookup registry: no such host`);
+    this.images.set(ref, { ...p, labels: {} });
+  }
+
+  async createVolume(name: string, labels: Labels): Promise<void> {
+    this.maybeFail("createVolume");
+    this.calls.push(`volume create ${name}`);
+    this.volumeLabels.set(name, labels);
+    this.dataOf({ kind: "volume", name });
+  }
+
+  async listVolumes(labels: Labels): Promise<Array<{ name: string; labels: Labels }>> {
+    return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.calls.push(`volume rm ${name}`);
+    this.volumeLabels.delete(name);
+    this.data.delete(`volume:${name}`);
+  }
+
+  async runJob(job: JobSpec): Promise<JobResult> {
+    this.maybeFail("runJob");
+    if (!(await this.image(job.image))) throw new Error(`no image ${job.image}`);
+    const from = job.mounts.find((m) => m.target === "/clawfed-from");
+    const to = job.mounts.find((m) => m.target === "/clawfed-to");
+    if (!from || !to) return { exitCode: 2, output: "unknown job" };
+    const src = this.dataOf(from.source);
+    const dst = this.dataOf(to.source);
+    dst.clear();
+    let bytes = 0;
+    for (const [k, v] of src) {
+      dst.set(k, v);
+      bytes += v.length;
+    }
+    this.calls.push(`copy ${from.source.kind === "volume" ? from.source.name : from.source.path} -> ${to.source.kind === "volume" ? to.source.name : to.source.path}`);
+    return { exitCode: 0, output: `${JSON.stringify({ files: src.size, bytes, skipped: 0 })}\n` };
+  }
+
+  async *logs(id: string, opts: LogOptions): AsyncGenerator<LogChunk> {
+    const c = this.find(id);
+    if (!c) throw new Error(`no such container ${id}`);
+    const lines = opts.tail ? c.logs.slice(-opts.tail) : c.logs;
+    for (const l of lines) yield { stream: "stdout", data: Buffer.from(l) };
+  }
+
+  async waitExit(id: string): Promise<number | undefined> {
+    const c = this.find(id);
+    return c && !c.info.running ? c.info.exitCode : undefined;
+  }
+
+  // The archive and exec calls (backup/restore) are not modelled here: their tests run on Docker.
+  async createIdle(spec: IdleSpec): Promise<string> {
+    const id = this.newId();
+    const img = this.images.get(spec.image);
+    this.containers.set(id, {
+      info: { id, name: `idle-${id.slice(0, 4)}`, image: spec.image, imageId: img?.id ?? spec.image, labels: { ...spec.labels }, status: "created", created: "", running: false, exitCode: 0, restartCount: 0, oomKilled: false, health: "none", mounts: [], networks: [], ports: [] },
+      logs: [],
+    });
+    return id;
+  }
+
+  async getArchive(): Promise<Readable | undefined> {
+    throw new Error("MemoryEngine does not model the archive API");
+  }
+
+  async putArchive(): Promise<void> {
+    throw new Error("MemoryEngine does not model the archive API");
+  }
+
+  async exec(): Promise<ExecResult> {
+    throw new Error("MemoryEngine does not model exec");
+  }
+
+  /** The gateway HTTP of the running containers, by published port. */
+  readonly get: HttpGet = async (url: string): Promise<HttpAnswer> => {
+    const u = new URL(url);
+    const c = [...this.containers.values()].find((x) => x.info.running && x.info.ports.some((p) => p.hostPort === Number(u.port)));
+    if (!c) return { error: "connection refused" };
+    const b = this.behaviourOf(c);
+    const started = b === "ok" && this.clock.now() - (c.startedAtMs ?? 0) >= this.startMs;
+    const json = (status: number, body: unknown): HttpAnswer => ({ status, contentType: "application/json", text: JSON.stringify(body) });
+    switch (u.pathname) {
+      case "/healthz":
+        return json(200, { ok: true, status: "live" });
+      case "/startupz":
+        return started ? json(200, { ok: true, status: "started" }) : json(503, { ok: false, status: "starting" });
+      case "/readyz":
+        return started ? json(200, { ready: true, failing: [] }) : json(503, { ready: false, failing: ["startup-sidecars"] });
+      default:
+        return { status: 200, contentType: "text/html", text: "<html></html>" };
+    }
+  };
+}
