@@ -73,6 +73,7 @@ const { defaultDeps, getStatus } = await lib("runtime/status.js");
 const { openFederation } = await lib("runtime/context.js");
 const { parseDuration } = await lib("runtime/clock.js");
 const { detectCompose } = await lib("runtime/compose.js");
+const { streamLogs } = await lib("runtime/logs.js");
 const { defaultOutDir } = await lib("generate.js");
 
 /** Run a program with its output on our stderr (progress); resolves with its exit code. */
@@ -166,7 +167,14 @@ async function main() {
   const loaded = await loadSpecFile(args.spec);
   const fed = loaded.federation;
   const outDir = path.resolve(args.out ?? defaultOutDir(fed.name));
-  const timeoutMs = args.timeout ? parseDuration(args.timeout) : 300_000;
+  let timeoutMs = 300_000;
+  if (args.timeout) {
+    try {
+      timeoutMs = parseDuration(args.timeout);
+    } catch (err) {
+      usage(`--timeout: ${err.message}`);
+    }
+  }
   say(`${fed.name}: ${fed.gateways.length} gateways (${fed.gateways.map((g) => `${g.id} ${g.role}`).join(", ")}), OpenClaw ${fed.openclawVersion}`);
 
   say("[1/5] Docker Engine and compose (scripts/provision-docker.sh)");
@@ -218,7 +226,7 @@ async function main() {
     let health = g.state;
     // /readyz also checks channels (e.g. Telegram, which needs its bot token and the internet).
     if (g.state === "not-ready") health = `healthy (live, started; /readyz: not ready${g.probes?.readyz.failing?.length ? `: ${g.probes.readyz.failing.join(", ")}` : ""})`;
-    else if (!g.healthy) health = `${g.state}: ${g.problems.join("; ")}`;
+    else if (!g.healthy) health = g.problems.join("; ") || g.state;
     const startup = !u?.ok ? "-" : startedNow ? secs(u.ms) : `running for ${g.container?.uptimeS ?? "?"} s`;
     rows.push([g.id, g.role, g.url ?? "-", health, startup]);
   }
@@ -226,6 +234,12 @@ async function main() {
   const down = `node bin/clawfed.js down ${args.spec}${args.out ? ` --out ${args.out}` : ""}`;
   if (!res.ok || !st.healthy) {
     const bad = st.gateways.filter((g) => !g.healthy).map((g) => g.id);
+    // The last lines of each failed gateway's log, secrets redacted: usually the reason itself.
+    for (const id of bad) {
+      let text = "";
+      await streamLogs(ctx, deps.engine, id, { stdout: (t) => (text += t), stderr: (t) => (text += t) }, { tail: 12 }).catch((err) => (text = `(no logs: ${err.message})`));
+      process.stdout.write(`--- last lines of ${id}'s log (secrets redacted):\n${text.trimEnd()}\n`);
+    }
     process.stdout.write(
       `${fed.name}: not every gateway is healthy (${bad.join(", ") || res.gateways.filter((g) => !g.ok).map((g) => g.id).join(", ")}).\n` +
         `Look at: node bin/clawfed.js logs ${args.spec} <gateway>   and   node bin/clawfed.js status ${args.spec}\n` +

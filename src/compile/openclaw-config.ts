@@ -55,6 +55,12 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
     skipBootstrap: true,
   };
   if (at.workspace) defaults.workspace = at.workspace;
+  if ([g.model.primary, ...g.model.fallbacks].some((m) => m.startsWith("openai/"))) {
+    // Without a runtime policy OpenClaw installs its Codex plugin for openai/* at startup (with
+    // npm, absent from the image and offline hosts) and stops with maintenance_required; API-key
+    // use runs fine on OpenClaw's own runtime (docs gateway/config-agents/models.md, "provider/*").
+    defaults.models = { "openai/*": { agentRuntime: { id: "openclaw" } } };
+  }
   if (g.sandboxed) {
     defaults.sandbox = {
       mode: g.sandbox.mode,

@@ -18,8 +18,8 @@ interface GenerateFlags {
 }
 
 /** The command to run after generating for a target. */
-function nextStep(target: GenerateFlags["target"], spec: string, outDir: string): string {
-  if (target === "native") return `clawfed native up ${spec}`;
+function nextStep(target: GenerateFlags["target"], spec: string, outDir: string, rootGiven: boolean): string {
+  if (target === "native") return `clawfed native up ${spec}${rootGiven ? ` --root ${outDir}` : ""}`;
   if (target === "systemd") return `install the units in ${outDir}/systemd (see ${outDir}/README.md)`;
   if (target === "launchd") return `install the plists in ${outDir}/launchd, then clawfed audit ~/Library/LaunchAgents (see ${outDir}/README.md)`;
   return `cd ${outDir} && docker compose up -d   (or: clawfed up ${spec})`;
@@ -84,7 +84,7 @@ export function registerGenerate(program: Command): void {
         if (e.generated.length) process.stdout.write(`  .env: generated ${e.generated.length} token(s)\n`);
         if (e.rotated.length) process.stdout.write(`  .env: rotated ${e.rotated.join(", ")}\n`);
         if (e.emptyUserSecrets.length) process.stdout.write(`  .env: fill in ${e.emptyUserSecrets.join(", ")}\n`);
-        if (!opts.dryRun) process.stdout.write(`Next: ${nextStep(opts.target, spec, res.outDir)}\n`);
+        if (!opts.dryRun) process.stdout.write(`Next: ${nextStep(opts.target, spec, res.root ?? res.outDir, Boolean(opts.root ?? opts.out))}\n`);
       }),
     );
 }

@@ -35,8 +35,11 @@ import {
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 
-/** Seconds; a gateway drains for up to 315 s, but a clean stop takes well under a second (facts A.5). */
-const STOP_GRACE = "60s";
+/**
+ * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
+ * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`.
+ */
+const STOP_GRACE = "30s";
 /** The Docker socket a sandboxed gateway needs for its sibling sandbox containers. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -77,6 +80,8 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
   if (g.sandboxed) volumes.push(`${DOCKER_SOCKET}:${DOCKER_SOCKET}`);
 
   const environment: Record<string, string> = {
+    // Explicit, or OpenClaw puts media and plugin-skill folders next to the (read-only) config.
+    OPENCLAW_STATE_DIR: CONTAINER_STATE_DIR,
     OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
     OPENCLAW_CONFIG_READONLY: "1",
     OPENCLAW_NO_AUTO_UPDATE: "1",

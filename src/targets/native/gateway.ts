@@ -86,10 +86,11 @@ export function sizeMiB(size: string): number {
 }
 
 /**
- * V8 old-space limit of a native gateway (MiB): half its memory limit. Inside a container V8 sizes
- * its heap from the cgroup limit (1120 MiB under 2 GiB, measured); a native process would size it
- * from the host's RAM (4288 MiB on 24 GiB) and collect garbage later, holding ~15 % more memory
- * (BENCHMARKS.md). OpenClaw's own service installer also sets this flag (facts §10.3).
+ * V8 old-space limit of a native gateway (MiB): half its memory limit (`resources.memory`), so the
+ * heap respects the spec's limit as it does in a container, where V8 sizes it from the cgroup
+ * (1120 MiB under 2 GiB, measured) rather than from the host's RAM (4288 MiB on 24 GiB). At idle it
+ * changes nothing measurable (BENCHMARKS.md); it caps growth. OpenClaw's own service installer sets
+ * the same flag (facts §10.3).
  */
 export function heapLimitMiB(g: GatewayModel): number {
   return Math.max(256, Math.floor(sizeMiB(g.resources.memory) / 2));

@@ -118,6 +118,9 @@ export function compileSystemd(fed: Federation, opts: NativeCompileOptions = {})
   if (sd.version < SYSTEMD_RESTART_STEPS_VERSION) {
     warnings.push(`systemd ${sd.version} has no RestartSteps=: the units restart after a fixed 5 s; systemd ${SYSTEMD_RESTART_STEPS_VERSION} or later makes the delay grow (pass --systemd-version to target another host)`);
   }
+  if (sd.scope === "system" && sd.user === "root") {
+    warnings.push("the system units run the gateways as root, which OpenClaw does not support (facts §10.3): pass --systemd-user <account>");
+  }
   if (sd.scope === "user" && fed.gateways.some((g) => g.sandboxed)) {
     warnings.push("user units with ProtectSystem= run in a user namespace (PrivateUsers=), where the docker group does not apply: sandboxed agents need system scope (--systemd-scope system) to reach Docker");
   }
