@@ -1,5 +1,4 @@
-// Benchmark: the same three gateways (federations/korax.yaml: korax, goreos, medico; korax without
-// its OpenAI fallback model, see specWith) as native
+// Benchmark: the same three gateways (federations/korax.yaml: korax, goreos, medico) as native
 // processes under PM2 (`clawfed native up`) and as containers (`clawfed up`, Docker + compose),
 // in the same run, alternating native / Docker so that both see the same machine load.
 //   - time to all healthy: from the library call (generate included) until every gateway answers
@@ -65,10 +64,6 @@ async function specWith(dir, ports, name) {
   let text = await readFile("federations/korax.yaml", "utf8");
   for (const [from, to] of Object.entries(ports)) text = text.replace(new RegExp(`port: ${from}\\b`, "g"), `port: ${to}`);
   text = text.replace(/^name: .*$/m, `name: ${name}`);
-  // Without korax's OpenAI fallback: with it OpenClaw 2026.9.6 tries to install its `codex` plugin
-  // with npm at startup, which the local image lacks (the container then exits with ENOENT and
-  // loops); natively the attempt only delays startup. Both runtimes get the same spec.
-  text = text.replace(/^\s*fallbacks: \[openai\/gpt-5\.4-mini\]\n/m, "");
   const file = path.join(dir, `${name}.yaml`);
   await writeFile(file, text);
   return file;

@@ -95,7 +95,13 @@ describe("native fleet of korax (real OpenClaw under PM2)", () => {
       const peer = koraxCfg.channels.a2a.peers[spoke];
       expect(peer.url).toBe(`http://127.0.0.1:${PORTS[spoke]}/a2a/v1`);
       const token = koraxEnv[/^\$\{(\w+)\}$/.exec(peer.outboundToken)![1]!]!;
-      const ok = await post(peer.url, token, { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "no-such-task" } });
+      // /startupz "started" does not wait for channels: the a2a channel mounts /a2a/v1 when it has
+      // started (404 until then; slow on a loaded machine).
+      let ok = await post(peer.url, token, { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "no-such-task" } });
+      for (const t0 = Date.now(); ok.status === 404 && Date.now() - t0 < 180_000; ) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        ok = await post(peer.url, token, { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "no-such-task" } });
+      }
       expect(ok.status).toBe(200);
       expect(JSON.parse(ok.text)).toMatchObject({ jsonrpc: "2.0", id: 1, error: { code: -32001 } }); // authenticated: the task is just unknown
       const bad = await post(peer.url, `${token}x`, { jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "no-such-task" } });
