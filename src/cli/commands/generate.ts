@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { generate } from "../../generate.js";
 import { action, EXIT, printJson, progress } from "../output.js";
 
 interface GenerateFlags {
@@ -60,6 +59,7 @@ export function registerGenerate(program: Command): void {
             return EXIT.usage;
           }
         }
+        const { generate } = await import("../../generate.js");
         const res = await generate({
           spec,
           outDir: opts.out,

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { specJsonSchema } from "../../spec/schema.js";
 import { action } from "../output.js";
 
 export function registerSchema(program: Command): void {
@@ -9,6 +8,7 @@ export function registerSchema(program: Command): void {
     .addHelpText("after", "\nUse it from YAML with a first line: # yaml-language-server: $schema=<path to the printed schema>")
     .action(
       action(async () => {
+        const { specJsonSchema } = await import("../../spec/schema.js");
         process.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
       }),
     );
