@@ -90,8 +90,8 @@ export function workspaceArtifacts(fed: Federation, g: GatewayModel, view: Works
   return out;
 }
 
-/** The federation README: gateways, links and a Mermaid diagram. */
-export function federationReadme(fed: Federation): string {
+/** One edge per linked pair for the Mermaid diagrams: `<-->` when both directions are allowed. */
+export function diagramLinks(fed: Federation): Array<{ a: string; b: string; arrow: string; transports: string[] }> {
   const seen = new Set<string>();
   const links: Array<{ a: string; b: string; arrow: string; transports: string[] }> = [];
   for (const r of fed.routes) {
@@ -100,6 +100,12 @@ export function federationReadme(fed: Federation): string {
     seen.add(key);
     links.push({ a: r.from, b: r.to, arrow: r.twoWay ? "<-->" : "-->", transports: r.transports });
   }
+  return links;
+}
+
+/** The federation README: gateways, links and a Mermaid diagram. */
+export function federationReadme(fed: Federation): string {
+  const links = diagramLinks(fed);
   return renderTemplate("README.md.hbs", {
     header: generatedHeader(fed.specFile),
     name: fed.name,

@@ -50,6 +50,13 @@ interface CommonFlags {
   json?: boolean;
 }
 
+/** Print a status (text or JSON with `ok`) and map it to the exit code. */
+function finish(st: NativeStatus, json: boolean | undefined): number {
+  if (json) printJson({ ok: st.healthy, ...st });
+  else process.stdout.write(renderNativeStatus(st));
+  return st.healthy ? EXIT.ok : EXIT.unhealthy;
+}
+
 export function registerNative(program: Command): void {
   const native = program
     .command("native")
@@ -79,9 +86,7 @@ export function registerNative(program: Command): void {
       action(async (spec: string, opts: CommonFlags & { timeout?: number; generate: boolean }) => {
         const { nativeUp } = await import("../../runtime/native/index.js");
         const st = await nativeUp({ spec, root: opts.root, timeoutMs: opts.timeout, generate: opts.generate, onProgress: progress });
-        if (opts.json) printJson({ ok: st.healthy, ...st });
-        else process.stdout.write(renderNativeStatus(st));
-        return st.healthy ? EXIT.ok : EXIT.unhealthy;
+        return finish(st, opts.json);
       }),
     );
 
@@ -96,9 +101,7 @@ export function registerNative(program: Command): void {
       action(async (spec: string, opts: CommonFlags) => {
         const { nativeStatus } = await import("../../runtime/native/index.js");
         const st = await nativeStatus({ spec, root: opts.root });
-        if (opts.json) printJson(st);
-        else process.stdout.write(renderNativeStatus(st));
-        return st.healthy ? EXIT.ok : EXIT.unhealthy;
+        return finish(st, opts.json);
       }),
     );
 
@@ -115,9 +118,7 @@ export function registerNative(program: Command): void {
       action(async (spec: string, gateways: string[], opts: CommonFlags & { timeout?: number }) => {
         const { nativeRestart } = await import("../../runtime/native/index.js");
         const st = await nativeRestart({ spec, root: opts.root, gateways, timeoutMs: opts.timeout, onProgress: progress });
-        if (opts.json) printJson({ ok: st.healthy, ...st });
-        else process.stdout.write(renderNativeStatus(st));
-        return st.healthy ? EXIT.ok : EXIT.unhealthy;
+        return finish(st, opts.json);
       }),
     );
 

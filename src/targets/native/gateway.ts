@@ -21,7 +21,7 @@ import { dir, file, type Artifact, type EnvSlot } from "../../compile/artifact.j
 import { envFor } from "../../compile/env.js";
 import { generatedHeader } from "../../compile/names.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
-import { workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
+import { diagramLinks, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import { renderTemplate } from "../../render/templates.js";
 import { toJson } from "../../render/serialize.js";
 import type { Federation, GatewayModel } from "../../spec/normalize.js";
@@ -172,14 +172,7 @@ export type NativeTargetName = "native" | "systemd" | "launchd";
 
 /** README of a native federation root: the gateways, the layout, how to run it. */
 export function nativeReadme(fed: Federation, target: NativeTargetName, ctx: NativeContext): string {
-  const seen = new Set<string>();
-  const links: Array<{ a: string; b: string; arrow: string; transports: string[] }> = [];
-  for (const r of fed.routes) {
-    const key = [r.from, r.to].sort().join("\u0000");
-    if (seen.has(key)) continue;
-    seen.add(key);
-    links.push({ a: r.from, b: r.to, arrow: r.twoWay ? "<-->" : "-->", transports: r.transports });
-  }
+  const links = diagramLinks(fed);
   return renderTemplate("native-README.md.hbs", {
     header: generatedHeader(fed.specFile),
     name: fed.name,
