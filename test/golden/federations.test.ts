@@ -6,6 +6,7 @@ import { compile } from "../../src/compile/index.js";
 import { renderEnv } from "../../src/emit/write.js";
 import { loadSpecFile } from "../../src/spec/load.js";
 import { specJsonSchema } from "../../src/spec/schema.js";
+import { goldenPath } from "./golden-path.js";
 
 const specs = (await readdir("federations")).filter((f) => f.endsWith(".yaml")).sort();
 
@@ -16,11 +17,11 @@ describe.each(specs)("federations/%s", (file) => {
     const name = loaded.federation.name;
     for (const a of res.artifacts) {
       if (a.kind !== "file") continue;
-      await expect(a.content).toMatchFileSnapshot(`__golden__/${name}/compose/${a.path}`);
+      await expect(a.content).toMatchFileSnapshot(goldenPath("__golden__", name, "compose", a.path));
     }
     let n = 0;
     const env = await renderEnv(res.env, {}, { specFile: loaded.file, newToken: () => `<generated-token-${++n}>`, hostFacts: { dockerGid: "999" } });
-    await expect(env.text).toMatchFileSnapshot(`__golden__/${name}/compose/.env`);
+    await expect(env.text).toMatchFileSnapshot(goldenPath("__golden__", name, "compose", ".env"));
     const dirs = res.artifacts.filter((a) => a.kind === "dir").map((a) => `${a.path} ${a.mode.toString(8)}${a.gatewayOwned ? " gateway-owned" : ""}`);
     await expect(`${dirs.join("\n")}\n`).toMatchFileSnapshot(`__golden__/${name}/compose/DIRS.txt`);
   });

@@ -7,6 +7,7 @@ import { compile, type TargetName } from "../../src/compile/index.js";
 import { renderEnv } from "../../src/emit/write.js";
 import { loadSpecFile, type LoadedSpec } from "../../src/spec/load.js";
 import { FIXED_HOST } from "../helpers/native.js";
+import { goldenPath } from "./golden-path.js";
 
 const specs = (await readdir("federations")).filter((f) => f.endsWith(".yaml")).sort();
 const TARGETS: TargetName[] = ["native", "systemd", "launchd"];
@@ -35,11 +36,11 @@ describe.each(loadedSpecs.map((l) => [l.file, l] as const))("%s", (_file, loaded
     const res = compile(loaded.federation, target, { root: `/home/user/.clawfed/${name}`, openclaw: FIXED_HOST, systemd: { scope: "user", version: 256 } });
     for (const a of res.artifacts) {
       if (a.kind !== "file") continue;
-      await expect(a.content).toMatchFileSnapshot(`__golden__/${name}/${target}/${a.path}`);
+      await expect(a.content).toMatchFileSnapshot(goldenPath("__golden__", name, target, a.path));
     }
     let n = 0;
     const env = await renderEnv(res.env, {}, { specFile: loaded.file, newToken: () => `<generated-token-${++n}>` });
-    await expect(env.text).toMatchFileSnapshot(`__golden__/${name}/${target}/.env`);
+    await expect(env.text).toMatchFileSnapshot(goldenPath("__golden__", name, target, ".env"));
     const dirs = res.artifacts.filter((a) => a.kind === "dir").map((a) => `${a.path} ${a.mode.toString(8)}${a.kind === "dir" && a.absolute ? " absolute" : ""}`);
     await expect(`${dirs.join("\n")}\n`).toMatchFileSnapshot(`__golden__/${name}/${target}/DIRS.txt`);
     const envFiles = res.artifacts.flatMap((a) => (a.kind === "file" && a.envFrom ? [`${a.path} ${a.mode.toString(8)}: ${a.envFrom.join(" ")}`] : []));
