@@ -129,6 +129,46 @@ function gzipMessage(err: unknown): string {
   return `not a valid .tar.gz (${what}${e.code === "Z_DATA_ERROR" ? `: ${e.message}` : ""})`;
 }
 
+/** Handles one tar member; what it leaves unread of `body` is drained afterwards. */
+export type TarEntryHandler = (header: tarStream.Header, body: AsyncIterable<Buffer>) => Promise<void>;
+
+/**
+ * Feed every member of a tar-stream extractor to `handle`, one at a time, until the stream ends.
+ * Resolves with the first error met (a handler's or the extractor's; `onError` hears it at once,
+ * e.g. to stop the input), or undefined. Never rejects.
+ */
+export function eachTarEntry(extract: tarStream.Extract, handle: TarEntryHandler, onError: (err: unknown) => void = () => undefined): Promise<unknown> {
+  let failure: unknown;
+  const note = (err: unknown) => {
+    if (failure !== undefined) return;
+    failure = err;
+    onError(err);
+  };
+  return new Promise((resolve) => {
+    extract.on("entry", (header, stream, next) => {
+      stream.on("error", () => undefined); // a destroyed read reports through the handler's error
+      const body = stream as unknown as AsyncIterable<Buffer>;
+      handle(header, body).then(
+        async () => {
+          for await (const _ of body) void _;
+          next();
+        },
+        (err) => {
+          note(err);
+          next(err as Error);
+        },
+      );
+    });
+    const end = () => resolve(failure);
+    extract.on("finish", end);
+    extract.on("close", end);
+    extract.on("error", (err) => {
+      note(err);
+      end();
+    });
+  });
+}
+
 /**
  * Read an archive member by member under `limits`.
  * @throws ArchiveError for anything unsafe or malformed (with the member concerned), or the
@@ -262,24 +302,10 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
     entries.push({ ...info, sha256: hash.digest("hex") });
   }
 
-  await new Promise<void>((resolve) => {
-    extract.on("entry", (header, stream, next) => {
-      stream.on("error", () => undefined); // a destroyed read reports through `failure`
-      handle(header, stream as unknown as AsyncIterable<Buffer> & { resume(): unknown }).then(
-        () => next(),
-        (err) => {
-          fail(err);
-          next(err as Error);
-        },
-      );
-    });
-    extract.on("finish", () => resolve());
-    extract.on("close", () => resolve());
-    extract.on("error", (err) => {
-      failure ??= err;
-      resolve();
-    });
+  const entryFailure = await eachTarEntry(extract, (header, body) => handle(header, body as typeof body & { resume(x?: unknown): unknown }), (err) => {
+    if (failure === undefined) fail(err);
   });
+  failure ??= entryFailure;
   src.destroy();
   gunzip.destroy();
   await feeder;

@@ -16,7 +16,7 @@ import * as tarStream from "tar-stream";
 import { LABELS } from "../../compile/names.js";
 import { RuntimeError } from "../../errors.js";
 import type { Engine, Labels, MountSource } from "../engine.js";
-import { checkMemberPath, type EntryInfo } from "./archive.js";
+import { checkMemberPath, eachTarEntry, type EntryInfo } from "./archive.js";
 
 /** Where helpers mount the state; archive entries are then named `state/…`. */
 const HELPER_PARENT = "/clawfed";
@@ -59,55 +59,35 @@ export async function readState(
     if (!tar) throw new RuntimeError(`the state of ${describe(o.source)} could not be read (the engine found no ${HELPER_STATE} in the helper container)`);
     const extract = tarStream.extract();
     let failure: unknown;
-    const done = new Promise<void>((resolve) => {
-      extract.on("entry", (header, stream, next) => {
-        stream.on("error", () => undefined);
-        const raw = (header.name ?? "").replace(/\/+$/, "");
-        const rel = raw === "state" ? "" : raw.startsWith("state/") ? raw.slice("state/".length) : undefined;
-        const handle = async () => {
-          if (rel === undefined) throw new RuntimeError(`unexpected entry ${raw} in the engine's archive of ${describe(o.source)}`);
-          if (header.type !== "file" && header.type !== "directory") {
-            on.skip(rel, `${header.type === "symlink" ? "a symbolic link" : header.type === "link" ? "a hard link" : `a ${header.type}`}; only regular files and directories are backed up`);
-            return;
-          }
-          if (rel && "error" in checkMemberPath(rel)) {
-            on.skip(rel, "its name cannot be stored safely");
-            return;
-          }
-          const e: StateEntry = {
-            rel,
-            type: header.type === "file" ? "file" : "dir",
-            size: header.type === "file" ? header.size ?? 0 : 0,
-            mode: (header.mode ?? 0) & 0o7777,
-            uid: header.uid ?? 0,
-            gid: header.gid ?? 0,
-            mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000),
-          };
-          await on.entry(e, e.type === "file" ? (stream as unknown as AsyncIterable<Buffer>) : null);
-        };
-        handle()
-          .then(async () => {
-            for await (const _ of stream as unknown as AsyncIterable<Buffer>) void _;
-            next();
-          })
-          .catch((err) => {
-            failure ??= err;
-            next(err as Error);
-          });
-      });
-      extract.on("finish", () => resolve());
-      extract.on("close", () => resolve());
-      extract.on("error", (err) => {
-        failure ??= err;
-        resolve();
-      });
+    const done = eachTarEntry(extract, async (header, stream) => {
+      const raw = (header.name ?? "").replace(/\/+$/, "");
+      const rel = raw === "state" ? "" : raw.startsWith("state/") ? raw.slice("state/".length) : undefined;
+      if (rel === undefined) throw new RuntimeError(`unexpected entry ${raw} in the engine's archive of ${describe(o.source)}`);
+      if (header.type !== "file" && header.type !== "directory") {
+        on.skip(rel, `${header.type === "symlink" ? "a symbolic link" : header.type === "link" ? "a hard link" : `a ${header.type}`}; only regular files and directories are backed up`);
+        return;
+      }
+      if (rel && "error" in checkMemberPath(rel)) {
+        on.skip(rel, "its name cannot be stored safely");
+        return;
+      }
+      const e: StateEntry = {
+        rel,
+        type: header.type === "file" ? "file" : "dir",
+        size: header.type === "file" ? header.size ?? 0 : 0,
+        mode: (header.mode ?? 0) & 0o7777,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000),
+      };
+      await on.entry(e, e.type === "file" ? stream : null);
     });
     tar.on("error", (err) => {
       failure ??= err;
       extract.destroy(err);
     });
     tar.pipe(extract as unknown as NodeJS.WritableStream);
-    await done;
+    failure ??= await done;
     tar.destroy();
     if (failure) throw failure instanceof RuntimeError ? failure : new RuntimeError(`reading the state of ${describe(o.source)} failed: ${(failure as Error).message}`, { cause: failure });
   } finally {
@@ -268,39 +248,21 @@ export async function captureLive(engine: Engine, containerId: string, gateway: 
     if (!tar) throw new RuntimeError(`openclaw backup create in ${gateway} reported success but ${inside} does not exist`);
     let result: LiveArchive | undefined;
     const extract = tarStream.extract();
-    let failure: unknown;
-    await new Promise<void>((resolve) => {
-      extract.on("entry", (header, stream, next) => {
-        stream.on("error", () => undefined);
-        const run = async () => {
-          if (result || header.type !== "file") throw new RuntimeError(`unexpected ${header.type} ${header.name} in the engine's copy of ${inside}`);
-          result = {
-            size: header.size ?? 0,
-            mode: (header.mode ?? 0o600) & 0o7777,
-            uid: header.uid ?? 0,
-            gid: header.gid ?? 0,
-            mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000),
-            report,
-          };
-          await sink(result, stream as unknown as AsyncIterable<Buffer>);
-        };
-        run().then(
-          () => next(),
-          (err) => {
-            failure ??= err;
-            next(err as Error);
-          },
-        );
-      });
-      extract.on("finish", () => resolve());
-      extract.on("close", () => resolve());
-      extract.on("error", (err) => {
-        failure ??= err;
-        resolve();
-      });
-      tar.on("error", (err) => extract.destroy(err));
-      tar.pipe(extract as unknown as NodeJS.WritableStream);
+    const done = eachTarEntry(extract, async (header, stream) => {
+      if (result || header.type !== "file") throw new RuntimeError(`unexpected ${header.type} ${header.name} in the engine's copy of ${inside}`);
+      result = {
+        size: header.size ?? 0,
+        mode: (header.mode ?? 0o600) & 0o7777,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000),
+        report,
+      };
+      await sink(result, stream);
     });
+    tar.on("error", (err) => extract.destroy(err));
+    tar.pipe(extract as unknown as NodeJS.WritableStream);
+    const failure = await done;
     if (failure) throw failure;
     if (!result) throw new RuntimeError(`the engine's copy of ${inside} from ${gateway} was empty`);
     return result;
