@@ -1,8 +1,8 @@
 // Test helpers over the real Docker Engine (dockerode): find a compose service's container, run a
 // command inside it with secrets passed through the exec's environment (never its argv), and list
 // everything a federation left behind.
-import { PassThrough } from "node:stream";
 import Docker from "dockerode";
+import { createDockerEngine } from "../../src/runtime/engine.js";
 
 let client: Docker | undefined;
 
@@ -34,43 +34,9 @@ export interface ExecResult {
  * and in `docker inspect` of the exec).
  */
 export async function execIn(containerId: string, cmd: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ExecResult> {
-  const container = docker().getContainer(containerId);
-  const exec = await container.exec({
-    Cmd: cmd,
-    Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d: Buffer) => (stdout += d.toString()));
-  err.on("data", (d: Buffer) => (stderr += d.toString()));
-  docker().modem.demuxStream(stream, out, err);
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stream.destroy();
-      reject(new Error(`exec ${cmd.slice(0, 2).join(" ")} in ${containerId.slice(0, 12)} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    stream.on("end", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    stream.on("error", (e: Error) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, stdout, stderr };
+  // The product's own docker exec (Engine.exec), so tests exercise the same path clawfed uses.
+  const res = await createDockerEngine({ docker: docker() }).exec(containerId, cmd, { env: opts.env, timeoutMs: opts.timeoutMs ?? 60_000 });
+  return { code: res.exitCode, stdout: res.stdout, stderr: res.stderr };
 }
 
 /**

@@ -33,15 +33,7 @@ export function helperLabels(federation: string): Labels {
 }
 
 /** A state member as read from the engine: path relative to the state root ("" for the root). */
-export interface StateEntry {
-  rel: string;
-  type: "file" | "dir";
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: number;
-}
+export type StateEntry = Omit<EntryInfo, "path"> & { rel: string };
 
 /**
  * Stream a state out of the engine. `onFile`/`onDir` are called in archive order; the workspace
