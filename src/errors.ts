@@ -1,6 +1,6 @@
 /**
  * The few error classes clawfed throws. CLI code maps them to exit codes:
- * SpecError → 1, RuntimeError → 3, anything else → 70 (internal).
+ * SpecError → 1, UsageError → 2, RuntimeError → 3, anything else → 70 (internal).
  */
 
 /** One problem found in a spec file, with where it is and how to fix it. */
@@ -49,6 +49,19 @@ export class RuntimeError extends Error {
     super(opts.next ? `${message}\nNext: ${opts.next}` : message, { cause: opts.cause });
     this.name = "RuntimeError";
     this.next = opts.next;
+  }
+}
+
+/**
+ * A command-line mistake the user can fix by changing the flags or arguments (an unknown gateway
+ * id, a conflicting flag, an output folder that needs `--force`). Exit code 2.
+ */
+export class UsageError extends Error {
+  readonly hint?: string;
+  constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(opts.hint ? `${message} (${opts.hint})` : message, { cause: opts.cause });
+    this.name = "UsageError";
+    this.hint = opts.hint;
   }
 }
 

@@ -6,7 +6,7 @@ export { compile, TARGETS, type TargetName, type CompileOptions, type NativeComp
 export type { Artifact, CompileResult, EnvSlot } from "./compile/artifact.js";
 export { writeArtifacts, type WriteOptions, type WriteResult } from "./emit/write.js";
 export { generate, withImage, defaultOutDir, defaultNativeRoot, type GenerateOptions, type GenerateResult } from "./generate.js";
-export { SpecError, RuntimeError, InternalError, formatIssue, type SpecIssue } from "./errors.js";
+export { SpecError, UsageError, RuntimeError, InternalError, formatIssue, type SpecIssue } from "./errors.js";
 export { openFederation, type FederationContext } from "./runtime/context.js";
 export { createDockerEngine, type Engine, type ContainerInfo, type ContainerSummary, type MountSource } from "./runtime/engine.js";
 export { systemClock, parseDuration, type Clock } from "./runtime/clock.js";

@@ -5,7 +5,7 @@
  * 3 a runtime operation failed (Docker, processes, health); 4 the federation is not healthy
  * (status); 70 an internal error (a bug: please report it).
  */
-import { InternalError, RuntimeError, SpecError } from "../errors.js";
+import { InternalError, RuntimeError, SpecError, UsageError } from "../errors.js";
 
 export const EXIT = { ok: 0, spec: 1, usage: 2, runtime: 3, unhealthy: 4, internal: 70 } as const;
 
@@ -29,6 +29,11 @@ export function reportError(err: unknown, json: boolean): number {
     if (json) printJson({ ok: false, error: "spec", issues: err.issues });
     else process.stderr.write(`${err.message}\n`);
     return EXIT.spec;
+  }
+  if (err instanceof UsageError) {
+    if (json) printJson({ ok: false, error: "usage", message: err.message });
+    else process.stderr.write(`error: ${err.message}\n`);
+    return EXIT.usage;
   }
   if (err instanceof RuntimeError) {
     if (json) printJson({ ok: false, error: "runtime", message: err.message, next: err.next ?? null });
