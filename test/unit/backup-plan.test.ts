@@ -216,10 +216,10 @@ describe("restore refuses a wrong archive before touching Docker", () => {
 
 describe("a restored generated-files list may only name paths inside the output directory", () => {
   it("accepts clawfed's own list and refuses traversal (generate deletes what it names)", async () => {
-    const { checkGeneratedManifest } = await import("../../src/runtime/backup/restore.js");
-    expect(() => checkGeneratedManifest(Buffer.from(JSON.stringify({ generator: "clawfed", files: [".env", "gateways/hub/openclaw.json"] })))).not.toThrow();
-    expect(() => checkGeneratedManifest(Buffer.from(JSON.stringify({ files: ["../../etc/passwd"] })))).toThrow(/lists "..\/..\/etc\/passwd", which contains a `..` segment/);
-    expect(() => checkGeneratedManifest(Buffer.from(JSON.stringify({ files: ["/etc/passwd"] })))).toThrow(/absolute path/);
-    expect(() => checkGeneratedManifest(Buffer.from("{nope"))).toThrow(/not valid JSON/);
+    const { checkGeneratedList } = await import("../../src/runtime/backup/archive.js");
+    expect(() => checkGeneratedList(Buffer.from(JSON.stringify({ generator: "clawfed", files: [".env", "gateways/hub/openclaw.json"] })))).not.toThrow();
+    expect(() => checkGeneratedList(Buffer.from(JSON.stringify({ files: ["../../etc/passwd"] })))).toThrow(/names "..\/..\/etc\/passwd", which contains a `..` segment/);
+    expect(() => checkGeneratedList(Buffer.from(JSON.stringify({ files: ["/etc/passwd"] })))).toThrow(/absolute path/);
+    expect(() => checkGeneratedList(Buffer.from("{nope"))).toThrow(/not valid JSON/);
   });
 });

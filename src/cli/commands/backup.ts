@@ -90,17 +90,18 @@ export function registerBackup(program: Command): void {
     .argument("<file>", "archive (.tar.gz) made by clawfed backup")
     .option("--max-bytes <size>", "refuse archives larger than this once uncompressed (default 64G)", sizeArg)
     .option("--max-entries <n>", "refuse archives with more members than this (default 1000000)", countArg)
+    .option("--max-ratio <n>", "refuse archives that inflate to more than n times the compressed bytes read (past 64 MiB; default 200: a gzip bomb)", countArg)
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nNothing is extracted or changed.\nExit codes: 0 valid, 1 the archive is refused (the reason is printed), 2 bad usage.")
     .action(
-      action(async (file: string, own: { maxBytes?: number; maxEntries?: number; json?: boolean }, cmd: Command) => {
+      action(async (file: string, own: { maxBytes?: number; maxEntries?: number; maxRatio?: number; json?: boolean }, cmd: Command) => {
         // `backup` has its own --json, which commander hands to the parent: read both.
         const opts = { ...own, json: Boolean(own.json || cmd.optsWithGlobals<{ json?: boolean }>().json) };
         return archiveErrors(opts.json, async () => {
           const { verifyArchive } = await import("../../runtime/backup/archive.js");
           const { byteTicker } = await import("../../runtime/backup/backup.js");
           progress(`verifying ${file}`);
-          const limits = { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}) };
+          const limits = { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}), ...(opts.maxRatio ? { maxRatio: opts.maxRatio } : {}) };
           const v = await verifyArchive(file, { limits, onBytes: byteTicker(progress, "verified") });
           const m = v.manifest;
           const summary = {

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { action, printJson, progress } from "../output.js";
 import { archiveErrors, sizeArg } from "./backup.js";
-import { durationArg, interruptSignal, listArg } from "./runtime-args.js";
+import { countArg, durationArg, interruptSignal, listArg } from "./runtime-args.js";
 
 export function registerRestore(program: Command): void {
   program
@@ -14,18 +14,20 @@ export function registerRestore(program: Command): void {
     .option("--force", "stop gateways that are running instead of refusing")
     .option("--with-knowledge", "also write the archived knowledge mounts back (files in the archive replace those on disk; nothing is deleted)")
     .option("--max-bytes <size>", "refuse archives larger than this once uncompressed (default 64G)", sizeArg)
+    .option("--max-ratio <n>", "refuse archives that inflate to more than n times the compressed bytes read (past 64 MiB; default 200: a gzip bomb)", countArg)
     .option("--timeout <duration>", "how long each gateway may take to report started (default 4m)", durationArg)
     .option("--json", "print the result as JSON on stdout (progress stays on stderr)")
     .addHelpText(
       "after",
-      "\nThe archive is treated as hostile: only regular files and directories, no absolute or .. paths, no links or" +
-        "\ndevices, limits on size and entry count. A refused archive, or a running gateway without --force, changes nothing." +
+      "\nThe archive is treated as hostile, exactly as by `clawfed backup verify` (one validation): only regular files and" +
+        "\ndirectories, no absolute or .. paths, no links or devices, no names that collide by case, limits on size, entry count and" +
+        "\ncompression ratio. A refused archive, or a running gateway without --force, changes nothing." +
         "\nA federation whose containers and volumes are gone (down -v) is recreated with compose first." +
         "\nExit codes: 0 restored and started, 1 the archive is refused or the spec is invalid, 2 bad usage, 3 a gateway is running" +
         "\n(without --force), Docker failed or a gateway did not start.",
     )
     .action(
-      action(async (spec: string, opts: { from: string; dir?: string; only?: string[]; force?: boolean; withKnowledge?: boolean; maxBytes?: number; timeout?: number; json?: boolean }) =>
+      action(async (spec: string, opts: { from: string; dir?: string; only?: string[]; force?: boolean; withKnowledge?: boolean; maxBytes?: number; maxRatio?: number; timeout?: number; json?: boolean }) =>
         archiveErrors(opts.json, async () => {
           const { restoreFederation } = await import("../../runtime/backup/restore.js");
           const intr = interruptSignal(() => progress("interrupted: stopping before anything is changed; once files and volumes are being replaced the restore runs to its end (Ctrl-C again quits at once)"));
@@ -36,7 +38,7 @@ export function registerRestore(program: Command): void {
             only: opts.only,
             force: opts.force,
             withKnowledge: opts.withKnowledge,
-            limits: opts.maxBytes ? { maxBytes: opts.maxBytes } : undefined,
+            limits: { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxRatio ? { maxRatio: opts.maxRatio } : {}) },
             healthTimeoutMs: opts.timeout,
             onProgress: progress,
             signal: intr.signal,

@@ -3,11 +3,17 @@
  *
  * Reading treats every archive as hostile: it accepts only regular files and directories with
  * relative, canonical paths (no absolute paths, no `.`/`..` segments, no backslashes, no control
- * characters), rejects links, devices, FIFOs and anything else, duplicate paths and a file that
- * another member would have to live inside, and stops at limits on uncompressed bytes, entry
- * count, path length and depth. It never writes anything itself: callers get each member after it
- * passed those checks, and the member's sha256 is checked against the manifest by the caller
- * (verifyArchive, restore) before anything is trusted.
+ * or invisible characters), rejects links, devices, FIFOs and anything else, duplicate paths,
+ * paths that differ only in case or Unicode normalisation (they would collide on a
+ * case-insensitive file system) and a file that another member would have to live inside, and
+ * stops at limits on uncompressed bytes, compression ratio (a gzip bomb is refused after a few
+ * MiB of output, not after it was all inflated), entry count, path length and depth. It never
+ * writes anything itself: callers get each member after it passed those checks.
+ *
+ * Everything an archive is refused for lives in ONE place, `validateArchive` (structure seen by
+ * readArchive + manifest + generated-files list + checksums). `verifyArchive` (`clawfed backup
+ * verify`) and `restore` both go through it, and restore writes nothing before it passed, so
+ * verify refuses at least everything restore refuses, by construction.
  *
  * Writing streams members into a temporary file (mode 0600, created exclusively next to the
  * destination), computes each member's size and sha256 on the way, appends `manifest.json` last
@@ -21,7 +27,7 @@ import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { createGunzip, gzip } from "node:zlib";
 import * as tarStream from "tar-stream";
-import { FORMAT, FORMAT_VERSION, Manifest, MANIFEST_MEMBER, sectionOf, type Member } from "./manifest.js";
+import { FORMAT, FORMAT_VERSION, GENERATED_MEMBER, Manifest, MANIFEST_MEMBER, sectionOf, UNSAFE_TEXT, type Member } from "./manifest.js";
 
 /** A bad archive: the message says what is wrong and where; nothing was changed. */
 export class ArchiveError extends Error {
@@ -44,8 +50,16 @@ export interface ArchiveLimits {
   maxPathBytes: number;
   /** Path segments of one member; default 64. */
   maxDepth: number;
-  /** Size of manifest.json; default 256 MiB. */
+  /** Size of manifest.json (and of the generated-files list); default 256 MiB. */
   maxManifestBytes: number;
+  /**
+   * Uncompressed bytes per compressed byte read so far, checked once `ratioAfterBytes` were
+   * inflated; default 200. Real backups stay far below (text ≈ 3-10, SQLite ≈ 2-20); gzip of
+   * zeros reaches ≈ 1030, so a bomb is refused after a few hundred KiB of input.
+   */
+  maxRatio: number;
+  /** Uncompressed bytes before the ratio is checked (small archives may compress well); default 64 MiB. */
+  ratioAfterBytes: number;
 }
 
 export const DEFAULT_LIMITS: ArchiveLimits = {
@@ -54,7 +68,12 @@ export const DEFAULT_LIMITS: ArchiveLimits = {
   maxPathBytes: 4096,
   maxDepth: 64,
   maxManifestBytes: 256 * 1024 ** 2,
+  maxRatio: 200,
+  ratioAfterBytes: 64 * 1024 ** 2,
 };
+
+/** Compressed bytes read from the file at a time (bounds how far a bomb gets before the ratio check). */
+const READ_CHUNK_BYTES = 64 * 1024;
 
 /** Longest single path segment (NAME_MAX). */
 const MAX_SEGMENT_BYTES = 255;
@@ -70,7 +89,9 @@ export function checkMemberPath(raw: string, limits: Pick<ArchiveLimits, "maxPat
   if (/^[A-Za-z]:/.test(p)) return { error: "has a drive-letter path" };
   if (p.includes("\\")) return { error: "contains a backslash" };
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(p)) return { error: "contains a control character" };
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(p)) return { error: "contains a control character" };
+  if (p.includes("\uFFFD")) return { error: "is not valid UTF-8 (it holds U+FFFD, what undecodable bytes become)" };
+  if (UNSAFE_TEXT.test(p)) return { error: "contains an invisible or invalid character (line separator, bidi override or lone surrogate)" };
   if (Buffer.byteLength(p) > limits.maxPathBytes) return { error: `has a path longer than ${limits.maxPathBytes} bytes` };
   const segs = p.split("/");
   if (segs.length > limits.maxDepth) return { error: `is nested deeper than ${limits.maxDepth} levels` };
@@ -80,6 +101,35 @@ export function checkMemberPath(raw: string, limits: Pick<ArchiveLimits, "maxPat
     if (Buffer.byteLength(s) > MAX_SEGMENT_BYTES) return { error: `has a name longer than ${MAX_SEGMENT_BYTES} bytes` };
   }
   return { path: p };
+}
+
+/** Sections whose second level is one folder per gateway, mailbox route or knowledge mount. */
+const OWNED_SECTIONS = new Set(["state", "workspaces", "comms", "knowledge"]);
+
+/**
+ * Where a member may sit in the layout (manifest.ts), beyond its path: each section and each
+ * owner's root (`state/<id>`, `workspaces/<id>`, `comms/<route>`, `knowledge/<name>`) is a folder,
+ * since a restore swaps it in as one; `live/` holds only `<id>.tar.gz` files; `files/` never
+ * reaches into the folders that travel in their own sections.
+ * @returns why `p` is refused, or undefined.
+ */
+export function layoutProblem(p: string, type: "file" | "dir"): string | undefined {
+  if (p === MANIFEST_MEMBER) return undefined;
+  const segs = p.split("/");
+  const section = segs[0]!;
+  if (segs.length === 1) return type === "dir" ? undefined : `is a file where the ${section}/ section's folder belongs`;
+  if (OWNED_SECTIONS.has(section) && segs.length === 2 && type !== "dir") return `is a file where a folder belongs (${section}/<name> is restored as a whole folder)`;
+  if (section === "live" && (segs.length > 2 || type !== "file" || !segs[1]!.endsWith(".tar.gz"))) return "is not a live/<gateway>.tar.gz file";
+  if (section === "files" && /^(workspaces|comms|state|knowledge)$/i.test(segs[1]!)) return `reaches into ${segs[1]}/, which travels in its own section`;
+  return undefined;
+}
+
+/**
+ * The key two paths share when a case-insensitive, normalisation-insensitive file system (APFS,
+ * NTFS, or a Docker Desktop bind mount of one) would store them as the same file.
+ */
+export function foldPath(p: string): string {
+  return p.normalize("NFD").toLowerCase().normalize("NFD");
 }
 
 /** One member as read from the archive, after the path and type checks. */
@@ -104,8 +154,12 @@ export interface ReadResult {
   entries: SeenEntry[];
   /** Bytes of manifest.json, when present. */
   manifestText?: Buffer;
+  /** Bytes of files/.clawfed/manifest.json (the generated-files list), when present. */
+  generatedText?: Buffer;
   /** Uncompressed tar bytes read. */
   tarBytes: number;
+  /** Compressed bytes read from the file. */
+  compressedBytes: number;
 }
 
 /**
@@ -184,15 +238,18 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
   }
   if (!st.isFile()) throw new ArchiveError(`${file} is not a regular file`);
 
-  const src = createReadStream(file, { highWaterMark: 1 << 20 });
+  const src = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   const gunzip = createGunzip({ chunkSize: 1 << 17 });
   const extract = tarStream.extract();
   const entries: SeenEntry[] = [];
-  const seen = new Set<string>();
+  /** Folded path (foldPath) → the member path that took it. */
+  const seen = new Map<string, string>();
   const files = new Set<string>();
   const impliedDirs = new Set<string>();
   let manifestText: Buffer | undefined;
+  let generatedText: Buffer | undefined;
   let tarBytes = 0;
+  let compressedBytes = 0;
   let declaredBytes = 0;
   let failure: unknown;
 
@@ -201,8 +258,10 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
     extract.destroy(err instanceof Error ? err : new Error(String(err)));
   };
 
-  // Feed the tar parser by hand: count every uncompressed byte against the limit.
+  // Feed the tar parser by hand: count every uncompressed byte against the limits, and against
+  // the compressed bytes read so far (a bomb is stopped after a bounded amount of input).
   src.on("error", (err) => gunzip.destroy(err));
+  src.on("data", (chunk) => (compressedBytes += chunk.length));
   src.pipe(gunzip);
   const feeder = (async () => {
     try {
@@ -210,6 +269,11 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
         tarBytes += chunk.length;
         opts.onBytes?.(chunk.length);
         if (tarBytes > limits.maxBytes) throw new ArchiveError(`more than ${limits.maxBytes} bytes once uncompressed (limit; a decompression bomb?)`);
+        if (tarBytes > limits.ratioAfterBytes && tarBytes > limits.maxRatio * compressedBytes) {
+          throw new ArchiveError(
+            `a decompression bomb: ${compressedBytes} compressed bytes already inflated to ${tarBytes} (more than ${limits.maxRatio} times as many; limit --max-ratio)`,
+          );
+        }
         if (extract.destroyed) return;
         if (!extract.write(chunk)) {
           await new Promise<void>((resolve) => {
@@ -242,21 +306,26 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
     if (header.linkname) throw new ArchiveError(`member ${p} carries a link target; only regular files and directories are allowed`, p);
     const type = header.type === "file" ? "file" : "dir";
     if (p !== MANIFEST_MEMBER && sectionOf(p) === undefined) throw new ArchiveError(`member ${p} is outside the known sections of a clawfed backup`, p);
-    if (p === MANIFEST_MEMBER && type !== "file") throw new ArchiveError(`member ${p} is not a file`, p);
-    if (seen.has(p)) throw new ArchiveError(`member ${p} appears twice`, p);
-    const segs = p.split("/");
+    if ((p === MANIFEST_MEMBER || p === GENERATED_MEMBER) && type !== "file") throw new ArchiveError(`member ${p} is not a file`, p);
+    const layout = layoutProblem(p, type);
+    if (layout) throw new ArchiveError(`member ${p} ${layout}`, p);
+    const key = foldPath(p);
+    const earlier = seen.get(key);
+    if (earlier === p) throw new ArchiveError(`member ${p} appears twice`, p);
+    if (earlier !== undefined) throw new ArchiveError(`member ${p} and member ${earlier} differ only in case or Unicode normalisation (they would be one file on a case-insensitive file system)`, p);
+    const segs = key.split("/");
     for (let i = 1; i < segs.length; i++) {
       const anc = segs.slice(0, i).join("/");
-      if (files.has(anc)) throw new ArchiveError(`member ${p} lies inside ${anc}, which is a file`, p);
+      if (files.has(anc)) throw new ArchiveError(`member ${p} lies inside ${seen.get(anc) ?? anc}, which is a file`, p);
     }
-    if (type === "file" && impliedDirs.has(p)) throw new ArchiveError(`member ${p} is a file but other members lie inside it`, p);
-    seen.add(p);
-    if (type === "file") files.add(p);
+    if (type === "file" && impliedDirs.has(key)) throw new ArchiveError(`member ${p} is a file but other members lie inside it`, p);
+    seen.set(key, p);
+    if (type === "file") files.add(key);
     for (let i = 1; i < segs.length; i++) impliedDirs.add(segs.slice(0, i).join("/"));
     const size = type === "file" ? header.size ?? 0 : 0;
     declaredBytes += size;
     if (declaredBytes > limits.maxBytes) throw new ArchiveError(`member ${p} would take the archive past ${limits.maxBytes} bytes (limit)`, p);
-    if (p === MANIFEST_MEMBER && size > limits.maxManifestBytes) throw new ArchiveError(`manifest.json is larger than ${limits.maxManifestBytes} bytes (limit)`, p);
+    if ((p === MANIFEST_MEMBER || p === GENERATED_MEMBER) && size > limits.maxManifestBytes) throw new ArchiveError(`${p} is larger than ${limits.maxManifestBytes} bytes (limit)`, p);
 
     const info: EntryInfo = {
       path: p,
@@ -275,7 +344,7 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
     }
     const hash = createHash("sha256");
     let got = 0;
-    const keep: Buffer[] | undefined = p === MANIFEST_MEMBER ? [] : undefined;
+    const keep: Buffer[] | undefined = p === MANIFEST_MEMBER || p === GENERATED_MEMBER ? [] : undefined;
     const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let ended = false;
     const body: AsyncIterable<Buffer> = {
@@ -298,7 +367,8 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
     if (opts.onEntry) await opts.onEntry(info, body);
     for await (const _ of body) void _; // drain what the handler left
     if (got !== size) throw new ArchiveError(`member ${p} is truncated (${got} of ${size} bytes)`, p);
-    if (keep) manifestText = Buffer.concat(keep);
+    if (keep && p === MANIFEST_MEMBER) manifestText = Buffer.concat(keep);
+    if (keep && p === GENERATED_MEMBER) generatedText = Buffer.concat(keep);
     entries.push({ ...info, sha256: hash.digest("hex") });
   }
 
@@ -316,7 +386,7 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
     if (/Invalid tar header|Header exceeds max size|Invalid header/.test(msg)) throw new ArchiveError(`not a valid tar stream (${msg})`);
     throw failure;
   }
-  return { entries, manifestText, tarBytes };
+  return { entries, manifestText, generatedText, tarBytes, compressedBytes };
 }
 
 /** What verification found. */
@@ -331,44 +401,90 @@ export interface VerifiedArchive {
   dirs: number;
 }
 
-/** Parse and validate manifest.json. @throws ArchiveError */
+/** Parse and validate manifest.json against its schema. @throws ArchiveError */
 export function parseManifest(text: Buffer | undefined): Manifest {
   if (!text) throw new ArchiveError("no manifest.json: this is not a clawfed backup (or it is incomplete)");
   let data: unknown;
   try {
-    data = JSON.parse(text.toString("utf8"));
+    data = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(text));
   } catch (err) {
     throw new ArchiveError(`manifest.json is not valid JSON (${(err as Error).message})`, MANIFEST_MEMBER);
   }
   const head = data as { format?: unknown; formatVersion?: unknown };
-  if (head?.format !== FORMAT) throw new ArchiveError(`manifest.json does not describe a clawfed backup (format ${JSON.stringify(head?.format)})`, MANIFEST_MEMBER);
+  if (head?.format !== FORMAT) throw new ArchiveError(`manifest.json does not describe a clawfed backup (format ${JSON.stringify(head?.format)?.slice(0, 80)})`, MANIFEST_MEMBER);
   if (typeof head.formatVersion === "number" && head.formatVersion > FORMAT_VERSION) {
     throw new ArchiveError(`the archive uses backup format ${head.formatVersion}; this clawfed reads format ${FORMAT_VERSION} (upgrade clawfed)`, MANIFEST_MEMBER);
   }
   const parsed = Manifest.safeParse(data);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    throw new ArchiveError(`manifest.json is malformed at ${i.path.join(".") || "<root>"}: ${i.message}`, MANIFEST_MEMBER);
+    throw new ArchiveError(`manifest.json is malformed at ${i.path.map(String).join(".") || "<root>"}: ${i.message}`, MANIFEST_MEMBER);
   }
   return parsed.data;
 }
 
+/** A path the manifest names must be a canonical member-style path. @throws ArchiveError */
+function listedPath(where: string, p: string, member = MANIFEST_MEMBER): void {
+  const c = checkMemberPath(p);
+  if ("error" in c || c.path !== p) throw new ArchiveError(`${where} names ${JSON.stringify(p)}, which ${"error" in c ? c.error : "is not canonical (trailing slash)"}`, member);
+}
+
+/**
+ * The manifest's own consistency, beyond its schema: every path it names (members, the spec
+ * member, bind-mounted state folders) obeys the member path rules; no two members collide
+ * (exactly, or by case); the gateway list has no duplicate and each gateway has its state;
+ * every member of a per-gateway section belongs to a listed gateway (or knowledge mount).
+ * @throws ArchiveError naming the first problem
+ */
+export function checkManifest(manifest: Manifest): Map<string, Member> {
+  const listed = new Map<string, Member>();
+  const folded = new Map<string, string>();
+  for (const m of manifest.members) {
+    listedPath("manifest.json", m.path);
+    if (m.path === MANIFEST_MEMBER || sectionOf(m.path) === undefined) throw new ArchiveError(`manifest.json lists an invalid member path ${JSON.stringify(m.path)}`, MANIFEST_MEMBER);
+    if (listed.has(m.path)) throw new ArchiveError(`manifest.json lists ${m.path} twice`, MANIFEST_MEMBER);
+    const other = folded.get(foldPath(m.path));
+    if (other !== undefined) throw new ArchiveError(`manifest.json lists ${m.path} and ${other}, which differ only in case or Unicode normalisation`, MANIFEST_MEMBER);
+    folded.set(foldPath(m.path), m.path);
+    if (m.type === "file" && !m.sha256) throw new ArchiveError(`manifest.json has no sha256 for ${m.path}`, MANIFEST_MEMBER);
+    if (m.type === "dir" && (m.size !== 0 || m.sha256 !== undefined)) throw new ArchiveError(`manifest.json gives the folder ${m.path} a size or a checksum`, MANIFEST_MEMBER);
+    listed.set(m.path, m);
+  }
+  listedPath("manifest.json spec.file", manifest.spec.file);
+  if (manifest.spec.file.includes("/") || manifest.spec.member !== `spec/${manifest.spec.file}`) {
+    throw new ArchiveError(`manifest.json spec.member must be spec/<spec.file> (it is ${JSON.stringify(manifest.spec.member)})`, MANIFEST_MEMBER);
+  }
+  const specMember = listed.get(manifest.spec.member);
+  if (specMember && (specMember.type !== "file" || specMember.sha256 !== manifest.spec.sha256)) {
+    throw new ArchiveError(`checksum mismatch for ${manifest.spec.member}: manifest.json records another spec sha256`, MANIFEST_MEMBER);
+  }
+  const ids = new Set<string>();
+  for (const g of manifest.gateways) {
+    if (ids.has(g.id)) throw new ArchiveError(`manifest.json lists gateway ${g.id} twice`, MANIFEST_MEMBER);
+    ids.add(g.id);
+    if (g.stateSource.kind === "bind") listedPath(`manifest.json gateway ${g.id} stateSource.dir`, g.stateSource.dir);
+    const need = g.capture === "stopped" ? `state/${g.id}` : `live/${g.id}.tar.gz`;
+    const m = listed.get(need);
+    if (!m || m.type !== (g.capture === "stopped" ? "dir" : "file")) throw new ArchiveError(`gateway ${g.id}: the archive has no ${need}`, need);
+  }
+  for (const p of listed.keys()) {
+    const [section, owner] = p.split("/");
+    if ((section === "state" || section === "workspaces") && owner && !ids.has(owner)) {
+      throw new ArchiveError(`member ${p} belongs to gateway ${owner}, which manifest.json does not list`, p);
+    }
+    if (section === "live" && owner && !ids.has(owner.replace(/\.tar\.gz$/, ""))) throw new ArchiveError(`member ${p} belongs to no listed gateway`, p);
+    if (section === "knowledge" && owner && !(owner in manifest.knowledge)) throw new ArchiveError(`member ${p} belongs to knowledge mount ${owner}, which manifest.json does not list`, p);
+  }
+  return listed;
+}
+
 /**
  * Compare what a read saw with the manifest: the same members, and for each the same type, size,
- * sha256, mode and owner. Also checks the manifest's own consistency (gateways ↔ members).
+ * sha256, mode and owner. Also checks the manifest's own consistency (checkManifest).
  * @throws ArchiveError naming the first difference.
  */
 export function checkAgainstManifest(manifest: Manifest, seen: SeenEntry[]): void {
-  const listed = new Map<string, Member>();
-  for (const m of manifest.members) {
-    const c = checkMemberPath(m.path);
-    if ("error" in c || c.path !== m.path || m.path === MANIFEST_MEMBER || sectionOf(m.path) === undefined) {
-      throw new ArchiveError(`manifest.json lists an invalid member path ${JSON.stringify(m.path)}`, MANIFEST_MEMBER);
-    }
-    if (listed.has(m.path)) throw new ArchiveError(`manifest.json lists ${m.path} twice`, MANIFEST_MEMBER);
-    if (m.type === "file" && !m.sha256) throw new ArchiveError(`manifest.json has no sha256 for ${m.path}`, MANIFEST_MEMBER);
-    listed.set(m.path, m);
-  }
+  const listed = checkManifest(manifest);
   const present = new Set<string>();
   for (const e of seen) {
     if (e.path === MANIFEST_MEMBER) continue;
@@ -385,31 +501,55 @@ export function checkAgainstManifest(manifest: Manifest, seen: SeenEntry[]): voi
     }
   }
   for (const p of listed.keys()) if (!present.has(p)) throw new ArchiveError(`member ${p} is listed in manifest.json but missing from the archive`, p);
-  const ids = new Set<string>();
-  for (const g of manifest.gateways) {
-    if (ids.has(g.id)) throw new ArchiveError(`manifest.json lists gateway ${g.id} twice`, MANIFEST_MEMBER);
-    ids.add(g.id);
-    const need = g.capture === "stopped" ? `state/${g.id}` : `live/${g.id}.tar.gz`;
-    const m = listed.get(need);
-    if (!m || m.type !== (g.capture === "stopped" ? "dir" : "file")) throw new ArchiveError(`gateway ${g.id}: the archive has no ${need}`, need);
+}
+
+/**
+ * The generated-files list (`files/.clawfed/manifest.json`, written by `clawfed generate`) that a
+ * restore puts back: `generate` later deletes the files it names, so every entry must obey the
+ * member path rules (relative, canonical, no `..`, no control characters), once, without case
+ * collisions. @throws ArchiveError
+ */
+export function checkGeneratedList(text: Buffer): void {
+  const where = GENERATED_MEMBER;
+  let files: unknown;
+  try {
+    files = (JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(text)) as { files?: unknown } | null)?.files;
+  } catch {
+    throw new ArchiveError(`${where} is not valid JSON`, where);
   }
-  for (const p of listed.keys()) {
-    const [section, owner] = p.split("/");
-    if ((section === "state" || section === "workspaces") && owner && !ids.has(owner)) {
-      throw new ArchiveError(`member ${p} belongs to gateway ${owner}, which manifest.json does not list`, p);
-    }
-    if (section === "live" && owner && !ids.has(owner.replace(/\.tar\.gz$/, ""))) throw new ArchiveError(`member ${p} belongs to no listed gateway`, p);
+  if (files === undefined) return;
+  if (!Array.isArray(files)) throw new ArchiveError(`${where} has a "files" entry that is not a list`, where);
+  const folded = new Map<string, string>();
+  for (const f of files) {
+    if (typeof f !== "string") throw new ArchiveError(`${where} lists ${JSON.stringify(f)?.slice(0, 80)}, which is not a string`, where);
+    listedPath(where, f, where);
+    const other = folded.get(foldPath(f));
+    if (other !== undefined) throw new ArchiveError(`${where} lists ${f} and ${other}, which name the same file${other === f ? "" : " on a case-insensitive file system"}`, where);
+    folded.set(foldPath(f), f);
   }
 }
 
 /**
- * Verify an archive completely: structure, limits, manifest, and every member's sha256.
+ * THE validation of an archive, shared by `backup verify` and `restore`: given what readArchive
+ * saw (structure already checked member by member), parse the manifest and check it, the
+ * generated-files list, and every member against it (type, size, sha256, mode, owner).
+ * @returns the manifest. @throws ArchiveError saying why the archive is refused.
+ */
+export function validateArchive(read: ReadResult): Manifest {
+  const manifest = parseManifest(read.manifestText);
+  checkAgainstManifest(manifest, read.entries);
+  if (read.generatedText) checkGeneratedList(read.generatedText);
+  return manifest;
+}
+
+/**
+ * Verify an archive completely: structure, limits, manifest, generated-files list and every
+ * member's sha256 (validateArchive). Reads the whole archive once; writes nothing.
  * @throws ArchiveError saying why it is refused.
  */
 export async function verifyArchive(file: string, opts: { limits?: Partial<ArchiveLimits>; onBytes?: (tarBytes: number) => void } = {}): Promise<VerifiedArchive> {
   const res = await readArchive(file, { limits: opts.limits, onBytes: opts.onBytes });
-  const manifest = parseManifest(res.manifestText);
-  checkAgainstManifest(manifest, res.entries);
+  const manifest = validateArchive(res);
   const compressedBytes = (await stat(file)).size;
   return {
     file,
@@ -530,9 +670,23 @@ export class ArchiveWriter {
     return this.bytes;
   }
 
+  /** foldPath of every member written → its path. */
+  private readonly folded = new Map<string, string>();
+
+  /**
+   * The member already written that `p` would collide with on a case-insensitive file system
+   * (readers refuse such archives), or undefined. Callers skip `p` and report it.
+   */
+  collides(p: string): string | undefined {
+    return this.folded.get(foldPath(p));
+  }
+
   private check(p: string): string {
     const c = checkMemberPath(p);
     if ("error" in c || c.path !== p) throw new Error(`internal: bad member path ${p}`);
+    const other = this.collides(p);
+    if (other !== undefined) throw new Error(`internal: member ${p} collides with ${other}`);
+    this.folded.set(foldPath(p), p);
     return p;
   }
 

@@ -26,9 +26,9 @@ import { openFederation, redact, secretValues, type FederationContext } from "..
 import { createDockerEngine, type ContainerInfo, type Engine, type MountSource } from "../engine.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../health.js";
 import { composeImage } from "../regenerate.js";
-import { ArchiveWriter, type WriterOptions } from "./archive.js";
+import { ArchiveError, ArchiveWriter, checkGeneratedList, type WriterOptions } from "./archive.js";
 import { addHostFile, addHostTree, type Skipped } from "./host.js";
-import { FORMAT, FORMAT_VERSION, liveMember, statePrefix, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "./manifest.js";
+import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, liveMember, statePrefix, within, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "./manifest.js";
 import { captureLive, readState } from "./state.js";
 
 /** clawfed's version, recorded in manifests. */
@@ -220,8 +220,14 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
   const generated = path.join(ctx.outDir, GENERATED_MANIFEST);
   let generatedFiles: string[];
   try {
-    generatedFiles = (JSON.parse(await readFile(generated, "utf8")) as { files?: string[] }).files ?? [];
-  } catch {
+    const text = await readFile(generated);
+    generatedFiles = (JSON.parse(text.toString("utf8")) as { files?: string[] }).files ?? [];
+    // The list is archived as it is: an archive whose list a restore would refuse is not written.
+    checkGeneratedList(text);
+  } catch (err) {
+    if (err instanceof ArchiveError) {
+      throw new RuntimeError(`${generated} is not a list clawfed wrote: ${err.message.replace(`${GENERATED_MEMBER} `, "it ")}; no archive was written`, { next: `clawfed generate ${opts.spec}${opts.outDir ? ` --out ${opts.outDir}` : ""} rewrites it` });
+    }
     throw new RuntimeError(`${ctx.outDir} holds no generated federation (no ${GENERATED_MANIFEST})`, { next: `clawfed generate ${opts.spec}${opts.outDir ? ` --out ${opts.outDir}` : ""}` });
   }
 
@@ -327,12 +333,20 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
         try {
           say(`${g.id}: copying its state (${src.kind === "volume" ? `volume ${src.name}` : src.path}) and workspace`);
           const tick = byteTicker(say, `${g.id}: state`);
+          const collided: string[] = [];
           await readState(
             engine,
             { image, source: src, federation: fed.name },
             {
               entry: async (e, body) => {
                 const member = e.rel ? `${statePrefix(g.id)}/${e.rel}` : statePrefix(g.id);
+                if (collided.some((c) => within(member, c))) return; // inside a folder skipped below
+                const other = w.collides(member);
+                if (other !== undefined) {
+                  collided.push(member);
+                  skipped.push({ path: member, reason: `its name differs from ${other} only in case or Unicode normalisation (one file on a case-insensitive file system)` });
+                  return;
+                }
                 if (e.type === "dir") await w.addDir(member, e);
                 else {
                   await w.addFile(member, e.size, body!, e);
@@ -376,6 +390,8 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
 
     if (opts.signal?.aborted) throw new RuntimeError("interrupted; no archive was written, and every gateway runs as before");
     say("writing the manifest");
+    // Skipped names may hold characters a manifest (or a terminal) may not carry: written as \u{…} escapes.
+    const shownSkipped = skipped.map((s) => ({ path: escapeUnsafe(s.path), reason: escapeUnsafe(s.reason) }));
     const res = await w.finish((members: Member[]): Manifest => ({
       format: FORMAT,
       formatVersion: FORMAT_VERSION,
@@ -389,7 +405,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       gateways: entries,
       shared,
       knowledge,
-      skipped,
+      skipped: shownSkipped,
       members,
       totals: {
         files: members.filter((m) => m.type === "file").length,
@@ -397,7 +413,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
         bytes: members.reduce((n, m) => n + m.size, 0),
       },
     }));
-    for (const s of skipped) warnings.push(`skipped ${s.path}: ${s.reason}`);
+    for (const s of shownSkipped) warnings.push(`skipped ${s.path}: ${s.reason}`);
     return {
       ok: true,
       federation: fed.name,
@@ -408,7 +424,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       dirs: w.members.filter((m) => m.type === "dir").length,
       gateways: gatewaysOut,
       shared,
-      skipped,
+      skipped: shownSkipped,
       warnings,
       holdsSecrets: true,
       seconds: (performance.now() - t0) / 1000,

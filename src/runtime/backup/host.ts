@@ -90,6 +90,11 @@ export async function addHostTree(w: ArchiveWriter, hostDir: string, prefix: str
         skipped.push({ path: m, reason: `its name ${c.error}` });
         continue;
       }
+      const other = w.collides(m);
+      if (other !== undefined) {
+        skipped.push({ path: m, reason: `its name differs from ${other} only in case or Unicode normalisation (one file on a case-insensitive file system)` });
+        continue;
+      }
       const s = await lstat(p).catch(() => undefined);
       if (!s) continue; // vanished meanwhile
       if (s.isDirectory()) await walk(p, m, s);

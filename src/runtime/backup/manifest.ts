@@ -19,17 +19,41 @@
  * ```
  */
 import { z } from "zod";
+import { MANIFEST as GENERATED_MANIFEST } from "../../emit/write.js";
+import { ID_PATTERN } from "../../spec/schema.js";
 
 export const FORMAT = "clawfed-backup";
 export const FORMAT_VERSION = 1;
 export const MANIFEST_MEMBER = "manifest.json";
+/** The generated-files list of the output directory (write.ts), as archived; restore writes it back. */
+export const GENERATED_MEMBER = `files/${GENERATED_MANIFEST}`;
 
 /** Sections in the order the writer emits them (the manifest comes after all of them). */
 export const SECTIONS = ["spec", "files", "comms", "workspaces", "knowledge", "state", "live"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 in lower-case hex");
-const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a gateway id");
+/** Gateway, federation and knowledge ids: the spec's own rule (spec/schema.ts ID_PATTERN). */
+const id = z.string().regex(ID_PATTERN, "an id of the spec's form (a-z, 0-9 and '-')");
+
+/**
+ * Characters a manifest string may not hold: C0/C1 controls and DEL (terminal escapes, line
+ * breaks), lone surrogates, U+FFFD (what undecodable bytes become), U+2028/U+2029 and bidi
+ * overrides (text that prints as something else).
+ */
+// eslint-disable-next-line no-control-regex
+export const UNSAFE_TEXT = /[\p{Cc}\p{Cs}\uFFFD\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+/** Free text that is printed or shown: no control or invisible characters, at most `max` characters. */
+const text = (max = 4096) => z.string().max(max).refine((s) => !UNSAFE_TEXT.test(s), "a string without control or invisible characters");
+/** A version string (`2026.9.6`, `0.1.0`, `1.2.3-beta.1+sha`). */
+const version = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/, "a version such as 2026.9.6");
+/** An absolute host path (informative: restore takes every location from the spec). */
+const hostPath = text().refine((s) => s.startsWith("/"), "an absolute path");
+
+/** `s` with control and invisible characters written as `\u{…}` escapes (for skipped names). */
+export function escapeUnsafe(s: string): string {
+  return s.replace(new RegExp(UNSAFE_TEXT.source, "gu"), (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
 
 /** One member of the archive (a file or a directory). Times are Unix seconds. */
 export const Member = z.strictObject({
@@ -51,13 +75,13 @@ export const GatewayEntry = z.strictObject({
   id,
   role: z.enum(["hub", "spoke"]),
   /** Image the gateway ran (what the state was last written by). */
-  image: z.string(),
+  image: text(512),
   /** OpenClaw version read from the image's /app/package.json, when readable. */
-  openclawVersion: z.string().optional(),
+  openclawVersion: version.optional(),
   /** Where the state lives: a compose named volume, or a host directory relative to the output directory. */
   stateSource: z.discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("volume"), volume: z.string() }),
-    z.strictObject({ kind: z.literal("bind"), dir: z.string() }),
+    z.strictObject({ kind: z.literal("volume"), volume: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/, "a Docker volume name") }),
+    z.strictObject({ kind: z.literal("bind"), dir: text() }),
   ]),
   /** `stopped`: state/<id>/ is a copy taken while the gateway was stopped; `live`: live/<id>.tar.gz. */
   capture: z.enum(["stopped", "live"]),
@@ -70,24 +94,28 @@ export const Manifest = z.strictObject({
   format: z.literal(FORMAT),
   formatVersion: z.literal(FORMAT_VERSION),
   /** ISO 8601, UTC. */
-  createdAt: z.string(),
-  clawfedVersion: z.string(),
+  createdAt: z.iso.datetime(),
+  clawfedVersion: version,
   /** OpenClaw version the spec pins. */
-  openclawVersion: z.string(),
-  federation: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
-  spec: z.strictObject({ file: z.string(), sha256, member: z.string() }),
+  openclawVersion: version,
+  federation: id,
+  /** The spec file's name, its sha256, and the member holding it (`spec/<file>`). */
+  spec: z.strictObject({ file: text(255), sha256, member: z.string() }),
   /** Output directory the files came from (informative; restore uses the spec's or --out). */
-  outDir: z.string(),
+  outDir: hostPath,
   /** Absolute host directory of the mailbox when the spec sets comms.path; otherwise comms/ in the output directory. */
-  commsHostPath: z.string().optional(),
+  commsHostPath: hostPath.optional(),
   /** Gateways included (all of them unless the backup used --only). */
   gateways: z.array(GatewayEntry),
   /** Whether the generated files, .env and mailbox were included (not with --only). */
   shared: z.boolean(),
   /** Knowledge mounts included (name → host path), only with --with-knowledge. */
-  knowledge: z.record(z.string(), z.string()),
-  /** Files skipped because they were not regular files or directories (symlinks, sockets …). */
-  skipped: z.array(z.strictObject({ path: z.string(), reason: z.string() })),
+  knowledge: z.record(id, hostPath),
+  /**
+   * Files skipped because they were not regular files or directories (symlinks, sockets …) or had
+   * names an archive may not carry (those written with escapeUnsafe).
+   */
+  skipped: z.array(z.strictObject({ path: text(), reason: text() })),
   members: z.array(Member),
   totals: z.strictObject({ files: z.number().int().nonnegative(), dirs: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }),
 });

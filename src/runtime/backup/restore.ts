@@ -24,8 +24,7 @@ import { compose } from "../compose.js";
 import { openFederation, redact, secretValues, type FederationContext } from "../context.js";
 import { createDockerEngine, type Engine, type MountSource } from "../engine.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../health.js";
-import { MANIFEST as GENERATED_MANIFEST } from "../../emit/write.js";
-import { ArchiveError, checkAgainstManifest, checkMemberPath, readArchive, verifyArchive, type ArchiveLimits } from "./archive.js";
+import { ArchiveError, readArchive, validateArchive, verifyArchive, type ArchiveLimits, type ReadResult, type VerifiedArchive } from "./archive.js";
 import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, selectGateways, stateSource, STOP_TIMEOUT_S } from "./backup.js";
 import { StagedDir, StagedFiles } from "./host.js";
 import { liveMember, statePrefix, within, workspacePrefix, type Manifest } from "./manifest.js";
@@ -98,38 +97,41 @@ async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** The generated-files list must name canonical relative paths only. @throws ArchiveError */
-export function checkGeneratedManifest(text: Buffer): void {
-  let files: unknown;
-  try {
-    files = (JSON.parse(text.toString("utf8")) as { files?: unknown }).files;
-  } catch {
-    throw new ArchiveError(`files/${GENERATED_MANIFEST} is not valid JSON`, `files/${GENERATED_MANIFEST}`);
-  }
-  if (files === undefined) return;
-  if (!Array.isArray(files)) throw new ArchiveError(`files/${GENERATED_MANIFEST} has a "files" entry that is not a list`, `files/${GENERATED_MANIFEST}`);
-  for (const f of files) {
-    const c = typeof f === "string" ? checkMemberPath(f) : { error: "is not a string" };
-    if ("error" in c) throw new ArchiveError(`files/${GENERATED_MANIFEST} lists ${JSON.stringify(f)}, which ${c.error}`, `files/${GENERATED_MANIFEST}`);
-  }
-}
-
 /** Identity of the archive file, to notice it being replaced or rewritten between two reads. */
 async function fileIdentity(file: string): Promise<string> {
   const st = await stat(file);
   return [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs].join(":");
 }
 
-async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promise<RestoreResult> {
-  const t0 = performance.now();
+/** What a restore will do, decided before anything is changed (planRestore). */
+export interface RestorePlan {
+  /** Absolute path of the archive. */
+  from: string;
+  /** The one verification (validateArchive) the archive passed. */
+  verified: VerifiedArchive;
+  manifest: Manifest;
+  /** Gateways whose state and workspace are restored. */
+  chosen: GatewayModel[];
+  /** Whether generated files, .env and the mailbox are restored. */
+  shared: boolean;
+  specChanged: boolean;
+  warnings: string[];
+  /** @throws ArchiveError when the archive file changed (replaced or rewritten) since it was verified. */
+  unchanged: () => Promise<void>;
+}
+
+/**
+ * Steps 1-2 of a restore, without Docker and without writing anything: verify the whole archive
+ * (verifyArchive, the same validation as `clawfed backup verify`), then check that it belongs to
+ * this federation and holds the chosen gateways.
+ * @throws ArchiveError (the archive is refused; the reason is verify's own for a bad archive),
+ *   SpecError for unknown `only` ids
+ */
+export async function planRestore(ctx: FederationContext, opts: Pick<RestoreOptions, "spec" | "from" | "only" | "withKnowledge" | "limits" | "onProgress">): Promise<RestorePlan> {
   const say = opts.onProgress ?? (() => undefined);
   const fed = ctx.fed;
   const from = path.resolve(opts.from);
-  const engine = opts.engine ?? createDockerEngine();
-  const clock = opts.clock ?? systemClock;
-  const get = opts.get ?? nodeHttpGet;
   const warnings: string[] = [];
-
   say(`verifying ${from}`);
   const identity = await fileIdentity(from).catch(() => "");
   const verified = await verifyArchive(from, { limits: opts.limits, onBytes: byteTicker(say, "verifying") });
@@ -152,6 +154,113 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   const specChanged = m.spec.sha256 !== ctx.loaded.sha256;
   if (specChanged) warnings.push(`${opts.spec} changed since the backup; the restored generated files are the backup's (run clawfed generate to apply the current spec)`);
   if (opts.withKnowledge && Object.keys(m.knowledge).length === 0) warnings.push("the archive holds no knowledge mounts (it was made without --with-knowledge)");
+  return { from, verified, manifest: m, chosen, shared, specChanged, warnings, unchanged };
+}
+
+/**
+ * A later read of an archive that was verified: the same validation (validateArchive) must pass
+ * and give the same manifest, else the file changed in between. @throws ArchiveError
+ */
+function sameArchive(plan: RestorePlan, read: ReadResult): void {
+  const m = validateArchive(read);
+  if (JSON.stringify(m) !== JSON.stringify(plan.manifest)) throw new ArchiveError("manifest.json differs from the one verified");
+}
+
+/** Host files of a restore, staged next to their targets; `commit` swaps them in. */
+export interface StagedHostFiles {
+  /** Swap everything in; @returns the paths put back (absolute). */
+  commit(): Promise<{ paths: string[]; ownersLost: string[] }>;
+  /** Remove every staged file. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Step 4 of a restore (Docker-free): read the verified archive a second time and write the host
+ * files (generated files and .env, mailbox, workspaces of the chosen gateways, knowledge with
+ * `withKnowledge`) into staging places next to their targets, then validate this read exactly as
+ * the first. Nothing is replaced before `commit`. Every location comes from the spec (`ctx`),
+ * never from the archive.
+ * @throws ArchiveError when the archive changed since it was verified (everything staged is removed)
+ */
+export async function stageHostFiles(ctx: FederationContext, plan: RestorePlan, opts: Pick<RestoreOptions, "limits" | "withKnowledge" | "signal">): Promise<StagedHostFiles> {
+  const fed = ctx.fed;
+  const files = new StagedFiles();
+  const dirs = new Map<string, StagedDir>();
+  const knowledgeFiles = new StagedFiles();
+  const commsRoot = fed.comms.hostPath ?? path.join(ctx.outDir, "comms");
+  // Knowledge goes only where the spec (trusted) puts it, never to a path the archive names.
+  const knowledgeRoot = (name: string) => fed.knowledge.find((k) => k.name === name)?.hostPath;
+  const chosenIds = new Set(plan.chosen.map((g) => g.id));
+  const shared = plan.shared;
+  const stageDir = async (prefix: string, target: string): Promise<StagedDir> => {
+    let d = dirs.get(prefix);
+    if (!d) {
+      d = new StagedDir(target);
+      await d.open();
+      dirs.set(prefix, d);
+    }
+    return d;
+  };
+  const discard = async () => {
+    await files.discard();
+    await knowledgeFiles.discard();
+    for (const d of dirs.values()) await d.discard();
+  };
+  try {
+    await plan.unchanged();
+    const second = await readArchive(plan.from, {
+      limits: opts.limits,
+      onEntry: async (e, body) => {
+        const [section, owner, ...rest] = e.path.split("/");
+        if (section === "files" && shared && e.type === "file") {
+          await files.add(path.join(ctx.outDir, ...e.path.split("/").slice(1)), e, body!);
+        } else if (section === "comms" && shared && owner) {
+          const d = await stageDir(`comms/${owner}`, path.join(commsRoot, owner));
+          await d.add(rest.join("/"), e, body);
+        } else if (section === "workspaces" && owner && chosenIds.has(owner)) {
+          const d = await stageDir(workspacePrefix(owner), path.join(ctx.outDir, "workspaces", owner));
+          await d.add(rest.join("/"), e, body);
+        } else if (section === "knowledge" && opts.withKnowledge && owner && knowledgeRoot(owner) && e.type === "file" && rest.length) {
+          await knowledgeFiles.add(path.join(knowledgeRoot(owner)!, ...rest), e, body!);
+        }
+      },
+    });
+    sameArchive(plan, second); // the file did not change since the verification
+    if (opts.signal?.aborted) throw new RuntimeError("interrupted; nothing was changed (gateways stopped by --force were started again)");
+  } catch (err) {
+    await discard();
+    if (err instanceof ArchiveError) throw new ArchiveError(`${err.message} (on the second read: the archive changed during the restore); nothing was changed`, err.member);
+    throw err;
+  }
+  return {
+    discard,
+    async commit() {
+      const paths: string[] = [];
+      const ownersLost: string[] = [];
+      for (const p of await files.commit()) paths.push(p);
+      for (const p of await knowledgeFiles.commit()) paths.push(p);
+      for (const d of dirs.values()) {
+        await d.commit();
+        paths.push(d.target);
+        if (d.ownersLost) ownersLost.push(d.target);
+      }
+      return { paths, ownersLost };
+    },
+  };
+}
+
+async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promise<RestoreResult> {
+  const t0 = performance.now();
+  const say = opts.onProgress ?? (() => undefined);
+  const fed = ctx.fed;
+  const engine = opts.engine ?? createDockerEngine();
+  const clock = opts.clock ?? systemClock;
+  const get = opts.get ?? nodeHttpGet;
+
+  const plan = await planRestore(ctx, opts);
+  const { from, chosen, shared, specChanged, warnings, unchanged } = plan;
+  const m = plan.manifest;
+  const inArchive = new Map(m.gateways.map((g) => [g.id, g]));
 
   await engine.ping();
   // Running gateways: this federation's containers, of the chosen gateways (all of them when the
@@ -175,70 +284,17 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   }
 
   // Host files: staged while the archive is read again, swapped in after the re-check.
-  const files = new StagedFiles();
-  const dirs = new Map<string, StagedDir>();
-  const knowledgeFiles = new StagedFiles();
-  const restoredPaths: string[] = [];
-  // Locations come from the spec being restored (the archive's are only a fallback).
-  const commsRoot = fed.comms.hostPath ?? path.join(ctx.outDir, "comms");
-  // Knowledge goes only where the spec (trusted) puts it, never to a path the archive names.
-  const knowledgeRoot = (name: string) => fed.knowledge.find((k) => k.name === name)?.hostPath;
-  const chosenIds = new Set(chosen.map((g) => g.id));
-  const stageDir = async (prefix: string, target: string): Promise<StagedDir> => {
-    let d = dirs.get(prefix);
-    if (!d) {
-      d = new StagedDir(target);
-      await d.open();
-      dirs.set(prefix, d);
-    }
-    return d;
-  };
   say("restoring files");
+  let staged: StagedHostFiles;
   try {
-    await unchanged();
-    const second = await readArchive(from, {
-      limits: opts.limits,
-      onEntry: async (e, body) => {
-        const [section, owner, ...rest] = e.path.split("/");
-        if (section === "files" && shared && e.type === "file") {
-          if (e.path === `files/${GENERATED_MANIFEST}`) {
-            // generate later deletes the files this list names: it must only name paths inside the output directory.
-            const text = await collect(body!);
-            checkGeneratedManifest(text);
-            await files.add(path.join(ctx.outDir, GENERATED_MANIFEST), e, (async function* () {
-              yield text;
-            })());
-            return;
-          }
-          await files.add(path.join(ctx.outDir, ...e.path.split("/").slice(1)), e, body!);
-        } else if (section === "comms" && shared && owner) {
-          const d = await stageDir(`comms/${owner}`, path.join(commsRoot, owner));
-          await d.add(rest.join("/"), e, body);
-        } else if (section === "workspaces" && owner && chosenIds.has(owner)) {
-          const d = await stageDir(workspacePrefix(owner), path.join(ctx.outDir, "workspaces", owner));
-          await d.add(rest.join("/"), e, body);
-        } else if (section === "knowledge" && opts.withKnowledge && owner && knowledgeRoot(owner) && e.type === "file" && rest.length) {
-          await knowledgeFiles.add(path.join(knowledgeRoot(owner)!, ...rest), e, body!);
-        }
-      },
-    });
-    checkAgainstManifest(m, second.entries); // the file did not change since the verification
-    if (opts.signal?.aborted) throw new RuntimeError("interrupted; nothing was changed (gateways stopped by --force were started again)");
+    staged = await stageHostFiles(ctx, plan, opts);
   } catch (err) {
-    await files.discard();
-    await knowledgeFiles.discard();
-    for (const d of dirs.values()) await d.discard();
     await restartStopped();
-    if (err instanceof ArchiveError) throw new ArchiveError(`${err.message} (on the second read: the archive changed during the restore); nothing was changed`, err.member);
     throw err;
   }
-  for (const p of await files.commit()) restoredPaths.push(p);
-  for (const p of await knowledgeFiles.commit()) restoredPaths.push(p);
-  for (const d of dirs.values()) {
-    await d.commit();
-    restoredPaths.push(d.target);
-    if (d.ownersLost) warnings.push(`${d.target}: owners could not be restored (not running as root)`);
-  }
+  const committed = await staged.commit();
+  const restoredPaths = committed.paths;
+  for (const t of committed.ownersLost) warnings.push(`${t}: owners could not be restored (not running as root)`);
 
   // Containers and volumes (compose creates what `down -v` removed), then each state.
   const services = chosen.map((g) => serviceName(g.id));
@@ -296,7 +352,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
     throw err;
   });
   await current?.w.close();
-  checkAgainstManifest(m, third.entries);
+  sameArchive(plan, third);
 
   // Start spokes first, the hub last; then wait for each.
   const out: GatewayRestore[] = [];
