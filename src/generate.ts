@@ -8,11 +8,12 @@ import path from "node:path";
 import { compile, type CompileOptions, type TargetName } from "./compile/index.js";
 import type { CompileResult } from "./compile/artifact.js";
 import { writeArtifacts, type WriteResult } from "./emit/write.js";
-import { RuntimeError, SpecError } from "./errors.js";
+import { RuntimeError, SpecError, UsageError } from "./errors.js";
 import { openclawDist } from "./runtime/openclaw-dist.js";
 import { NATIVE_TARGETS } from "./spec/rules.js";
 import type { OpenclawHost, SystemdOptions } from "./targets/native/options.js";
 import { loadSpecFile, type LoadedSpec } from "./spec/load.js";
+import { imageRefProblem } from "./spec/schema.js";
 import type { Federation } from "./spec/normalize.js";
 
 export interface GenerateOptions {
@@ -44,8 +45,23 @@ export interface GenerateResult extends WriteResult {
   warnings: string[];
 }
 
-/** Replace the default image (gateways with their own `image` keep it). */
+/**
+ * `--image <ref>` checked against the Docker reference grammar (imageRefProblem), so that no `$`,
+ * space or newline reaches compose or the Engine.
+ * @throws UsageError (exit 2) for anything that is not an image reference.
+ */
+export function checkImageFlag(image: string | undefined): void {
+  if (image === undefined) return;
+  const problem = imageRefProblem(image);
+  if (problem) throw new UsageError(`--image: ${problem}`, { hint: "e.g. --image openclaw:2026.9.6-local" });
+}
+
+/**
+ * Replace the default image (gateways with their own `image` keep it).
+ * @throws UsageError when `image` is not a Docker image reference.
+ */
 export function withImage(fed: Federation, image: string | undefined): Federation {
+  checkImageFlag(image);
   if (!image) return fed;
   return { ...fed, image, gateways: fed.gateways.map((g) => (g.image === fed.image ? { ...g, image } : g)) };
 }
@@ -73,10 +89,12 @@ export function hostSystemdVersion(): number | undefined {
 
 /**
  * Host facts of a native target: root, OpenClaw paths, systemd options.
- * @throws RuntimeError when OpenClaw is not installed and no paths were given.
+ * @throws RuntimeError when OpenClaw is not installed and no paths were given; UsageError for a root with `${`.
  */
 export function nativeCompileOptions(fedName: string, target: TargetName, opts: Pick<GenerateOptions, "root" | "outDir" | "openclaw" | "systemd">): CompileOptions {
   const root = path.resolve(opts.root ?? opts.outDir ?? defaultNativeRoot(fedName));
+  // The root is written into every gateway's openclaw.json, where OpenClaw substitutes ${VAR}.
+  if (root.includes("${")) throw new UsageError(`the native root ${JSON.stringify(root)} contains "\${", which OpenClaw would read as an environment variable reference in openclaw.json`, { hint: "choose a --root (or --out) without '$'" });
   let node = opts.openclaw?.node;
   let entry = opts.openclaw?.entry;
   if (!node || !entry) {
@@ -105,10 +123,12 @@ export function nativeCompileOptions(fedName: string, target: TargetName, opts: 
 
 /**
  * Load, compile and write.
- * @throws SpecError for an invalid spec or an unknown gateway in `rotate` (nothing written).
+ * @throws SpecError for an invalid spec or an unknown gateway in `rotate` (nothing written);
+ *   UsageError for an `image` that is not a Docker image reference or a native root with `${`.
  */
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const target = opts.target ?? "compose";
+  checkImageFlag(opts.image);
   const loaded: LoadedSpec = await loadSpecFile(opts.spec, { target });
   const fed = withImage(loaded.federation, opts.image);
   if (Array.isArray(opts.rotate)) {

@@ -14,7 +14,7 @@ import { delegates, DELEGATE_SKILL, hooksTargets } from "./openclaw-config.js";
 export interface WorkspaceView {
   /** Base URL of a peer as the gateway reaches it. */
   peerBaseUrl(id: string): string;
-  /** Mailbox route folder `<from>-to-<to>` as the gateway sees it. */
+  /** Mailbox route folder `<from>--to--<to>` as the gateway sees it. */
   routePath(from: string, to: string): string;
   knowledgePath(name: string): string;
 }
@@ -119,7 +119,7 @@ export function federationReadme(fed: Federation): string {
   });
 }
 
-/** Mailbox route folders `<from>-to-<to>` for every allowed mailbox direction. */
+/** Mailbox route folders `<from>--to--<to>` for every allowed mailbox direction. */
 export function mailboxDirs(fed: Federation): string[] {
   return fed.routes.filter((r) => r.transports.includes("mailbox")).map((r) => routeDir(r.from, r.to));
 }

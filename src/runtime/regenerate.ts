@@ -9,6 +9,7 @@ import path from "node:path";
 import { isMap, isNode, isScalar, parse as parseYaml, parseDocument, stringify as stringifyYaml } from "yaml";
 import { serviceName } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
+import { imageRefProblem } from "../spec/schema.js";
 import { generate, type GenerateResult } from "../generate.js";
 import { compose } from "./compose.js";
 import type { FederationContext } from "./context.js";
@@ -46,7 +47,9 @@ export async function generationImage(ctx: Pick<FederationContext, "loaded" | "o
     const img = services[serviceName(id)]?.image;
     if (img) images.add(img);
   }
-  return images.size === 1 ? [...images][0] : undefined;
+  // Only a real image reference is carried over (a hand-edited compose file may hold anything).
+  const image = images.size === 1 ? [...images][0]! : undefined;
+  return image !== undefined && imageRefProblem(image) === undefined ? image : undefined;
 }
 
 /** Regenerate the compose output in place (tokens kept), with `image` as the default image. */

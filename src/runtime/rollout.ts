@@ -22,7 +22,7 @@
  */
 import { CONTAINER_STATE_DIR, LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
-import { withImage } from "../generate.js";
+import { checkImageFlag, withImage } from "../generate.js";
 import { formatMs } from "./clock.js";
 import { redact, secretValues, type FederationContext } from "./context.js";
 import type { ContainerInfo, MountSource } from "./engine.js";
@@ -127,10 +127,12 @@ export function selectTargets(gateways: Array<{ id: string; role: "hub" | "spoke
  * Roll the selected gateways to a new image, one at a time, health-gated, with automatic rollback.
  * @throws RuntimeError when a precondition fails (nothing was changed): the engine is unreachable,
  *   an unknown gateway, a target without an owned running healthy container, an image that cannot
- *   be had under the pull policy, a leftover of an interrupted rollout.
+ *   be had under the pull policy, a leftover of an interrupted rollout; UsageError for an
+ *   `image` that is not a Docker image reference.
  * @returns the outcome per gateway; `ok: false` after a rollback (the rollout stopped there).
  */
 export async function rollout(ctx: FederationContext, deps: RuntimeDeps, opts: RolloutOptions = {}): Promise<RolloutResult> {
+  checkImageFlag(opts.image);
   const { engine, clock } = deps;
   const say = opts.onProgress ?? (() => undefined);
   const secrets = secretValues(ctx);

@@ -7,7 +7,7 @@
  * Copies run in a throw-away container of the gateway's own image (it has `node`; no other tool
  * is assumed), as root, without network, and keep modes, owners, times and symlinks.
  */
-import { LABELS } from "../compile/names.js";
+import { LABELS, projectResource, stateVolume } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import type { Engine, Labels, MountSource } from "./engine.js";
 
@@ -86,7 +86,7 @@ export function stamp(ms: number): string {
 
 /** Name of a gateway's snapshot volume. */
 export function snapshotVolumeName(federation: string, id: string, wallMs: number): string {
-  return `${federation}_${id}-state.snapshot-${stamp(wallMs).toLowerCase()}`;
+  return `${projectResource(federation, stateVolume(id))}.snapshot-${stamp(wallMs).toLowerCase()}`;
 }
 
 /** Labels of a gateway's snapshot volume. */

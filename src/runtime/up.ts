@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { RuntimeError } from "../errors.js";
+import { checkImageFlag } from "../generate.js";
 import { formatMs } from "./clock.js";
 import { compose } from "./compose.js";
 import { openFederation, redact, secretValues, type FederationContext } from "./context.js";
@@ -58,11 +59,13 @@ export interface UpResult {
 
 /**
  * Bring a federation up and wait for it.
- * @throws SpecError for an invalid spec (nothing started); RuntimeError when compose fails or an
+ * @throws SpecError for an invalid spec (nothing started); UsageError for an `image` that is not
+ *   a Docker image reference; RuntimeError when compose fails or an
  *   image is missing and cannot be pulled.
  * @returns `ok: false` naming each gateway that did not come up (it keeps running for inspection).
  */
 export async function up(spec: string, deps: RuntimeDeps, opts: UpOptions = {}): Promise<UpResult> {
+  checkImageFlag(opts.image);
   const t0 = deps.clock.now();
   const say = opts.onProgress ?? (() => undefined);
   const first = await openFederation(spec, { outDir: opts.outDir });

@@ -2,9 +2,9 @@
  * Cross-field rules: small named checks over the parsed spec and its normalized model. Each
  * returns issues with a key path; load.ts turns paths into file:line:col.
  */
-import { a2aTokenEnv, CONTAINER_CONFIG_DIR, CONTAINER_STATE_DIR, gatewayTokenEnv, hooksTokenEnv } from "../compile/names.js";
+import { a2aTokenEnv, CONTAINER_CONFIG_DIR, CONTAINER_STATE_DIR, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../compile/names.js";
 import type { Federation } from "./normalize.js";
-import { ID_PATTERN, type SpecParsed } from "./schema.js";
+import { idProblem, type SpecParsed } from "./schema.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;
@@ -26,17 +26,51 @@ export const NATIVE_TARGETS = new Set(["native", "systemd", "launchd"]);
 /** Derived browser/CDP ports reach base + 110 (docs gateway/multiple-gateways.md). */
 export const NATIVE_PORT_GAP = 120;
 
-const idMessage = "must be 1-40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
-
-const gatewayIds: Rule = (spec) => {
+const gatewayIds: Rule = (spec, _fed, ctx) => {
   const out: RuleIssue[] = [];
   const ids = Object.keys(spec.gateways);
   if (ids.length === 0) out.push({ path: ["gateways"], message: "declares no gateway", hint: "add at least one gateway" });
   for (const id of ids) {
-    if (!ID_PATTERN.test(id)) out.push({ path: ["gateways", id], message: `gateway id "${id}" ${idMessage}`, hint: "rename it, e.g. goreos", atKey: true });
+    const p = idProblem(id);
+    if (p) out.push({ path: ["gateways", id], message: `gateway id "${id}" ${p.message}`, hint: p.hint || "rename it, e.g. goreos", atKey: true });
+    // Gateway ids start the names of its variables (<ID>_GATEWAY_TOKEN); compose and OpenClaw only
+    // substitute names that start with a letter or '_', so ${0_GATEWAY_TOKEN} would stay literal.
+    else if (/^[0-9]/.test(id)) out.push({ path: ["gateways", id], message: `gateway id "${id}" starts with a digit, but it begins the names of the gateway's environment variables (${gatewayTokenEnv(id)}), which must start with a letter`, hint: `rename it, e.g. g${id}`, atKey: true });
   }
   for (const name of Object.keys(spec.knowledge)) {
-    if (!ID_PATTERN.test(name)) out.push({ path: ["knowledge", name], message: `knowledge name "${name}" ${idMessage}`, hint: "rename it, e.g. docs", atKey: true });
+    const p = idProblem(name);
+    if (p) out.push({ path: ["knowledge", name], message: `knowledge name "${name}" ${p.message}`, hint: p.hint || "rename it, e.g. docs", atKey: true });
+  }
+  if (NATIVE_TARGETS.has(ctx.target)) {
+    // Native gateways live in <root>/<id>/, beside the root's own folders.
+    const reserved = new Set<string>(Object.values(NATIVE_ROOT_DIRS));
+    for (const id of ids) {
+      if (reserved.has(id)) {
+        out.push({ path: ["gateways", id], message: `gateway id "${id}" is the name of a folder of the ${ctx.target} target's root (<root>/${id}/), where this gateway's home would be`, hint: `rename it, e.g. ${id}-1`, atKey: true });
+      }
+    }
+  }
+  return out;
+};
+
+/**
+ * OpenClaw substitutes `${VAR}` in every string of openclaw.json (and reads `$${` as an escape):
+ * docs gateway/config-secrets-env.md. The user strings clawfed writes there must not hold `${`,
+ * or a gateway's config could pull in any variable of its environment (a token, a key).
+ */
+const SUBSTITUTION = /\$\{/;
+
+const noSubstitution: Rule = (spec) => {
+  const out: RuleIssue[] = [];
+  const check = (p: ReadonlyArray<string | number>, value: string | undefined, what: string) => {
+    if (value !== undefined && SUBSTITUTION.test(value)) {
+      out.push({ path: p, message: `${what} contains "\${", which OpenClaw reads as an environment variable reference (\${VAR}) in openclaw.json`, hint: "remove the '$' (clawfed writes every secret reference itself)" });
+    }
+  };
+  for (const [id, g] of Object.entries(spec.gateways)) check(["gateways", id, "agent", "name"], g.agent.name, "the agent name");
+  for (const [name, k] of Object.entries(spec.knowledge)) {
+    check(["knowledge", name, "path"], k.path, "the knowledge path (native gateways read it from openclaw.json)");
+    check(["knowledge", name, "mount"], k.mount, "the mount path (gateways read it from openclaw.json)");
   }
   return out;
 };
@@ -122,6 +156,14 @@ const links: Rule = (spec) => {
       }
     }
     for (const d of dirs) if (!seen.has(d)) seen.set(d, i);
+    // A hooks route needs the callee's hooks endpoint (and so its hooks token).
+    if (l.transports.includes("hooks")) {
+      for (const callee of l.oneWay ? [l.to] : [l.from, l.to]) {
+        if (spec.gateways[callee]?.hooks === false) {
+          out.push({ path: ["links", i, "transports"], message: `uses hooks towards ${callee}, whose hooks are off (gateways.${callee}.hooks: false)`, hint: `remove hooks from this link, or turn ${callee}'s hooks on` });
+        }
+      }
+    }
   });
   return out;
 };
@@ -219,6 +261,7 @@ const literalSecrets: Rule = (spec) => {
 /** Every rule, in the order their issues are reported. */
 export const RULES: ReadonlyArray<[string, Rule]> = [
   ["gateway-ids", gatewayIds],
+  ["no-substitution", noSubstitution],
   ["unique-ports", uniquePorts],
   ["topology", topology],
   ["links", links],

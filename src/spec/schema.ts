@@ -12,8 +12,68 @@ export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
 /** Official image repository (OpenClaw docs install/docker.md). The tag is the OpenClaw version. */
 export const OFFICIAL_IMAGE_REPO = "ghcr.io/openclaw/openclaw";
 
-/** Gateway, federation and knowledge ids: the same rule as `openclaw fleet` tenant ids. */
-export const ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/**
+ * Gateway, federation and knowledge ids: 1-40 characters, groups of a-z and 0-9 joined by single
+ * '-' (the `openclaw fleet` tenant-id rule, minus `--`). Ids never contain `--`, so derived names
+ * can use `--` (and `__` in env vars) to join two ids without ever colliding (compile/names.ts).
+ */
+export const ID_PATTERN = /^(?=[a-z0-9-]{1,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** What ID_PATTERN allows, in words (completes "gateway id "x" …"). */
+export const ID_RULE = "must be 1-40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
+
+/** Why `id` is not a valid id (message completing "<what> "<id>" …" and a hint), or undefined when it is. */
+export function idProblem(id: string): { message: string; hint: string } | undefined {
+  if (ID_PATTERN.test(id)) return undefined;
+  const single = id.replace(/-{2,}/g, "-");
+  if (id.includes("--") && ID_PATTERN.test(single)) {
+    return {
+      message: `contains "--", which clawfed uses to join two ids in derived names (link networks, mailbox folders, A2A token variables)`,
+      hint: `use a single '-', e.g. ${single}`,
+    };
+  }
+  return { message: ID_RULE, hint: "" };
+}
+
+/**
+ * Docker image references, the grammar of distribution/reference (regexp.go, used by the Engine
+ * and compose): `[host[:port]/]path[:tag][@digest]`, path components lower-case a-z0-9 joined by
+ * `.`, `_`, `__` or runs of `-`; tag `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`; digest
+ * `algorithm:hex{32,}`. Nothing else (no `$`, space or newline) can reach compose or the Engine.
+ */
+const IMAGE_REF_PATTERN = (() => {
+  const alphanumeric = "[a-z0-9]+";
+  const separator = "(?:[._]|__|[-]+)";
+  const domainNameComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+  const domainName = `${domainNameComponent}(?:\\.${domainNameComponent})*`;
+  const ipv6address = "\\[(?:[a-fA-F0-9:]+)\\]";
+  const domainAndPort = `(?:${domainName}|${ipv6address})(?::[0-9]+)?`;
+  const pathComponent = `${alphanumeric}(?:${separator}${alphanumeric})*`;
+  const remoteName = `${pathComponent}(?:/${pathComponent})*`;
+  const name = `(?:${domainAndPort}/)?${remoteName}`;
+  const tag = "[\\w][\\w.-]{0,127}";
+  const digest = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+  return new RegExp(`^(${name})(?::${tag})?(?:@${digest})?$`);
+})();
+/** distribution/reference NameTotalLengthMax. */
+const IMAGE_NAME_MAX = 255;
+
+/** Why `ref` is not a Docker image reference (one sentence), or undefined when it is one. */
+export function imageRefProblem(ref: string): string | undefined {
+  // The length check first keeps the regex cheap on hostile input.
+  const m = ref.length <= 512 ? IMAGE_REF_PATTERN.exec(ref) : null;
+  if (!m) return `${JSON.stringify(ref)} is not a Docker image reference ([registry/]name[:tag][@digest], name in lower case, no spaces or '$')`;
+  if (m[1]!.length > IMAGE_NAME_MAX) return `the image name is longer than ${IMAGE_NAME_MAX} characters`;
+  return undefined;
+}
+
+/** Image references in the spec: checked against the Docker reference grammar. */
+const ImageRef = z
+  .string()
+  .superRefine((ref, ctx) => {
+    const problem = imageRefProblem(ref);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, params: { hint: `e.g. ${OFFICIAL_IMAGE_REPO}:${DEFAULT_OPENCLAW_VERSION} or openclaw:${DEFAULT_OPENCLAW_VERSION}-local` } });
+  })
+  .meta({ pattern: IMAGE_REF_PATTERN.source });
 /** OpenClaw substitutes only upper-case `${VAR}` names (docs gateway/config-secrets-env.md). */
 export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -43,9 +103,11 @@ export function secretShape(value: string): string | undefined {
 const id = (what: string) =>
   z
     .string()
-    .regex(ID_PATTERN, {
-      message: `${what} must be 1-40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit`,
-    });
+    .superRefine((value, ctx) => {
+      const problem = idProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: `${what} ${problem.message}`, params: problem.hint ? { hint: problem.hint } : {} });
+    })
+    .meta({ pattern: ID_PATTERN.source });
 
 /** An environment variable *name*; the value lives in `.env`. Literal secrets are refused. */
 export const EnvVarName = z
@@ -205,7 +267,7 @@ export const Gateway = z
       .default([])
       .describe("Extra .env variables this gateway needs, e.g. ANTHROPIC_API_KEY. Only these reach its environment."),
     resources: Resources.default({ memory: "2g", cpus: 2, pids: 512 }),
-    image: z.string().min(1).optional().describe("Image for this gateway only (clawfed rollout records new images here)."),
+    image: ImageRef.optional().describe("Image for this gateway only (clawfed rollout records new images here)."),
   })
   .strict();
 
@@ -221,7 +283,7 @@ export const Knowledge = z
 export const Transport = z
   .enum(["a2a", "hooks", "mailbox"])
   .describe(
-    "a2a: the bundled A2A channel (request/reply, a token per direction); hooks: POST /hooks/agent and /hooks/wake with the target's hooks token; mailbox: JSON files in comms/<from>-to-<to>/.",
+    "a2a: the bundled A2A channel (request/reply, a token per direction); hooks: POST /hooks/agent and /hooks/wake with the target's hooks token; mailbox: JSON files in comms/<from>--to--<to>/.",
   );
 
 export const Link = z
@@ -246,11 +308,7 @@ export const Spec = z
           .regex(/^\d{4}\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, { message: "must be an OpenClaw release like 2026.9.6" })
           .default(DEFAULT_OPENCLAW_VERSION)
           .describe("OpenClaw release the generated configs target."),
-        image: z
-          .string()
-          .min(1)
-          .optional()
-          .describe(`Gateway image; default ${OFFICIAL_IMAGE_REPO}:<version>.`),
+        image: ImageRef.optional().describe(`Gateway image; default ${OFFICIAL_IMAGE_REPO}:<version>.`),
       })
       .strict()
       .default({ version: DEFAULT_OPENCLAW_VERSION })

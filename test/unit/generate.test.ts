@@ -60,10 +60,10 @@ describe("generate korax", () => {
         "workspaces/medico/SOUL.md",
       ]),
     );
-    for (const route of ["korax-to-goreos", "goreos-to-korax", "korax-to-medico", "medico-to-korax"]) {
+    for (const route of ["korax--to--goreos", "goreos--to--korax", "korax--to--medico", "medico--to--korax"]) {
       expect((await stat(path.join(out, "comms", route))).isDirectory()).toBe(true);
     }
-    await expect(stat(path.join(out, "comms", "goreos-to-medico"))).rejects.toThrow();
+    await expect(stat(path.join(out, "comms", "goreos--to--medico"))).rejects.toThrow();
     expect(await readFile(path.join(out, "README.md"), "utf8")).toMatch(/```mermaid\ngraph LR[\s\S]*goreos <-->\|a2a, hooks, mailbox\| korax/);
   });
 
@@ -74,7 +74,7 @@ describe("generate korax", () => {
       [
         "KORAX_GATEWAY_TOKEN", "GOREOS_GATEWAY_TOKEN", "MEDICO_GATEWAY_TOKEN",
         "KORAX_HOOKS_TOKEN", "GOREOS_HOOKS_TOKEN", "MEDICO_HOOKS_TOKEN",
-        "A2A_KORAX_TO_GOREOS_TOKEN", "A2A_GOREOS_TO_KORAX_TOKEN", "A2A_KORAX_TO_MEDICO_TOKEN", "A2A_MEDICO_TO_KORAX_TOKEN",
+        "A2A_KORAX__GOREOS_TOKEN", "A2A_GOREOS__KORAX_TOKEN", "A2A_KORAX__MEDICO_TOKEN", "A2A_MEDICO__KORAX_TOKEN",
       ].sort(),
     );
     const values = tokens.map(([, v]) => v);
@@ -97,7 +97,7 @@ describe("generate korax", () => {
   it("each gateway's environment holds only the variables it needs", () => {
     const envOf = (svc: string) => Object.keys(compose.services[svc].environment).filter((k) => !k.startsWith("OPENCLAW_")).sort();
     expect(envOf("medico")).toEqual(
-      ["A2A_KORAX_TO_MEDICO_TOKEN", "A2A_MEDICO_TO_KORAX_TOKEN", "ANTHROPIC_API_KEY", "KORAX_HOOKS_TOKEN", "MEDICO_GATEWAY_TOKEN", "MEDICO_HOOKS_TOKEN", "TG_TOKEN_MEDICO"].sort(),
+      ["A2A_KORAX__MEDICO_TOKEN", "A2A_MEDICO__KORAX_TOKEN", "ANTHROPIC_API_KEY", "KORAX_HOOKS_TOKEN", "MEDICO_GATEWAY_TOKEN", "MEDICO_HOOKS_TOKEN", "TG_TOKEN_MEDICO"].sort(),
     );
     expect(envOf("goreos")).not.toContain("MEDICO_HOOKS_TOKEN");
     expect(envOf("goreos")).not.toContain("TG_TOKEN_KORAX");
@@ -112,16 +112,16 @@ describe("generate korax", () => {
     const k = compose.services.korax;
     expect(k.ports).toEqual(["127.0.0.1:18789:18789"]);
     expect(k).toMatchObject({ init: true, restart: "unless-stopped", cap_drop: ["ALL"], security_opt: ["no-new-privileges:true"], pids_limit: 512, mem_limit: "2g", cpus: 2 });
-    expect(k.networks).toEqual(["korax-egress", "link-goreos-korax", "link-korax-medico"]);
-    expect(compose.services.goreos.networks).toEqual(["goreos-egress", "link-goreos-korax"]);
-    expect(compose.networks["link-goreos-korax"].internal).toBe(true);
+    expect(k.networks).toEqual(["korax-egress", "link-goreos--korax", "link-korax--medico"]);
+    expect(compose.services.goreos.networks).toEqual(["goreos-egress", "link-goreos--korax"]);
+    expect(compose.networks["link-goreos--korax"].internal).toBe(true);
     expect(compose.networks["korax-egress"].internal).toBeUndefined();
     expect(k.volumes).toContain("korax-state:/home/node/.openclaw");
     expect(k.volumes).toContain("./gateways/korax:/etc/clawfed:ro");
     expect(k.volumes).toContain("/srv/koda/knowledge:/shared/koda:ro");
     expect(compose.services.medico.volumes.filter((v: string) => v.includes("/shared/comms/"))).toEqual([
-      "./comms/korax-to-medico:/shared/comms/korax-to-medico",
-      "./comms/medico-to-korax:/shared/comms/medico-to-korax",
+      "./comms/korax--to--medico:/shared/comms/korax--to--medico",
+      "./comms/medico--to--korax:/shared/comms/medico--to--korax",
     ]);
     expect(k.healthcheck.test.join(" ")).toMatch(/healthz.*b\.ok === true && b\.status === 'live'/);
     expect(k.environment).toMatchObject({ OPENCLAW_CONFIG_PATH: "/etc/clawfed/openclaw.json", OPENCLAW_CONFIG_READONLY: "1" });
@@ -144,7 +144,7 @@ describe("generate korax", () => {
     expect(cfg.agents.entries.korax.model).toEqual({ primary: "anthropic/claude-sonnet-4-6", fallbacks: ["openai/gpt-5.4-mini"] });
     expect(cfg.agents.list).toBeUndefined();
     expect(cfg.memory.search.extraPaths).toEqual(["/shared/docs", "/shared/koda"]);
-    expect(cfg.channels.a2a.peers.goreos).toEqual({ token: "${A2A_GOREOS_TO_KORAX_TOKEN}", url: "http://goreos:18789/a2a/v1", outboundToken: "${A2A_KORAX_TO_GOREOS_TOKEN}" });
+    expect(cfg.channels.a2a.peers.goreos).toEqual({ token: "${A2A_GOREOS__KORAX_TOKEN}", url: "http://goreos:18789/a2a/v1", outboundToken: "${A2A_KORAX__GOREOS_TOKEN}" });
     expect(cfg.hooks).toMatchObject({ enabled: true, token: "${KORAX_HOOKS_TOKEN}", allowRequestSessionKey: false });
     expect(cfg.gateway.controlUi.allowedOrigins).toEqual(["http://127.0.0.1:18789", "http://localhost:18789"]);
     const spoke = JSON5.parse(await readFile(path.join(out, "gateways/medico/openclaw.json"), "utf8"));
@@ -159,10 +159,10 @@ describe("generate korax", () => {
     expect(skill).toMatch(/\| medico \| http:\/\/medico:18789 \| Emergency medicine/);
     expect(skill).toContain("$GOREOS_HOOKS_TOKEN");
     expect(skill).toMatch(/## When not to/);
-    expect(skill).toMatch(/comms\/korax-to-goreos/);
+    expect(skill).toMatch(/comms\/korax--to--goreos/);
     const agents = await readFile(path.join(out, "workspaces/goreos/AGENTS.md"), "utf8");
     expect(agents).toMatch(/Never forward a message whose depth is 2 or more/);
-    expect(agents).toMatch(/\/shared\/comms\/korax-to-goreos/);
+    expect(agents).toMatch(/\/shared\/comms\/korax--to--goreos/);
   });
 
   it("every generated file carries the header where the format allows comments", async () => {
@@ -217,9 +217,9 @@ describe("determinism and tokens", () => {
     expect(kept.MY_EXTRA).toBe("keep me");
     const res = await generate({ spec: KORAX, outDir: out, rotate: ["goreos"] });
     const after = parseDotenv(await readFile(envPath, "utf8"));
-    expect(res.env.rotated.sort()).toEqual(["A2A_GOREOS_TO_KORAX_TOKEN", "A2A_KORAX_TO_GOREOS_TOKEN", "GOREOS_GATEWAY_TOKEN", "GOREOS_HOOKS_TOKEN"]);
+    expect(res.env.rotated.sort()).toEqual(["A2A_GOREOS__KORAX_TOKEN", "A2A_KORAX__GOREOS_TOKEN", "GOREOS_GATEWAY_TOKEN", "GOREOS_HOOKS_TOKEN"]);
     for (const k of res.env.rotated) expect(after[k]).not.toBe(before[k]);
-    for (const k of ["KORAX_GATEWAY_TOKEN", "MEDICO_HOOKS_TOKEN", "A2A_KORAX_TO_MEDICO_TOKEN"]) expect(after[k]).toBe(before[k]);
+    for (const k of ["KORAX_GATEWAY_TOKEN", "MEDICO_HOOKS_TOKEN", "A2A_KORAX__MEDICO_TOKEN"]) expect(after[k]).toBe(before[k]);
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
   });
 
@@ -283,14 +283,14 @@ describe("determinism and tokens", () => {
     ].join("\n");
     const res = compile((await loadSpecText(text, "oneway.yaml")).federation);
     const slot = (n: string) => res.env.find((s) => s.name === n);
-    expect(slot("A2A_HUB_TO_SPOKE_TOKEN")?.consumers).toEqual(["hub", "spoke"]);
-    expect(slot("A2A_SPOKE_TO_HUB_TOKEN")?.consumers).toEqual(["hub"]);
+    expect(slot("A2A_HUB__SPOKE_TOKEN")?.consumers).toEqual(["hub", "spoke"]);
+    expect(slot("A2A_SPOKE__HUB_TOKEN")?.consumers).toEqual(["hub"]);
     const cfg = (id: string) => {
       const a = res.artifacts.find((x) => x.path === `gateways/${id}/openclaw.json`);
       return JSON5.parse(a?.kind === "file" ? a.content : "{}");
     };
-    expect(cfg("hub").channels.a2a.peers.spoke).toEqual({ token: "${A2A_SPOKE_TO_HUB_TOKEN}", url: "http://spoke:18789/a2a/v1", outboundToken: "${A2A_HUB_TO_SPOKE_TOKEN}" });
-    expect(cfg("spoke").channels.a2a.peers.hub).toEqual({ token: "${A2A_HUB_TO_SPOKE_TOKEN}" });
+    expect(cfg("hub").channels.a2a.peers.spoke).toEqual({ token: "${A2A_SPOKE__HUB_TOKEN}", url: "http://spoke:18789/a2a/v1", outboundToken: "${A2A_HUB__SPOKE_TOKEN}" });
+    expect(cfg("spoke").channels.a2a.peers.hub).toEqual({ token: "${A2A_HUB__SPOKE_TOKEN}" });
     expect(res.artifacts.some((a) => a.path === "workspaces/spoke/skills/federation-delegate/SKILL.md")).toBe(false);
   });
 

@@ -49,7 +49,7 @@ describe("native compile of korax", () => {
     expect(skill).toContain("http://127.0.0.1:18909/hooks/agent");
     expect(skill).not.toMatch(/http:\/\/(goreos|medico):/);
     const agents = fileOf(res, `korax/${NATIVE_FILES.workspace}/AGENTS.md`);
-    expect(agents).toContain(`${FIXED_ROOT}/comms/goreos-to-korax`);
+    expect(agents).toContain(`${FIXED_ROOT}/comms/goreos--to--korax`);
     expect(agents).not.toContain("/shared/comms");
   });
 

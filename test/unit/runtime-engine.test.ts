@@ -32,7 +32,7 @@ function src(): InspectLike {
     NetworkSettings: {
       Networks: {
         "fed_beta-egress": { Aliases: ["beta", ID.slice(0, 12)] },
-        "fed_link-beta-hub": { Aliases: ["beta", ID.slice(0, 12)] },
+        "fed_link-beta--hub": { Aliases: ["beta", ID.slice(0, 12)] },
       },
     } as unknown as InspectLike["NetworkSettings"],
   };
@@ -63,7 +63,7 @@ describe("recreatePlan", () => {
     expect(create.Healthcheck).toEqual({ Test: ["CMD", "node", "-e", "compose's check"] });
     expect(create.HostConfig).toEqual(src().HostConfig);
     expect(create.NetworkingConfig).toEqual({ EndpointsConfig: { "fed_beta-egress": { Aliases: ["beta"] } } });
-    expect(connect).toEqual([{ network: "fed_link-beta-hub", endpoint: { Aliases: ["beta"] } }]);
+    expect(connect).toEqual([{ network: "fed_link-beta--hub", endpoint: { Aliases: ["beta"] } }]);
   });
   it("keeps everything when the old image is gone", () => {
     const { create } = recreatePlan(src(), undefined, { name: "n", image: "i" });

@@ -105,7 +105,7 @@ describe("systemd units for korax", () => {
     expect(s.Environment!.join("\n")).not.toMatch(/TOKEN|OPENCLAW_SKIP_CHANNELS/);
     expect(s.NoNewPrivileges).toEqual(["yes"]);
     expect(s.ProtectSystem).toEqual(["strict"]);
-    expect(s.ReadWritePaths).toEqual([`${p.state} ${root}/comms/goreos-to-korax ${root}/comms/korax-to-goreos`]);
+    expect(s.ReadWritePaths).toEqual([`${p.state} ${root}/comms/goreos--to--korax ${root}/comms/korax--to--goreos`]);
     expect(s.ReadOnlyPaths).toEqual(["-/srv/shared-docs -/srv/koda/knowledge -/srv/koda/repos"]);
     expect(s.MemoryMax).toEqual(["2G"]);
     expect(u.Install!.WantedBy).toEqual(["default.target"]);

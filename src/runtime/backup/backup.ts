@@ -16,7 +16,7 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { LABELS, stateVolume } from "../../compile/names.js";
+import { LABELS, projectResource, stateVolume } from "../../compile/names.js";
 import { mailboxDirs } from "../../compile/workspace.js";
 import { RuntimeError, SpecError } from "../../errors.js";
 import { MANIFEST as GENERATED_MANIFEST, ENV_FILE } from "../../emit/write.js";
@@ -164,7 +164,7 @@ export async function gatewayContainer(engine: Engine, federation: string, id: s
 export async function stateSource(engine: Engine, ctx: FederationContext, g: GatewayModel): Promise<MountSource | undefined> {
   if (g.sandboxed) return { kind: "bind", path: path.join(ctx.outDir, "state", g.id) };
   const vols = await engine.listVolumes({ [LABELS.federation]: ctx.fed.name, [LABELS.gateway]: g.id, [LABELS.kind]: "state" });
-  const expected = `${ctx.project.name}_${stateVolume(g.id)}`;
+  const expected = projectResource(ctx.project.name, stateVolume(g.id));
   const v = vols.find((x) => x.name === expected) ?? vols[0];
   return v ? { kind: "volume", name: v.name } : undefined;
 }
@@ -252,7 +252,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       throw new RuntimeError(`${g.id} is not running; --live runs openclaw backup create inside the running gateway`, { next: `start it (clawfed up ${opts.spec}), or back up without --live` });
     }
     if (!opts.live && !source) {
-      throw new RuntimeError(`${g.id} has no state yet (no volume ${ctx.project.name}_${stateVolume(g.id)}): it was never started`, { next: `start it first (clawfed up ${opts.spec}), or leave it out with --only` });
+      throw new RuntimeError(`${g.id} has no state yet (no volume ${projectResource(ctx.project.name, stateVolume(g.id))}): it was never started`, { next: `start it first (clawfed up ${opts.spec}), or leave it out with --only` });
     }
     if (!opts.live && source?.kind === "bind" && !(await stat(source.path).then((s) => s.isDirectory(), () => false))) {
       throw new RuntimeError(`${g.id}'s state directory ${source.path} does not exist`, { next: `clawfed generate ${opts.spec} and start the federation first` });
@@ -308,7 +308,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       const openclawVersion = await imageOpenclawVersion(engine, image, fed.name);
       const wasRunning = Boolean(container?.running);
       const out: GatewayBackup = { id: g.id, capture: opts.live ? "live" : "stopped", wasRunning, stateFiles: 0, stateBytes: 0 };
-      const src: MountSource = source ?? { kind: "volume", name: `${ctx.project.name}_${stateVolume(g.id)}` };
+      const src: MountSource = source ?? { kind: "volume", name: projectResource(ctx.project.name, stateVolume(g.id)) };
       if (opts.live) {
         say(`${g.id}: openclaw backup create --verify inside the running gateway`);
         const live = await captureLive(

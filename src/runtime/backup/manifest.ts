@@ -9,7 +9,7 @@
  * files/<relative path>              generated files of the output directory: docker-compose.yml,
  *                                    .env (holds the tokens), gateways/<id>/openclaw.json, README.md,
  *                                    .clawfed/manifest.json
- * comms/<from>-to-<to>/...           the mailbox
+ * comms/<from>--to--<to>/...         the mailbox
  * workspaces/<id>/...                each gateway's workspace (bind-mounted from the output directory)
  * knowledge/<name>/...               knowledge mounts (only with --with-knowledge)
  * state/<id>/...                     a stopped gateway's state directory (/home/node/.openclaw),

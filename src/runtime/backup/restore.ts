@@ -16,7 +16,7 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { LABELS, serviceName, stateVolume } from "../../compile/names.js";
+import { LABELS, projectResource, serviceName, stateVolume } from "../../compile/names.js";
 import { RuntimeError } from "../../errors.js";
 import type { GatewayModel } from "../../spec/normalize.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -308,7 +308,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
     const c = await gatewayContainer(engine, fed.name, g.id);
     if (!c) throw new RuntimeError(`compose created no container for ${g.id}`);
     if (c.running) throw new RuntimeError(`${g.id} started by itself during the restore; stop it and run the restore again`);
-    const source = (await stateSource(engine, ctx, g)) ?? { kind: "volume" as const, name: `${ctx.project.name}_${stateVolume(g.id)}` };
+    const source = (await stateSource(engine, ctx, g)) ?? { kind: "volume" as const, name: projectResource(ctx.project.name, stateVolume(g.id)) };
     targets.set(g.id, { image: c.imageId, source, containerId: c.id });
     say(`${g.id}: emptying its state (${source.kind === "volume" ? `volume ${source.name}` : source.path})`);
     await emptyState(engine, { image: c.imageId, source, federation: fed.name });

@@ -24,16 +24,21 @@ import {
   CONTAINER_PORT,
   CONTAINER_STATE_DIR,
   CONTAINER_WORKSPACE_DIR,
+  COMMS_DIR,
+  configDir,
   egressNetwork,
   generatedHeader,
   LABELS,
   linkNetwork,
   routeDir,
   serviceName,
+  stateDir,
   stateVolume,
+  workspaceDir,
 } from "../../compile/names.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
+import { composeRef, escapeCompose } from "./interpolation.js";
 
 /**
  * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
@@ -63,14 +68,18 @@ function labels(fed: Federation, extra: Record<string, string>): Record<string, 
 
 /** Host side of the mailbox folder of one route: absolute spec path, or ./comms in the output. */
 function commsHost(fed: Federation, route: string): string {
-  return fed.comms.hostPath ? `${fed.comms.hostPath}/${route}` : `./comms/${route}`;
+  return fed.comms.hostPath ? `${fed.comms.hostPath}/${route}` : `./${COMMS_DIR}/${route}`;
 }
 
+/**
+ * One gateway's service. Plain strings reach compose literally (escapeCompose doubles their `$`);
+ * the `${VAR}` references clawfed means are ComposeRef values.
+ */
 function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<string, unknown> {
   const volumes: string[] = [];
-  volumes.push(g.sandboxed ? `./state/${g.id}:${CONTAINER_STATE_DIR}` : `${stateVolume(g.id)}:${CONTAINER_STATE_DIR}`);
-  volumes.push(`./workspaces/${g.id}:${CONTAINER_WORKSPACE_DIR}`);
-  volumes.push(`./gateways/${g.id}:${CONTAINER_CONFIG_DIR}:ro`);
+  volumes.push(g.sandboxed ? `./${stateDir(g.id)}:${CONTAINER_STATE_DIR}` : `${stateVolume(g.id)}:${CONTAINER_STATE_DIR}`);
+  volumes.push(`./${workspaceDir(g.id)}:${CONTAINER_WORKSPACE_DIR}`);
+  volumes.push(`./${configDir(g.id)}:${CONTAINER_CONFIG_DIR}:ro`);
   for (const k of g.knowledge) volumes.push(`${k.hostPath}:${k.mountPath}:ro`);
   for (const r of fed.routes) {
     if (!r.transports.includes("mailbox") || (r.from !== g.id && r.to !== g.id)) continue;
@@ -79,14 +88,14 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
   }
   if (g.sandboxed) volumes.push(`${DOCKER_SOCKET}:${DOCKER_SOCKET}`);
 
-  const environment: Record<string, string> = {
+  const environment: Record<string, unknown> = {
     // Explicit, or OpenClaw puts media and plugin-skill folders next to the (read-only) config.
     OPENCLAW_STATE_DIR: CONTAINER_STATE_DIR,
     OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
     OPENCLAW_CONFIG_READONLY: "1",
     OPENCLAW_NO_AUTO_UPDATE: "1",
   };
-  for (const name of envNames) environment[name] = `\${${name}}`;
+  for (const name of envNames) environment[name] = composeRef(name);
 
   const networks = [egressNetwork(g.id), ...g.outbound.concat(g.inbound).map((r) => linkNetwork(r.from, r.to))];
   const svc: Record<string, unknown> = {
@@ -115,7 +124,7 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
   };
   if (g.sandboxed) {
     // The socket's group, looked up on this host when .env is written.
-    svc.group_add = ["${CLAWFED_DOCKER_GID}"];
+    svc.group_add = [composeRef("CLAWFED_DOCKER_GID")];
   }
   return svc;
 }
@@ -133,7 +142,7 @@ export function compileCompose(fed: Federation): CompileResult {
     services[serviceName(g.id)] = service(fed, g, envFor(env, g.id));
     networks[egressNetwork(g.id)] = { driver: "bridge", labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "egress" }) };
     if (g.sandboxed) {
-      artifacts.push(dir(`state/${g.id}`, { gatewayOwned: true, mode: 0o700 }));
+      artifacts.push(dir(stateDir(g.id), { gatewayOwned: true, mode: 0o700 }));
       warnings.push(
         `${g.id}: sandbox mode "${g.sandbox.mode}" mounts the Docker socket into the gateway, which gives it control of this host's Docker engine; ` +
           `the image openclaw-sandbox:bookworm-slim must exist before its agents run.`,
@@ -147,7 +156,8 @@ export function compileCompose(fed: Federation): CompileResult {
   }
   const compose: Record<string, unknown> = { services, networks };
   if (Object.keys(volumes).length > 0) compose.volumes = volumes;
-  artifacts.push(file("docker-compose.yml", toYaml(compose, header)));
+  // One escaping walk over the whole file: no user string can reach compose's interpolation.
+  artifacts.push(file("docker-compose.yml", toYaml(escapeCompose(compose), header)));
 
   for (const g of fed.gateways) {
     const placement: Placement = {
@@ -157,16 +167,16 @@ export function compileCompose(fed: Federation): CompileResult {
       peerBaseUrl: containerView.peerBaseUrl,
       knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
     };
-    artifacts.push(dir(`gateways/${g.id}`), file(`gateways/${g.id}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
+    artifacts.push(dir(configDir(g.id)), file(`${configDir(g.id)}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
     artifacts.push(
-      ...workspaceArtifacts(fed, g, { ...containerView, knowledgePath: placement.knowledgePath }, `workspaces/${g.id}`),
+      ...workspaceArtifacts(fed, g, { ...containerView, knowledgePath: placement.knowledgePath }, workspaceDir(g.id)),
     );
   }
   for (const route of mailboxDirs(fed)) {
     artifacts.push(
       fed.comms.hostPath
         ? dir(`${fed.comms.hostPath}/${route}`, { gatewayOwned: true, absolute: true, mode: 0o770 })
-        : dir(`comms/${route}`, { gatewayOwned: true, mode: 0o770 }),
+        : dir(`${COMMS_DIR}/${route}`, { gatewayOwned: true, mode: 0o770 }),
     );
   }
   artifacts.push(file("README.md", federationReadme(fed)));

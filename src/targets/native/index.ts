@@ -18,6 +18,7 @@
  */
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { planEnv } from "../../compile/env.js";
+import { pm2AppName } from "../../compile/names.js";
 import { toJson } from "../../render/serialize.js";
 import type { Federation, GatewayModel } from "../../spec/normalize.js";
 import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, type NativeContext } from "./gateway.js";
@@ -43,7 +44,7 @@ export function pm2App(fed: Federation, g: GatewayModel, ctx: NativeContext): Re
   const p = gatewayPaths(ctx.root, g.id);
   const [node, ...args] = gatewayArgv(ctx.openclaw, g);
   return {
-    name: g.id,
+    name: pm2AppName(g.id),
     namespace: fed.name,
     script: node,
     interpreter: "none",

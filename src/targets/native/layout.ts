@@ -9,7 +9,7 @@
  *   pm2.ecosystem.json            native target: the PM2 apps (one per gateway)
  *   systemd/openclaw-gateway-<id>.service    systemd target
  *   launchd/ai.openclaw.<id>.plist           launchd target
- *   comms/<from>-to-<to>/         mailbox routes (unless the spec sets comms.path)
+ *   comms/<from>--to--<to>/       mailbox routes (unless the spec sets comms.path)
  *   .pm2/                         PM2_HOME of `clawfed native` (0700)
  *   <gateway>/                    OPENCLAW_HOME
  *     openclaw.json               OPENCLAW_CONFIG_PATH (generated; OPENCLAW_CONFIG_READONLY=1)
@@ -22,7 +22,7 @@
  *       logs/gateway.err.log
  * ```
  */
-import { routeDir } from "../../compile/names.js";
+import { launchdLabel, NATIVE_ROOT_DIRS, nativeHomeDir, routeDir, systemdUnitName } from "../../compile/names.js";
 import type { Federation } from "../../spec/normalize.js";
 
 /** Every absolute path of one gateway. */
@@ -59,10 +59,7 @@ export const NATIVE_FILES = {
 /** Root-level files and folders. */
 export const ROOT_FILES = {
   ecosystem: "pm2.ecosystem.json",
-  pm2Home: ".pm2",
-  systemdDir: "systemd",
-  launchdDir: "launchd",
-  comms: "comms",
+  ...NATIVE_ROOT_DIRS,
 } as const;
 
 /** `/a/b/` → `/a/b`; the root must be absolute. @throws Error for a relative root. */
@@ -73,7 +70,7 @@ export function normalizeRoot(root: string): string {
 }
 
 export function gatewayPaths(root: string, id: string): GatewayPaths {
-  const home = `${normalizeRoot(root)}/${id}`;
+  const home = `${normalizeRoot(root)}/${nativeHomeDir(id)}`;
   const at = (rel: string) => `${home}/${rel}`;
   return {
     home,
@@ -88,7 +85,7 @@ export function gatewayPaths(root: string, id: string): GatewayPaths {
   };
 }
 
-/** Absolute host folder of the mailbox route `<from>-to-<to>`. */
+/** Absolute host folder of the mailbox route `<from>--to--<to>`. */
 export function routeHostPath(fed: Federation, root: string, from: string, to: string): string {
   const base = fed.comms.hostPath ? fed.comms.hostPath.replace(/\/+$/, "") : `${normalizeRoot(root)}/${ROOT_FILES.comms}`;
   return `${base}/${routeDir(from, to)}`;
@@ -106,15 +103,8 @@ export function pm2Home(root: string): string {
   return `${normalizeRoot(root)}/${ROOT_FILES.pm2Home}`;
 }
 
-/** systemd unit name of a gateway (the name `openclaw gateway install --profile <id>` uses; facts §10.3). */
-export function systemdUnitName(id: string): string {
-  return `openclaw-gateway-${id}.service`;
-}
-
-/** launchd label of a gateway (lower case, like `openclaw gateway install --profile <id>`; facts §10.3). */
-export function launchdLabel(id: string): string {
-  return `ai.openclaw.${id.toLowerCase()}`;
-}
+/** Unit and label names live with every other derived name in compile/names.ts. */
+export { launchdLabel, systemdUnitName };
 
 /** Markers put in every native gateway's environment so the runtime can find its processes. */
 export const MARKER_ENV = {
