@@ -2,6 +2,7 @@
  * The few error classes clawfed throws. CLI code maps them to exit codes:
  * SpecError → 1, UsageError → 2, RuntimeError → 3, anything else → 70 (internal).
  */
+import { redactCredentials } from "./spec/credentials.js";
 
 /** One problem found in a spec file, with where it is and how to fix it. */
 export interface SpecIssue {
@@ -26,10 +27,20 @@ export function formatIssue(issue: SpecIssue): string {
   return `${where}${key} ${issue.message}${hint}`;
 }
 
-/** A spec that cannot be compiled. Carries every problem found, not just the first. */
+/**
+ * A spec that cannot be compiled. Carries every problem found, not just the first. Any credential
+ * in an issue's key path, message or hint (a key pasted as a gateway id, echoed by a message) is
+ * replaced by `<redacted: KIND>` (spec/credentials.ts), so the error never repeats a secret.
+ */
 export class SpecError extends Error {
   readonly issues: SpecIssue[];
-  constructor(issues: SpecIssue[]) {
+  constructor(raw: SpecIssue[]) {
+    const issues = raw.map((i) => ({
+      ...i,
+      path: redactCredentials(i.path),
+      message: redactCredentials(i.message),
+      ...(i.hint !== undefined ? { hint: redactCredentials(i.hint) } : {}),
+    }));
     super(
       `${issues.length} problem${issues.length === 1 ? "" : "s"} in the federation spec:\n` +
         issues.map((i) => `  ${formatIssue(i)}`).join("\n"),

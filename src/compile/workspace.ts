@@ -5,7 +5,7 @@
  * same text works in containers and for native processes.
  */
 import type { Federation, GatewayModel } from "../spec/normalize.js";
-import { renderTemplate } from "../render/templates.js";
+import { frontMatter, renderTemplate } from "../render/templates.js";
 import { dir, file, type Artifact } from "./artifact.js";
 import { hooksTokenEnv, generatedHeader, routeDir } from "./names.js";
 import { delegates, DELEGATE_SKILL, hooksTargets } from "./openclaw-config.js";
@@ -67,12 +67,17 @@ export function workspaceArtifacts(fed: Federation, g: GatewayModel, view: Works
       requires.env = hookEnv;
       requires.anyBins = ["curl", "node"];
     }
-    const metadata = JSON.stringify({ openclaw: { emoji: "🛰️", ...(Object.keys(requires).length ? { requires } : {}) } });
+    const metadata = { openclaw: { emoji: "🛰️", ...(Object.keys(requires).length ? { requires } : {}) } };
     const skill = renderTemplate("SKILL.md.hbs", {
+      // Front matter from a serializer, never by interpolation: no text can end it or add a key.
+      frontMatter: frontMatter({
+        name: DELEGATE_SKILL,
+        description: `Delegate a task to another gateway of the ${fed.name} federation (${peers.map((p) => p.id).join(", ")}) over A2A, webhooks or the mailbox.`,
+        metadata,
+      }),
       header,
       federation: fed.name,
       from: g.id,
-      metadata,
       peers,
       anyA2a: peers.some((p) => p.transports.includes("a2a")),
       firstA2a: peers.find((p) => p.transports.includes("a2a"))?.id ?? "",

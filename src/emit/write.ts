@@ -13,7 +13,8 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import type { Artifact, CompileResult, EnvSlot } from "../compile/artifact.js";
 import { generatedHeader } from "../compile/names.js";
-import { dotenvValue } from "../render/serialize.js";
+import { SpecError, type SpecIssue } from "../errors.js";
+import { dotenvValue, DotenvValueError } from "../render/serialize.js";
 
 /** uid/gid of `node` in the official OpenClaw image (facts §5.1). */
 export const GATEWAY_UID = 1000;
@@ -66,12 +67,38 @@ async function dockerGid(): Promise<string | undefined> {
   }
 }
 
-/** Build the new .env text from the plan and the previous values. */
+/**
+ * Build the new .env text from the plan and the previous values. Every value is written with
+ * dotenvValue (render/serialize.ts), so dotenv, docker compose v1/v2 and systemd read back exactly
+ * the previous value: regenerating is byte-stable.
+ * @param source the previous .env (shown path and text), to place a refusal at its line
+ * @throws SpecError (exit 1) naming every variable whose value no quoting can carry (never the
+ *   value itself); nothing is written then.
+ */
 export async function renderEnv(
   slots: EnvSlot[],
   previous: Record<string, string>,
   opts: Pick<WriteOptions, "rotate" | "newToken" | "hostFacts" | "specFile">,
+  source: { file: string; text?: string } = { file: ENV_FILE },
 ): Promise<{ text: string; report: WriteResult["env"]; warnings: string[] }> {
+  const issues: SpecIssue[] = [];
+  const assign = (name: string, value: string): string => {
+    try {
+      return `${name}=${dotenvValue(value)}`;
+    } catch (err) {
+      if (!(err instanceof DotenvValueError)) throw err;
+      const at = lineOf(source.text, name);
+      issues.push({
+        file: source.file,
+        line: at,
+        col: at ? 1 : 0,
+        path: name,
+        message: `the value of ${name} cannot be written back unchanged: ${err.reason}`,
+        hint: "change that value in .env, e.g. without one kind of quote or without the line break, then run clawfed generate again",
+      });
+      return `${name}=`;
+    }
+  };
   const gen = opts.newToken ?? newToken;
   const rotating = (s: EnvSlot) => opts.rotate === "all" || (Array.isArray(opts.rotate) && s.rotateWith.some((g) => opts.rotate!.includes(g)));
   const report: WriteResult["env"] = { generated: [], rotated: [], kept: [], emptyUserSecrets: [], extra: [] };
@@ -107,19 +134,32 @@ export async function renderEnv(
       value = prev ?? "";
       if (!value) report.emptyUserSecrets.push(s.name);
     }
-    lines.push(`# ${s.comment}${s.consumers.length ? ` (given to: ${s.consumers.join(", ")})` : ""}`, `${s.name}=${dotenvValue(value)}`);
+    lines.push(`# ${s.comment}${s.consumers.length ? ` (given to: ${s.consumers.join(", ")})` : ""}`, assign(s.name, value));
   }
   const known = new Set(slots.map((s) => s.name));
   const extra = Object.keys(previous).filter((k) => !known.has(k)).sort();
   if (extra.length > 0) {
     lines.push("", "# --- Kept from the previous .env (this spec does not use them) ---");
-    for (const k of extra) lines.push(`${k}=${dotenvValue(previous[k]!)}`);
+    for (const k of extra) lines.push(assign(k, previous[k]!));
     report.extra = extra;
   }
+  if (issues.length) throw new SpecError(issues);
   return { text: `${lines.join("\n")}\n`, report, warnings };
 }
 
-/** `NAME=value` lines of an `envFrom` file; an empty user secret becomes a comment (so it stays unset). */
+/** 1-based line of `name`'s assignment in a .env text, or 0. */
+function lineOf(text: string | undefined, name: string): number {
+  const re = new RegExp(`^\\s*(?:export\\s+)?${name.replace(/[^A-Za-z0-9_]/g, "\\$&")}\\s*[=:]`);
+  const i = (text ?? "").split(/\r\n?|\n/).findIndex((l) => re.test(l));
+  return i + 1;
+}
+
+/**
+ * `NAME=value` lines of an `envFrom` file (a native gateway's `<state>/.env`, read by OpenClaw's
+ * dotenv and systemd `EnvironmentFile=`), written with dotenvValue like `.env`; an empty user
+ * secret becomes a comment (so it stays unset). `values` come from the rendered `.env`, whose
+ * values all passed dotenvValue.
+ */
 export function envFileLines(names: string[], values: Record<string, string>): string {
   return names.map((n) => (values[n] ? `${n}=${dotenvValue(values[n]!)}` : `# ${n} is empty in the federation's .env`)).join("\n") + (names.length ? "\n" : "");
 }
@@ -160,7 +200,7 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   const resolve = (a: Artifact) => (a.kind === "dir" && a.absolute ? a.path : path.join(outDir, a.path));
 
   const previousEnvText = await readText(path.join(outDir, ENV_FILE));
-  const env = await renderEnv(result.env, previousEnvText ? parseDotenv(previousEnvText) : {}, opts);
+  const env = await renderEnv(result.env, previousEnvText ? parseDotenv(previousEnvText) : {}, opts, { file: path.join(opts.outDir, ENV_FILE), text: previousEnvText });
   res.env = env.report;
   res.warnings.push(...env.warnings);
 

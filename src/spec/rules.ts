@@ -3,6 +3,7 @@
  * returns issues with a key path; load.ts turns paths into file:line:col.
  */
 import { a2aTokenEnv, CONTAINER_CONFIG_DIR, CONTAINER_STATE_DIR, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../compile/names.js";
+import { credentialIn } from "./credentials.js";
 import type { Federation } from "./normalize.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 
@@ -236,22 +237,33 @@ const secrets: Rule = (spec, fed) => {
   return out;
 };
 
-/** Scalars anywhere in the spec that look like credentials (e.g. a key pasted into a description). */
+/**
+ * Every string and every key anywhere in the spec that contains a credential (credentials.ts: the
+ * same list the schema uses), e.g. a key pasted into an image name or a gateway id. Free-text
+ * fields got a message from the schema already. The message names the kind, never the value.
+ */
 const literalSecrets: Rule = (spec) => {
   const out: RuleIssue[] = [];
-  const shapes = [/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/, /\bsk-[A-Za-z0-9_-]{20,}/, /\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}/, /\bxox[abprs]-[A-Za-z0-9-]{10,}/, /\bAKIA[0-9A-Z]{16}\b/];
+  const hint = "move it to the federation's .env and reference its variable name";
   const walk = (v: unknown, p: Array<string | number>) => {
     if (typeof v === "string") {
-      if (shapes.some((re) => re.test(v)) && !/^[A-Z_][A-Z0-9_]*$/.test(v)) {
-        out.push({ path: p, message: "contains what looks like a secret value; secrets never go in the spec", hint: "move it to the federation's .env and reference its variable name" });
-      }
+      const what = credentialIn(v);
+      if (what) out.push({ path: p, message: `contains what looks like ${what}; secrets never go in the spec`, hint });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        const what = credentialIn(k);
+        if (what) out.push({ path: [...p, k], message: `this key looks like ${what}; secrets never go in the spec`, hint, atKey: true });
+        walk(x, [...p, k]);
+      }
+    }
   };
   // Env-var-name fields already got a precise message from the schema; skip them here.
   const { gateways, ...rest } = spec;
   walk(rest, []);
   for (const [id, g] of Object.entries(gateways)) {
+    const what = credentialIn(id);
+    if (what) out.push({ path: ["gateways", id], message: `this gateway id looks like ${what}; secrets never go in the spec`, hint, atKey: true });
     const { secrets: _s, channels: _c, ...others } = g;
     walk(others, ["gateways", id]);
   }

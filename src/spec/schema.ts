@@ -6,6 +6,7 @@
  * fields to each other (unique ports, links to existing gateways, …) live in rules.ts.
  */
 import { z } from "zod";
+import { credentialIn, secretShape } from "./credentials.js";
 
 /** Default OpenClaw release the generated configs target (facts sheet: openclaw@2026.9.6). */
 export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
@@ -77,28 +78,8 @@ const ImageRef = z
 /** OpenClaw substitutes only upper-case `${VAR}` names (docs gateway/config-secrets-env.md). */
 export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 
-/**
- * Values that look like a credential rather than a variable name. Used to refuse literal secrets
- * in the spec with a message that says what to do instead.
- */
-const SECRET_SHAPES: Array<[RegExp, string]> = [
-  [/^\d{5,}:[A-Za-z0-9_-]{20,}$/, "a Telegram bot token"],
-  [/^sk-[A-Za-z0-9_-]{10,}/, "an API key"],
-  [/^(gh[pousr]_|github_pat_)[A-Za-z0-9_]{10,}/, "a GitHub token"],
-  [/^xox[abprs]-[A-Za-z0-9-]{10,}/, "a Slack token"],
-  [/^AKIA[0-9A-Z]{16}$/, "an AWS access key"],
-  [/^AIza[0-9A-Za-z_-]{20,}$/, "a Google API key"],
-];
-
-/** If `value` looks like a credential, say what kind; else undefined. */
-export function secretShape(value: string): string | undefined {
-  for (const [re, what] of SECRET_SHAPES) if (re.test(value)) return what;
-  // A long token-like string mixing cases and digits is almost never a variable name.
-  if (value.length >= 24 && /^[A-Za-z0-9_\-+/=.:]+$/.test(value) && /[a-z]/.test(value) && /[0-9]/.test(value)) {
-    return "a secret value";
-  }
-  return undefined;
-}
+/** Credential shapes: one list in credentials.ts, shared with the literal-secrets rule and SpecError. */
+export { secretShape } from "./credentials.js";
 
 const id = (what: string) =>
   z
@@ -113,8 +94,9 @@ const id = (what: string) =>
 export const EnvVarName = z
   .string()
   .superRefine((value, ctx) => {
-    if (ENV_NAME_PATTERN.test(value)) return;
-    const shape = secretShape(value);
+    // The credential shapes first: an AWS key id (AKIA + 16) is also a valid variable name.
+    const shape = ENV_NAME_PATTERN.test(value) ? credentialIn(value) : secretShape(value);
+    if (!shape && ENV_NAME_PATTERN.test(value)) return;
     ctx.addIssue({
       code: "custom",
       message: shape
@@ -129,6 +111,70 @@ export const EnvVarName = z
   })
   .describe("Name of an environment variable whose value is kept in the federation's .env (never the value itself).");
 
+/** Longest gateway description (characters): it is copied into the files of every gateway linked to it. */
+export const GATEWAY_DESCRIPTION_MAX = 500;
+/** Longest knowledge description (characters): copied into every gateway that mounts it. */
+export const KNOWLEDGE_DESCRIPTION_MAX = 500;
+/** Longest federation description (characters): written once, into the federation README. */
+export const FEDERATION_DESCRIPTION_MAX = 1000;
+/** Longest agent display name (characters). */
+export const AGENT_NAME_MAX = 64;
+
+/**
+ * Characters that break a line or hide text in generated Markdown and YAML front matter: C0 and C1
+ * controls (newline, tab, ESC…), DEL, U+2028/U+2029 and the bidirectional overrides/isolates.
+ */
+const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+/**
+ * Free text copied into generated files (descriptions, display names): one line of at most `max`
+ * characters (code points; leading/trailing whitespace, e.g. the newline a YAML `>` block ends
+ * with, is ignored), and no credential (credentials.ts). Markdown metacharacters are allowed:
+ * the templates escape them (render/templates.ts).
+ */
+export function freeText(what: string, max: number, opts: { required?: boolean } = {}) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      const text = value.trim();
+      if (opts.required && text.length === 0) {
+        ctx.addIssue({ code: "custom", message: `${what} is empty`, params: { hint: "write it in a sentence" } });
+        return;
+      }
+      const bad = NOT_ONE_LINE.exec(text);
+      if (bad) {
+        const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+        ctx.addIssue({
+          code: "custom",
+          message: `${what} must be one line of text; it contains ${code === "U+000A" || code === "U+000D" ? "a line break" : "a control character"} (${code}) at character ${[...text.slice(0, bad.index)].length + 1}`,
+          params: { hint: "write it on one line (in YAML, a `>-` folded block also gives one line); no tabs, escape codes or direction overrides" },
+        });
+      }
+      const length = [...text].length;
+      if (length > max) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${what} is ${length} characters long; the limit is ${max} (it is copied into generated files of other gateways)`,
+          params: { hint: `shorten it to ${max} characters or fewer; longer documentation belongs in a knowledge base` },
+        });
+      }
+      const secret = credentialIn(text);
+      if (secret) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${what} contains what looks like ${secret}; secrets never go in the spec`,
+          params: { hint: "move it to the federation's .env and list its variable name under the gateway's secrets" },
+        });
+      }
+    })
+    .meta(opts.required ? { minLength: 1, maxLength: max } : { maxLength: max });
+}
+
+/**
+ * An absolute path of the spec (host folder or container mount target): refused when
+ * pathTextProblem says so (not absolute, `..`, control characters, `:` or `,`), then normalised
+ * (normalizePath: no `//`, `/./` or trailing `/`). Where it may point is the `mounts` rule's job.
+ */
 const AbsolutePath = z
   .string()
   .min(1)
@@ -210,14 +256,57 @@ export const Sandbox = z
     "Agent sandboxing (OpenClaw docs gateway/config-agents/sandbox.md). With mode non-main or all, a containerised gateway gets the Docker socket to start sibling sandbox containers.",
   );
 
+/** Smallest memory limit clawfed accepts (MiB): a gateway's Node process alone needs more. */
+export const MIN_MEMORY_MIB = 512;
+/** Largest memory limit clawfed accepts (MiB), 1 TiB: more is a typo (and can overflow Docker's int64 bytes). */
+export const MAX_MEMORY_MIB = 1024 * 1024;
+/** Smallest CPU limit clawfed accepts (cores). */
+export const MIN_CPUS = 0.25;
+
+/**
+ * Why `size` (compose mem_limit syntax, `<number><k|m|g>`) is not a usable gateway memory limit,
+ * or undefined. Compose and Docker read 0 as "no limit" (HostConfig.Memory 0), Docker refuses
+ * limits under 6 MiB, and a gateway uses about 700-740 MiB (README): anything under
+ * {@link MIN_MEMORY_MIB} would silently drop the limit, fail `up`, or be OOM-killed at start.
+ */
+export function memoryProblem(size: string): string | undefined {
+  const m = /^(\d+(?:\.\d+)?)([kmg])$/i.exec(size);
+  if (!m) return "must be a size like 2g or 1536m (a number and a unit k, m or g)";
+  const mib = Number(m[1]) * ({ k: 1 / 1024, m: 1, g: 1024 } as const)[m[2]!.toLowerCase() as "k" | "m" | "g"];
+  if (mib === 0) return `${size} would remove the memory limit (compose and Docker read 0 as "unlimited"), not set one`;
+  if (mib < MIN_MEMORY_MIB) return `${size} is below the minimum of ${MIN_MEMORY_MIB}m: a gateway uses about 700 MiB and would be OOM-killed at start${mib < 6 ? " (Docker itself refuses limits under 6m)" : ""}`;
+  if (mib > MAX_MEMORY_MIB) return `${size} is more than 1 TiB (${MAX_MEMORY_MIB / 1024}g), surely a typo`;
+  return undefined;
+}
+
 export const Resources = z
   .object({
     memory: z
-      .string()
-      .regex(/^\d+(\.\d+)?[kmg]$/i, { message: "must be a size like 2g or 1536m" })
+      .string({
+        error: (iss) =>
+          iss.input === undefined
+            ? undefined
+            : iss.input === 0
+              ? 'must be a size like 2g: 0 would remove the memory limit (compose and Docker read 0 as "unlimited"), not set one'
+              : "must be a size with a unit like 2g or 1536m (a bare number would be bytes)",
+      })
+      .superRefine((size, ctx) => {
+        const problem = memoryProblem(size);
+        if (problem) ctx.addIssue({ code: "custom", message: problem, params: { hint: "a gateway needs about 1 GB; 2g is the default" } });
+      })
+      .meta({ pattern: "^\\d+(\\.\\d+)?[kmgKMG]$" })
       .default("2g")
-      .describe("Memory limit (compose mem_limit). A gateway needs about 1 GB; below 1536m it may be OOM-killed."),
-    cpus: z.number().positive().max(512).default(2).describe("CPU limit in cores (compose cpus)."),
+      .describe(
+        `Memory limit (compose mem_limit), a size like 2g or 1536m, from ${MIN_MEMORY_MIB}m to ${MAX_MEMORY_MIB / 1024}g. A gateway needs about 1 GB; below 1536m it may be OOM-killed.`,
+      ),
+    cpus: z
+      .number()
+      .min(MIN_CPUS, {
+        message: `must be at least ${MIN_CPUS} cores: compose reads 0 as "no limit", and a gateway needs about 20 s of 2 cores to start (2 is the default)`,
+      })
+      .max(512)
+      .default(2)
+      .describe(`CPU limit in cores (compose cpus), from ${MIN_CPUS} to 512.`),
     pids: z.number().int().min(64).max(1_000_000).default(512).describe("Process limit (compose pids_limit)."),
   })
   .strict()
@@ -234,10 +323,9 @@ export const Gateway = z
       .describe(
         "Host port. Compose publishes the container's 18789 on 127.0.0.1:<port>; native targets use it as the gateway's base port.",
       ),
-    description: z
-      .string()
-      .min(1)
-      .describe("The gateway's domain in a sentence; shown to other gateways in the federation-delegate skill."),
+    description: freeText("the description", GATEWAY_DESCRIPTION_MAX, { required: true }).describe(
+      `The gateway's domain in a sentence; shown to other gateways in the federation-delegate skill. One line, at most ${GATEWAY_DESCRIPTION_MAX} characters, no secrets.`,
+    ),
     agent: z
       .object({
         id: z
@@ -245,7 +333,9 @@ export const Gateway = z
           .regex(/^[a-z0-9_][a-z0-9_-]{0,63}$/, { message: "agent ids are lower-case a-z, 0-9, '_' and '-'" })
           .optional()
           .describe("Agent id inside the gateway (agents.entries key); defaults to the gateway id."),
-        name: z.string().min(1).optional().describe("Display name of the agent; defaults to the gateway id."),
+        name: freeText("the agent name", AGENT_NAME_MAX, { required: true })
+          .optional()
+          .describe(`Display name of the agent; defaults to the gateway id. One line, at most ${AGENT_NAME_MAX} characters.`),
       })
       .strict()
       .default({})
@@ -275,7 +365,9 @@ export const Knowledge = z
   .object({
     path: AbsolutePath.describe("Host directory (absolute)."),
     mount: AbsolutePath.optional().describe("Path inside the gateways; default /shared/<name>."),
-    description: z.string().optional().describe("What is in it; shown in the workspace instructions."),
+    description: freeText("the description", KNOWLEDGE_DESCRIPTION_MAX)
+      .optional()
+      .describe(`What is in it; shown in the workspace instructions. One line, at most ${KNOWLEDGE_DESCRIPTION_MAX} characters.`),
   })
   .strict()
   .describe("A shared knowledge base, mounted read-only into the gateways that list it.");
@@ -300,7 +392,9 @@ export const Spec = z
   .object({
     $schema: z.string().optional().describe("JSON Schema reference for editors (ignored)."),
     name: id("the federation name").describe("Federation name: the compose project name and the prefix of its resources."),
-    description: z.string().optional().describe("What this federation is for."),
+    description: freeText("the description", FEDERATION_DESCRIPTION_MAX)
+      .optional()
+      .describe(`What this federation is for. One line, at most ${FEDERATION_DESCRIPTION_MAX} characters.`),
     openclaw: z
       .object({
         version: z
