@@ -2,9 +2,10 @@
  * Cross-field rules: small named checks over the parsed spec and its normalized model. Each
  * returns issues with a key path; load.ts turns paths into file:line:col.
  */
-import { a2aTokenEnv, CONTAINER_CONFIG_DIR, CONTAINER_STATE_DIR, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../compile/names.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../compile/names.js";
 import { credentialIn } from "./credentials.js";
 import type { Federation } from "./normalize.js";
+import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 
 export interface RuleIssue {
@@ -169,30 +170,54 @@ const links: Rule = (spec) => {
   return out;
 };
 
-/** OpenClaw's own state lives here in every container: a shared mount inside it would mix state. */
-function insideState(p: string): boolean {
-  return p === CONTAINER_STATE_DIR || p.startsWith(`${CONTAINER_STATE_DIR}/`);
-}
-
+/**
+ * Where knowledge and the mailbox may live (paths.ts holds the lists and says why): host folders
+ * (knowledge.<k>.path, comms.path) not the host root, a system folder, the Docker socket or a
+ * folder containing it; mount targets (knowledge.<k>.mount, default /shared/<k>) not on, inside or
+ * above a reserved container path nor another knowledge mount; the mailbox folder apart from every
+ * knowledge folder (gateways write into the mailbox; knowledge stays read-only). Paths arrive
+ * normalised by the schema, so `/shared//x/` and `/shared/x` are the same mount.
+ */
 const mounts: Rule = (spec) => {
   const out: RuleIssue[] = [];
-  const mountSeen = new Map<string, string>();
-  for (const [name, k] of Object.entries(spec.knowledge)) {
+  const byMount = new Map<string, string>();
+  const knowledge = Object.entries(spec.knowledge);
+  const mountKey = (name: string): RuleIssue["path"] => (spec.knowledge[name]!.mount ? ["knowledge", name, "mount"] : ["knowledge", name]);
+  for (const [name, k] of knowledge) {
+    const host = hostPathProblem(k.path, name);
+    if (host) out.push({ path: ["knowledge", name, "path"], message: `${k.path} ${host.message}`, hint: host.hint });
     const mount = k.mount ?? `/shared/${name}`;
-    for (const [key, p] of [["path", k.path], ["mount", mount]] as const) {
-      if (insideState(p)) {
-        out.push({ path: ["knowledge", name, key], message: `${p} is inside ${CONTAINER_STATE_DIR}, the gateway's own state directory`, hint: "use a path outside it, e.g. /shared/" + name });
+    const target = mountTargetProblem(mount);
+    if (target) out.push({ path: mountKey(name), message: `mount path ${mount} ${target.message}`, hint: target.hint, atKey: !k.mount });
+    const prev = byMount.get(mount);
+    if (prev !== undefined) out.push({ path: mountKey(name), message: `mount path ${mount} is already used by knowledge ${prev}`, hint: "give each knowledge base its own mount", atKey: !k.mount });
+    else byMount.set(mount, name);
+  }
+  // A mount inside another hides part of it (or is hidden): check each mount's ancestors, O(n·depth).
+  for (const [name, k] of knowledge) {
+    const mount = k.mount ?? `/shared/${name}`;
+    for (let up = mount.lastIndexOf("/"); up > 0; up = mount.lastIndexOf("/", up - 1)) {
+      const other = byMount.get(mount.slice(0, up));
+      if (other !== undefined && other !== name) {
+        out.push({ path: mountKey(name), message: `mount path ${mount} is inside ${mount.slice(0, up)}, the mount of knowledge ${other}`, hint: "mount knowledge bases side by side, e.g. /shared/<name>", atKey: !k.mount });
+        break;
       }
     }
-    if (mount === "/" || mount === CONTAINER_CONFIG_DIR || mount.startsWith("/app") || mount === "/shared/comms" || mount.startsWith("/shared/comms/")) {
-      out.push({ path: ["knowledge", name, k.mount ? "mount" : "path"], message: `mount path ${mount} is reserved`, hint: "mount it under /shared/<name>" });
-    }
-    const prev = mountSeen.get(mount);
-    if (prev) out.push({ path: ["knowledge", name, "mount"], message: `mount path ${mount} is already used by knowledge ${prev}`, hint: "give each knowledge base its own mount" });
-    mountSeen.set(mount, name);
   }
-  if (spec.comms?.path && insideState(spec.comms.path)) {
-    out.push({ path: ["comms", "path"], message: `${spec.comms.path} is inside ${CONTAINER_STATE_DIR}`, hint: "use a path outside it, e.g. /srv/comms" });
+  const comms = spec.comms?.path;
+  if (comms) {
+    const host = hostPathProblem(comms, "comms");
+    if (host) out.push({ path: ["comms", "path"], message: `${comms} ${host.message}`, hint: host.hint });
+    for (const [name, k] of knowledge) {
+      const o = overlap(comms, k.path);
+      if (o) {
+        out.push({
+          path: ["comms", "path"],
+          message: `${comms} ${o === "same" ? "is" : o === "inside" ? "is inside" : "contains"} the folder of knowledge ${name} (${k.path}): gateways write into the mailbox, knowledge must stay read-only`,
+          hint: "keep the mailbox and the knowledge folders apart, e.g. /srv/<federation>/comms",
+        });
+      }
+    }
   }
   for (const [id, g] of Object.entries(spec.gateways)) {
     g.knowledge.forEach((name, i) => {

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { credentialIn, secretShape } from "./credentials.js";
+import { normalizePath, pathTextProblem } from "./paths.js";
 
 /** Default OpenClaw release the generated configs target (facts sheet: openclaw@2026.9.6). */
 export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
@@ -177,12 +178,12 @@ export function freeText(what: string, max: number, opts: { required?: boolean }
  */
 const AbsolutePath = z
   .string()
-  .min(1)
-  .describe("An absolute path.")
-  .refine((p) => p.startsWith("/"), {
-    message: "must be an absolute path",
-    params: { hint: "start it with '/', e.g. /srv/koda/knowledge" },
-  });
+  .meta({ description: "An absolute path.", pattern: "^/" })
+  .superRefine((p, ctx) => {
+    const problem = pathTextProblem(p);
+    if (problem) ctx.addIssue({ code: "custom", message: problem.message, params: { hint: problem.hint } });
+  })
+  .transform(normalizePath);
 
 const Duration = z
   .string()
