@@ -19,12 +19,48 @@ export interface SpecIssue {
   hint?: string;
 }
 
-/** `file:line:col key.path: message (hint)` — the one format every spec problem is printed in. */
+/**
+ * Characters that must never reach a terminal (or a one-line comment) raw: C0 controls (newline,
+ * ESC, NUL…), DEL, C1 controls (U+0080-U+009F, which include the 8-bit CSI U+009B), the Arabic
+ * letter mark, zero-width and directional marks (U+200B-U+200F), line/paragraph separators
+ * (U+2028/U+2029), bidirectional embeddings and overrides (U+202A-U+202E) and isolates
+ * (U+2066-U+2069), the byte order mark U+FEFF, and unpaired surrogates.
+ */
+const UNSAFE_REST = "\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff";
+const LONE_SURROGATE = "[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]";
+const UNSAFE_TEXT = new RegExp(`[\\u0000-\\u001f${UNSAFE_REST}]|${LONE_SURROGATE}`, "g");
+const UNSAFE_TEXT_KEEP_NEWLINE = new RegExp(`[\\u0000-\\u0009\\u000b-\\u001f${UNSAFE_REST}]|${LONE_SURROGATE}`, "g");
+
+function escapeChar(c: string): string {
+  if (c === "\n") return "\\n";
+  if (c === "\r") return "\\r";
+  if (c === "\t") return "\\t";
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * `s` with every character of {@link UNSAFE_TEXT} written as a visible escape (`\n`, `\t`,
+ * `\x1b`, `\u202e`…), so text taken from a spec (ids, descriptions, file names) can neither move
+ * the cursor, recolour or retitle a terminal, nor fake a second line, nor reorder what is shown.
+ * Printable text, including non-ASCII letters, is left as it is. With `keepNewlines`, `\n` stays
+ * (for messages whose lines clawfed itself joined).
+ */
+export function escapeControls(s: string, opts: { keepNewlines?: boolean } = {}): string {
+  return s.replace(opts.keepNewlines ? UNSAFE_TEXT_KEEP_NEWLINE : UNSAFE_TEXT, escapeChar);
+}
+
+/**
+ * `file:line:col key.path: message (hint)` — the one format every spec problem is printed in.
+ * Every part is passed through {@link escapeControls}: the result is one line free of control
+ * and bidirectional characters, whatever the spec or its file name holds. (`--json` output keeps
+ * the raw strings; JSON escapes them.)
+ */
 export function formatIssue(issue: SpecIssue): string {
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
   const key = issue.path ? ` ${issue.path}:` : "";
   const hint = issue.hint ? ` (${issue.hint})` : "";
-  return `${where}${key} ${issue.message}${hint}`;
+  return escapeControls(`${where}${key} ${issue.message}${hint}`);
 }
 
 /**

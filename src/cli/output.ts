@@ -5,7 +5,7 @@
  * 3 a runtime operation failed (Docker, processes, health); 4 the federation is not healthy
  * (status); 70 an internal error (a bug: please report it).
  */
-import { InternalError, RuntimeError, SpecError, UsageError } from "../errors.js";
+import { escapeControls, formatIssue, InternalError, RuntimeError, SpecError, UsageError } from "../errors.js";
 
 export const EXIT = { ok: 0, spec: 1, usage: 2, runtime: 3, unhealthy: 4, internal: 70 } as const;
 
@@ -13,38 +13,67 @@ export interface JsonFlag {
   json?: boolean;
 }
 
-/** Write one JSON document to stdout. */
+/**
+ * Characters JSON.stringify leaves raw that a terminal may still act on or display misleadingly:
+ * DEL, C1 controls, directional/zero-width marks, line separators, bidi overrides and isolates, BOM.
+ * They can only occur inside JSON strings, where `\uXXXX` means the same character.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * One JSON document as text: `JSON.stringify` (which escapes C0 controls and unpaired
+ * surrogates), plus `\uXXXX` escapes for {@link JSON_UNSAFE}. The parsed value is exactly `value`:
+ * `--json` keeps the raw strings, while the bytes on stdout carry no control sequence.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** Write one JSON document to stdout (see {@link jsonText}). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${jsonText(value)}\n`);
 }
 
-/** A progress line on stderr (never stdout, which --json keeps machine-readable). */
+/** A progress line on stderr (never stdout, which --json keeps machine-readable); control characters escaped. */
 export function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${escapeControls(line, { keepNewlines: true })}\n`);
 }
 
-/** Print an error the way the command was asked to, and return its exit code. */
+/** Error text for the terminal: clawfed's own line breaks kept, every other control character escaped. */
+function safe(text: string): string {
+  return escapeControls(text, { keepNewlines: true });
+}
+
+/**
+ * Print an error the way the command was asked to, and return its exit code. Text output passes
+ * through escapeControls for every error class (spec issues one line each via formatIssue; other
+ * messages keep their `\n` line breaks), so nothing from a spec, a file name or a subprocess can
+ * send terminal control sequences; `--json` keeps raw strings in escaped JSON (jsonText).
+ */
 export function reportError(err: unknown, json: boolean): number {
   if (err instanceof SpecError) {
     if (json) printJson({ ok: false, error: "spec", issues: err.issues });
-    else process.stderr.write(`${err.message}\n`);
+    else {
+      const n = err.issues.length;
+      process.stderr.write(`${n} problem${n === 1 ? "" : "s"} in the federation spec:\n${err.issues.map((i) => `  ${formatIssue(i)}\n`).join("")}`);
+    }
     return EXIT.spec;
   }
   if (err instanceof UsageError) {
     if (json) printJson({ ok: false, error: "usage", message: err.message });
-    else process.stderr.write(`error: ${err.message}\n`);
+    else process.stderr.write(`error: ${safe(err.message)}\n`);
     return EXIT.usage;
   }
   if (err instanceof RuntimeError) {
     if (json) printJson({ ok: false, error: "runtime", message: err.message, next: err.next ?? null });
-    else process.stderr.write(`error: ${err.message}\n`);
+    else process.stderr.write(`error: ${safe(err.message)}\n`);
     return EXIT.runtime;
   }
   const message = err instanceof Error ? err.message : String(err);
   if (json) printJson({ ok: false, error: "internal", message });
   else {
-    process.stderr.write(`internal error: ${message}\n`);
-    if (!(err instanceof InternalError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack.split("\n").slice(1, 6).join("\n")}\n`);
+    process.stderr.write(`internal error: ${safe(message)}\n`);
+    if (!(err instanceof InternalError) && err instanceof Error && err.stack) process.stderr.write(`${safe(err.stack.split("\n").slice(1, 6).join("\n"))}\n`);
     process.stderr.write("This is a bug in clawfed; please report it with the command you ran.\n");
   }
   return EXIT.internal;

@@ -2,14 +2,16 @@
  * Loading a spec: YAML text → positions-aware document → zod shape → normalized model → rules.
  * Every problem of every stage that can run is collected and thrown together as one SpecError.
  */
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { ZodError } from "zod";
-import { SpecError, type SpecIssue } from "../errors.js";
+import { escapeControls, SpecError, type SpecIssue } from "../errors.js";
+import { decodeSpec, lineCol, sizeProblem, SPEC_MAX_BYTES, textProblem, type TextProblem } from "./decode.js";
 import { normalize, type Federation } from "./normalize.js";
 import { checkRules, type RuleIssue } from "./rules.js";
 import { Spec, type SpecParsed } from "./schema.js";
+import { checkDocument, cheapNestingOffset, YAML_MAX_DEPTH } from "./yaml-checks.js";
 
 export type KeyPath = ReadonlyArray<string | number>;
 
@@ -29,13 +31,42 @@ export interface LoadOptions {
 }
 
 /**
- * Read and validate a spec file.
- * @throws SpecError with every problem found (missing file, YAML syntax, shape, cross-field rules).
+ * Read at most `limit` + 1 bytes of `file` (so a huge or endless file is never read whole).
+ * @returns the bytes, or the file's size when its stat already says it is larger than `limit`.
+ */
+async function readAtMost(file: string, limit: number): Promise<Uint8Array | { size: number }> {
+  const fh = await open(file, "r");
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    if (st.size > limit) return { size: st.size };
+    const buf = Buffer.alloc(limit + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A SpecError of one whole-text problem. */
+function textError(file: string, p: TextProblem): SpecError {
+  return new SpecError([{ file, line: p.line, col: p.col, path: "", message: p.message, hint: p.hint }]);
+}
+
+/**
+ * Read and validate a spec file: at most SPEC_MAX_BYTES (checked before reading), UTF-8 (decode.ts),
+ * then everything loadSpecText checks.
+ * @throws SpecError with every problem found (missing file, size, encoding, YAML syntax, shape, cross-field rules).
  */
 export async function loadSpecFile(file: string, opts: LoadOptions = {}): Promise<LoadedSpec> {
-  let text: string;
+  let bytes: Uint8Array | { size: number };
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readAtMost(file, SPEC_MAX_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SpecError([
@@ -49,31 +80,68 @@ export async function loadSpecFile(file: string, opts: LoadOptions = {}): Promis
       },
     ]);
   }
-  return loadSpecText(text, displayPath(file), opts);
+  const display = displayPath(file);
+  if (!(bytes instanceof Uint8Array)) throw textError(display, sizeProblem(bytes.size)!);
+  const decoded = decodeSpec(bytes);
+  if ("problem" in decoded) throw textError(display, decoded.problem);
+  return loadSpecText(decoded.text, display, opts);
 }
 
-/** Validate spec text; `file` is only used in messages. @throws SpecError */
+/**
+ * Validate spec text; `file` is only used in messages (raw) and in generated files (through
+ * escapeControls, so a file name with a newline cannot add lines to them).
+ * Before the schema: the characters (decode.ts: size, YAML-printable only), YAML syntax, then the
+ * document (yaml-checks.ts: keys compared as the strings they become, no merge keys, YAML 1.2,
+ * bounded nesting and alias expansion); only then does the YAML become JavaScript.
+ * @throws SpecError, located where a place exists; never anything else for any text.
+ */
 export async function loadSpecText(text: string, file: string, opts: LoadOptions = {}): Promise<LoadedSpec> {
+  const bad = textProblem(text);
+  if (bad) throw textError(file, bad);
   const { createHash } = await import("node:crypto");
   const sha256 = createHash("sha256").update(text).digest("hex");
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
+  const deep = cheapNestingOffset(text);
+  if (deep >= 0) {
+    throw textError(file, { ...lineCol(text, deep), message: `nests mappings and sequences more than ${YAML_MAX_DEPTH} levels deep`, hint: "a federation spec needs only a few levels; flatten it" });
+  }
+  let doc: Document;
+  try {
+    // uniqueKeys off: yaml compares key nodes, yaml-checks compares the strings keys become.
+    // logLevel error: yaml never writes warnings to stderr itself.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "error" });
+  } catch (err) {
+    throw textError(file, { line: 1, col: 1, message: `YAML cannot be read: ${firstLine(String((err as Error)?.message ?? err))}`, hint: "simplify the YAML" });
+  }
 
   const syntax: SpecIssue[] = [...doc.errors, ...doc.warnings].map((e) => {
     const pos = e.linePos?.[0] ?? at(e.pos[0]);
+    const deep = e.code === "RESOURCE_EXHAUSTION";
     return {
       file,
       line: pos.line,
       col: pos.col,
       path: "",
-      message: `YAML ${e.code === "DUPLICATE_KEY" ? "duplicate key" : "syntax error"}: ${firstLine(e.message)}`,
-      hint: e.code === "DUPLICATE_KEY" ? "each key may appear once per mapping" : "fix the YAML at this place",
+      message: deep ? "YAML nested too deeply to read" : `YAML syntax error: ${firstLine(e.message)}`,
+      hint: deep ? "a federation spec needs only a few levels; flatten it" : "fix the YAML at this place",
     };
   });
   if (syntax.length > 0) throw new SpecError(syntax);
 
-  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const problems = checkDocument(doc, text, at);
+  if (problems.length > 0) {
+    throw new SpecError(problems.map((p) => ({ file, ...at(p.offset), path: p.path.join("."), message: p.message, hint: p.hint })));
+  }
+
+  let data: unknown;
+  try {
+    // Aliases are already bounded by checkDocument (ALIAS_EXPANSION_MAX), which, unlike yaml's
+    // maxAliasCount, lets a large spec share one small anchor many times.
+    data = doc.toJS({ maxAliasCount: -1 }) ?? {};
+  } catch (err) {
+    throw textError(file, { line: 1, col: 1, message: `YAML cannot be read: ${firstLine(String((err as Error)?.message ?? err))}`, hint: "simplify the YAML" });
+  }
   const parsed = Spec.safeParse(data);
   if (!parsed.success) {
     const shapeIssues = zodIssues(parsed.error, doc, file, at);
@@ -81,7 +149,7 @@ export async function loadSpecText(text: string, file: string, opts: LoadOptions
     throw new SpecError(dedupe([...shapeIssues, ...more]));
   }
 
-  const federation = normalize(parsed.data, file);
+  const federation = normalize(parsed.data, escapeControls(file));
   const ruleIssues = checkRules(parsed.data, federation, { target: opts.target ?? "compose" });
   if (ruleIssues.length > 0) {
     throw new SpecError(ruleIssues.map((r) => toSpecIssue(r, doc, file, at)));
