@@ -27,6 +27,8 @@ export interface GenerateOptions {
   /** Image for every gateway that does not name its own. */
   image?: string;
   dryRun?: boolean;
+  /** Write into a non-empty output folder that clawfed did not create (no `.clawfed/manifest.json`). */
+  force?: boolean;
   /** Native targets: directory of the gateways (default `~/.clawfed/<federation>`, or the output directory when given). */
   root?: string;
   /** Native targets: Node ≥ 24.16 and OpenClaw entry; default the pinned install in tools/openclaw. */
@@ -145,7 +147,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const result: CompileResult = compile(fed, target, compileOpts);
   // A native federation is generated where it runs (its root), unless told otherwise.
   const outDir = opts.outDir ?? (native ? compileOpts.root! : defaultOutDir(fed.name));
-  const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, dryRun: opts.dryRun });
+  const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force });
   const warnings = [...result.warnings, ...written.warnings];
   if (native && path.resolve(outDir) !== compileOpts.root) {
     warnings.push(`the generated files point at ${compileOpts.root}; copy ${path.resolve(outDir)} there before starting the gateways (or generate with --root ${path.resolve(outDir)})`);

@@ -5,16 +5,20 @@
  * - files a previous run generated and this one does not are removed (tracked in the manifest);
  * - `.env` keeps every existing token and user value, generates missing tokens, replaces tokens only
  *   on an explicit rotation, and is written with mode 0600 from the start;
- * - folders a gateway writes into are given to the container user (uid/gid 1000) when running as root.
+ * - folders a gateway writes into are given to the container user (uid/gid 1000) when running as root;
+ * - the output folder is not trusted: no link below it is ever followed, a folder clawfed did not
+ *   create is refused unless forced, and a refused run writes nothing (see writeArtifacts, ./safe-fs.ts).
  */
 import { randomBytes } from "node:crypto";
-import { chmod, chown, lstat, mkdir, open, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { constants as FS } from "node:fs";
+import { access, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import type { Artifact, CompileResult, EnvSlot } from "../compile/artifact.js";
 import { generatedHeader } from "../compile/names.js";
-import { SpecError, type SpecIssue } from "../errors.js";
+import { RuntimeError, SpecError, UsageError, type SpecIssue } from "../errors.js";
 import { dotenvValue, DotenvValueError } from "../render/serialize.js";
+import { checkRoot, chmodBelow, createRoot, ensureDirBelow, fsFailure, inspect, isSafeRelPath, readBelow, unlinkBelow, writeBelow, type Found, type Root } from "./safe-fs.js";
 
 /** uid/gid of `node` in the official OpenClaw image (facts §5.1). */
 export const GATEWAY_UID = 1000;
@@ -22,8 +26,10 @@ export const MANIFEST = ".clawfed/manifest.json";
 export const ENV_FILE = ".env";
 
 export interface WriteOptions {
-  /** Output directory; created if missing. */
+  /** Output directory; created if missing. May be given through a link (resolved once). */
   outDir: string;
+  /** Write into a non-empty folder that has no clawfed manifest (it did not create it). */
+  force?: boolean;
   /** Spec path for the .env header. */
   specFile: string;
   /** Gateways whose tokens are replaced, or "all". */
@@ -48,15 +54,6 @@ export interface WriteResult {
 
 export function newToken(): string {
   return randomBytes(32).toString("base64url");
-}
-
-async function readText(p: string): Promise<string | undefined> {
-  try {
-    return await readFile(p, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
 }
 
 async function dockerGid(): Promise<string | undefined> {
@@ -164,102 +161,222 @@ export function envFileLines(names: string[], values: Record<string, string>): s
   return names.map((n) => (values[n] ? `${n}=${dotenvValue(values[n]!)}` : `# ${n} is empty in the federation's .env`)).join("\n") + (names.length ? "\n" : "");
 }
 
-async function writeAtomic(target: string, content: string, mode: number): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.clawfed-tmp-${process.pid}`;
-  // Created with its final mode, so a secret is never readable by others, not even briefly.
-  const fh = await open(tmp, "w", mode);
-  try {
-    await fh.writeFile(content, "utf8");
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await chmod(tmp, mode);
-  await rename(tmp, target);
-}
-
-async function giveToGateway(p: string): Promise<void> {
-  if (process.getuid?.() === 0) await chown(p, GATEWAY_UID, GATEWAY_UID);
+/** A previous run's manifest: the files it generated (only safe relative paths), and entries it ignored. */
+export interface Manifest {
+  files: string[];
+  /** Entries that are not safe relative paths (absolute, `..`, NUL, not normalised, not a string). */
+  ignored: string[];
 }
 
 /**
- * Write `result` into `opts.outDir`.
- * @throws Error (with the path) when a file cannot be written; files written before stay valid.
+ * Parse `.clawfed/manifest.json`. Every entry must be a relative path that stays inside the output
+ * folder ({@link isSafeRelPath}); entries that are not are never trusted: they are returned in
+ * `ignored` (the writer warns and leaves them alone) instead of failing the run.
+ * @returns undefined when the text is not a clawfed manifest (not JSON, or no `files` list)
+ */
+export function parseManifest(text: string): Manifest | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const files = (doc as { files?: unknown } | null)?.files;
+  if (!doc || typeof doc !== "object" || !Array.isArray(files)) return undefined;
+  const out: Manifest = { files: [], ignored: [] };
+  for (const f of files) (isSafeRelPath(f) ? out.files : out.ignored).push(typeof f === "string" ? f : JSON.stringify(f));
+  return out;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * Write `result` into `opts.outDir`, in two phases: everything is checked first (nothing is written
+ * when a check fails, so a refused run leaves the folder byte-identical), then written.
+ *
+ * Checks (the output folder is not trusted: gateways can write below it, see ./safe-fs.ts):
+ * - `outDir` must be a folder this user can write, or missing below one (it may be given through a
+ *   link; it is resolved once and everything happens below its real path);
+ * - a non-empty folder without a readable `.clawfed/manifest.json` was not made by clawfed: refused
+ *   unless `force` (then an unreadable manifest is ignored and nothing old is removed);
+ * - no component below the output folder (or below the root of an absolute `dir` artifact, i.e. the
+ *   spec's comms.path) that clawfed writes, reads, chowns or deletes may be a symbolic link or of the
+ *   wrong type (a folder where a file goes, a FIFO …): such a run is refused, naming each path;
+ * - folders that receive new entries must be writable (so an unwritable sub-folder fails up front);
+ * - manifest entries that are not safe relative paths are ignored with a warning; an orphan (listed
+ *   by the previous manifest, not generated now) is deleted only when it is a regular file reached
+ *   without links, otherwise it is left alone with a warning. Nothing outside the folder is deleted.
+ *
+ * Then: folders (each created with its mode, never through a link; gateway folders lchown'ed to
+ * uid/gid 1000 when running as root), files through unpredictable O_EXCL temporary files and a
+ * rename (unchanged files left alone, only their mode corrected; `.env` created 0600), orphans
+ * removed with the folders they leave empty, and the manifest last.
+ *
+ * @throws UsageError (exit 2) for a non-empty folder clawfed did not create, without `force`
+ * @throws RuntimeError (exit 3) for an output folder that is a file, a dangling link or not writable,
+ *   a link or wrong type below it, or any file-system failure while writing (files written before
+ *   stay valid; the path is named)
  */
 export async function writeArtifacts(result: CompileResult, opts: WriteOptions): Promise<WriteResult> {
-  const outDir = path.resolve(opts.outDir);
+  const out = await checkRoot(opts.outDir);
   const res: WriteResult = {
-    outDir,
+    outDir: out.shown,
     written: [],
     unchanged: [],
     removed: [],
     env: { generated: [], rotated: [], kept: [], emptyUserSecrets: [], extra: [] },
     warnings: [],
   };
-  const resolve = (a: Artifact) => (a.kind === "dir" && a.absolute ? a.path : path.join(outDir, a.path));
+  const problems: Error[] = [];
+  const check = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+      problems.push(err);
+      return undefined;
+    }
+  };
+  const cache = new Map<string, Found>();
 
-  const previousEnvText = await readText(path.join(outDir, ENV_FILE));
-  const env = await renderEnv(result.env, previousEnvText ? parseDotenv(previousEnvText) : {}, opts, { file: path.join(opts.outDir, ENV_FILE), text: previousEnvText });
+  // The folder must be clawfed's (its manifest), empty, new, or forced.
+  const manifestFile = await readBelow(out, MANIFEST, cache);
+  const manifest = manifestFile ? parseManifest(manifestFile.text) : undefined;
+  if (out.real && !manifest) {
+    const entries = await readdir(out.real).catch((err: unknown) => Promise.reject(fsFailure(err, "list", out.shown)));
+    if (entries.length > 0 && !opts.force) {
+      throw new UsageError(
+        manifestFile
+          ? `${out.shown} has a ${MANIFEST} that clawfed cannot read, so it may not be a folder clawfed generated`
+          : `${out.shown} is not empty and was not created by clawfed (it has no ${MANIFEST})`,
+        { hint: "pick an empty or new folder with --out, or pass --force to write into it anyway: files with the names clawfed generates are replaced" },
+      );
+    }
+    if (manifestFile) res.warnings.push(`${MANIFEST} is not a clawfed manifest; it is ignored (no old files are removed)`);
+  }
+  if (manifest?.ignored.length) {
+    res.warnings.push(`${MANIFEST} names paths outside the output folder or not normalised; they are ignored: ${manifest.ignored.slice(0, 5).map((f) => JSON.stringify(f)).join(", ")}${manifest.ignored.length > 5 ? ", …" : ""}`);
+  }
+
+  // Folders, with the roots of absolute ones (the spec names those on purpose).
+  const roots = new Map<string, { root: Root; cache: Map<string, Found> }>();
+  const dirs: Array<{ d: Artifact & { kind: "dir" }; root: Root; rel: string; cache: Map<string, Found>; missing: boolean }> = [];
+  for (const d of result.artifacts) {
+    if (d.kind !== "dir") continue;
+    if (d.absolute) {
+      if (!path.isAbsolute(d.path) || path.normalize(d.path) !== d.path || path.dirname(d.path) === d.path) {
+        throw new RuntimeError(`refusing to create the folder ${JSON.stringify(d.path)}: not a normalised absolute path`);
+      }
+      const base = path.dirname(d.path);
+      let r = roots.get(base);
+      if (!r) {
+        const root = await check(() => checkRoot(base, "folder"));
+        if (!root) continue;
+        r = { root, cache: new Map() };
+        roots.set(base, r);
+      }
+      const rel = path.basename(d.path);
+      const rr = r;
+      const found = await check(() => inspect(rr.root, rel, "dir", rr.cache));
+      dirs.push({ d, root: r.root, rel, cache: r.cache, missing: found?.kind === "missing" });
+    } else {
+      if (!isSafeRelPath(d.path)) throw new RuntimeError(`refusing to create the folder ${JSON.stringify(d.path)}: not a relative path inside ${out.shown}`);
+      const found = await check(() => inspect(out, d.path, "dir", cache));
+      dirs.push({ d, root: out, rel: d.path, cache, missing: found?.kind === "missing" });
+    }
+  }
+
+  // Files: what changes.
+  const prevEnv = await check(() => readBelow(out, ENV_FILE, cache));
+  const env = await renderEnv(result.env, prevEnv ? parseDotenv(prevEnv.text) : {}, opts, { file: path.join(opts.outDir, ENV_FILE), text: prevEnv?.text });
   res.env = env.report;
   res.warnings.push(...env.warnings);
-
-  const files = result.artifacts.filter((a) => a.kind === "file");
   const planned = new Map<string, { content: string; mode: number; gatewayOwned?: boolean }>();
   const envValues = parseDotenv(env.text);
-  for (const f of files) {
-    const content = f.envFrom ? f.content + envFileLines(f.envFrom, envValues) : f.content;
-    planned.set(f.path, { content, mode: f.mode, gatewayOwned: f.gatewayOwned });
+  for (const f of result.artifacts) {
+    if (f.kind !== "file") continue;
+    if (!isSafeRelPath(f.path) || f.path === MANIFEST) throw new RuntimeError(`refusing to write the file ${JSON.stringify(f.path)}: not a relative path inside ${out.shown}`);
+    planned.set(f.path, { content: f.envFrom ? f.content + envFileLines(f.envFrom, envValues) : f.content, mode: f.mode, gatewayOwned: f.gatewayOwned });
   }
   planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
-
-  const manifestText = await readText(path.join(outDir, MANIFEST));
-  const previousFiles: string[] = manifestText ? (JSON.parse(manifestText) as { files?: string[] }).files ?? [] : [];
-  const orphans = previousFiles.filter((p) => !planned.has(p) && p !== ENV_FILE);
-
-  // Folders first: each is created with its own mode (e.g. a 0700 state dir) before files land in it.
-  if (!opts.dryRun) {
-    for (const d of result.artifacts.filter((a) => a.kind === "dir")) {
-      const p = resolve(d);
-      await mkdir(p, { recursive: true, mode: d.mode });
-      if (d.gatewayOwned) {
-        await giveToGateway(p);
-        if (process.getuid?.() !== 0 && process.getuid?.() !== GATEWAY_UID) {
-          res.warnings.push(`${d.absolute ? p : d.path}: the gateways run as uid ${GATEWAY_UID} and need to write here; run: sudo chown -R ${GATEWAY_UID}:${GATEWAY_UID} ${p}`);
-        }
-      }
-    }
-  }
+  const toWrite: string[] = [];
+  const toChmod: string[] = [];
   for (const [rel, f] of planned) {
-    const target = path.join(outDir, rel);
-    const current = await readText(target);
-    if (current === f.content) {
+    const current = rel === ENV_FILE ? prevEnv : await check(() => readBelow(out, rel, cache));
+    if (current?.text === f.content) {
       res.unchanged.push(rel);
-      if (!opts.dryRun && ((await stat(target)).mode & 0o777) !== f.mode) await chmod(target, f.mode);
-      continue;
-    }
-    res.written.push(rel);
-    if (opts.dryRun) continue;
-    await writeAtomic(target, f.content, f.mode);
-    if (f.gatewayOwned) await giveToGateway(target);
-  }
-  for (const rel of orphans) {
-    const p = path.join(outDir, rel);
-    const exists = await lstat(p).then(() => true, () => false);
-    if (!exists) continue;
-    res.removed.push(rel);
-    if (opts.dryRun) continue;
-    await rm(p, { force: true });
-    // Prune folders the orphan leaves empty (never the output directory itself).
-    for (let d = path.dirname(p); d.startsWith(outDir + path.sep); d = path.dirname(d)) {
-      if (!(await rmdir(d).then(() => true, () => false))) break;
+      if (current.mode !== f.mode) toChmod.push(rel);
+    } else {
+      res.written.push(rel);
+      toWrite.push(rel);
     }
   }
-  if (!opts.dryRun) {
-    const manifest = { generator: "clawfed", target: result.target, files: [...planned.keys()].sort() };
-    await writeAtomic(path.join(outDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, 0o644);
+
+  // Orphans: only regular files, reached without links, named by safe manifest entries.
+  const orphans: string[] = [];
+  for (const rel of manifest?.files ?? []) {
+    if (planned.has(rel) || rel === ENV_FILE || rel === MANIFEST) continue;
+    try {
+      if ((await inspect(out, rel, "file", cache)).kind === "file") orphans.push(rel);
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+      res.warnings.push(`left ${rel} alone (a previous run generated it): ${err.message.split("\n")[0]}`);
+    }
+  }
+  res.removed.push(...orphans);
+
+  // Every existing folder that gains, loses or replaces an entry must be writable.
+  const writable = new Set<string>();
+  const needWritable = async (root: Root, rel: string, c: Map<string, Found>) => {
+    if (!root.real) return; // checkRoot checked the ancestor it will be created in
+    let d = path.posix.dirname(rel);
+    while (d !== "." && c.get(d)?.kind !== "dir") d = path.posix.dirname(d);
+    const real = d === "." ? root.real : path.join(root.real, d);
+    if (writable.has(real)) return;
+    writable.add(real);
+    await check(() => access(real, FS.W_OK | FS.X_OK).catch((err: unknown) => Promise.reject(fsFailure(err, "write into", d === "." ? root.shown : path.join(root.shown, d)))));
+  };
+  for (const d of dirs) if (d.missing) await needWritable(d.root, d.rel, d.cache);
+  for (const rel of [...toWrite, ...orphans, MANIFEST]) await needWritable(out, rel, cache);
+
+  if (problems.length > 0) {
+    // One line per path (a planted folder link is met by every file below it).
+    const seen = new Set<string>();
+    problems.splice(0, problems.length, ...problems.filter((p) => !seen.has(p.message) && seen.add(p.message)));
+    if (problems.length === 1) throw problems[0]!;
+    const first = problems.slice(0, 10).map((p) => `  ${p.message.split("\n")[0]}`);
+    throw new RuntimeError(`${problems.length} problems in the folders clawfed writes; nothing was written:\n${first.join("\n")}${problems.length > 10 ? "\n  …" : ""}`, {
+      next: "remove or move the paths named above (a gateway may have planted links), then run the command again",
+    });
   }
   res.written.sort();
   res.unchanged.sort();
+  if (opts.dryRun) return res;
+
+  // Write: folders first (each with its own mode, e.g. a 0700 state dir), files, orphans, manifest.
+  const made = new Map<Root, Set<string>>();
+  const madeIn = (r: Root) => made.get(r) ?? made.set(r, new Set()).get(r)!;
+  try {
+    await createRoot(out);
+    for (const { d, root, rel } of dirs) {
+      if (root !== out) await createRoot(root, d.mode);
+      const owner = d.gatewayOwned && isRoot() ? { uid: GATEWAY_UID, gid: GATEWAY_UID } : undefined;
+      await ensureDirBelow(root, rel, d.mode, madeIn(root), owner);
+      if (d.gatewayOwned && !isRoot() && process.getuid?.() !== GATEWAY_UID) {
+        const p = path.join(root.real!, rel);
+        res.warnings.push(`${d.absolute ? p : d.path}: the gateways run as uid ${GATEWAY_UID} and need to write here; run: sudo chown -R ${GATEWAY_UID}:${GATEWAY_UID} ${p}`);
+      }
+    }
+    for (const rel of toWrite) {
+      const f = planned.get(rel)!;
+      await writeBelow(out, rel, f.content, f.mode, madeIn(out), f.gatewayOwned && isRoot() ? { uid: GATEWAY_UID, gid: GATEWAY_UID } : undefined);
+    }
+    for (const rel of toChmod) await chmodBelow(out, rel, planned.get(rel)!.mode);
+    for (const rel of orphans) await unlinkBelow(out, rel);
+    const manifestOut = { generator: "clawfed", target: result.target, files: [...planned.keys()].sort() };
+    await writeBelow(out, MANIFEST, `${JSON.stringify(manifestOut, null, 2)}\n`, 0o644, madeIn(out));
+  } catch (err) {
+    throw fsFailure(err, "write into", out.shown);
+  }
   return res;
 }

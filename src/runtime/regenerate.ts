@@ -4,10 +4,11 @@
  * survive), and compose's config hash of a service (so a container clawfed replaced is the one
  * compose would have created, and a later `compose up -d` leaves it alone).
  */
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isNode, isScalar, parse as parseYaml, parseDocument, stringify as stringifyYaml } from "yaml";
 import { serviceName } from "../compile/names.js";
+import { replaceFile } from "../emit/safe-fs.js";
 import { RuntimeError } from "../errors.js";
 import { imageRefProblem } from "../spec/schema.js";
 import { generate, type GenerateResult } from "../generate.js";
@@ -52,9 +53,12 @@ export async function generationImage(ctx: Pick<FederationContext, "loaded" | "o
   return image !== undefined && imageRefProblem(image) === undefined ? image : undefined;
 }
 
-/** Regenerate the compose output in place (tokens kept), with `image` as the default image. */
-export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined): Promise<GenerateResult> {
-  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image });
+/**
+ * Regenerate the compose output in place (tokens kept), with `image` as the default image; `force`
+ * lets it write into a non-empty folder clawfed did not create (see writeArtifacts).
+ */
+export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined, opts: { force?: boolean } = {}): Promise<GenerateResult> {
+  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image, force: opts.force });
 }
 
 /** The image a gateway's service has in the generated compose file. */
@@ -110,12 +114,14 @@ export function withGatewayImage(text: string, id: string, image: string, specFi
   return doc.toString({ flowCollectionPadding: false, lineWidth: 0 });
 }
 
-/** Replace the spec file's text atomically, keeping its mode. */
+/**
+ * Replace the spec file's text atomically, keeping its mode: through a temporary file with an
+ * unpredictable name created O_EXCL|O_NOFOLLOW next to it (replaceFile), never a predictable one.
+ * @throws RuntimeError naming the spec file when it cannot be written
+ */
 export async function writeSpecText(specFile: string, text: string): Promise<void> {
   const mode = (await stat(specFile)).mode & 0o7777;
-  const tmp = `${specFile}.clawfed-tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode });
-  await rename(tmp, specFile);
+  await replaceFile(specFile, text, mode);
 }
 
 /**

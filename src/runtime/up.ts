@@ -28,6 +28,8 @@ export interface UpOptions {
   image?: string;
   /** Milliseconds to wait for all gateways. */
   timeoutMs?: number;
+  /** Generate into a non-empty output folder clawfed did not create (see writeArtifacts). */
+  force?: boolean;
   /** Wait for /readyz too. */
   requireReady?: boolean;
   onProgress?: (line: string) => void;
@@ -70,7 +72,7 @@ export async function up(spec: string, deps: RuntimeDeps, opts: UpOptions = {}):
   const say = opts.onProgress ?? (() => undefined);
   const first = await openFederation(spec, { outDir: opts.outDir });
   const image = opts.image ?? (await generationImage(first));
-  const gen = await regenerate(first, image);
+  const gen = await regenerate(first, image, { force: opts.force });
   if (gen.written.length) say(`generated ${gen.written.length} file(s) in ${gen.outDir}`);
   for (const w of gen.warnings) say(`warning: ${w}`);
   const ctx = await openFederation(spec, { outDir: opts.outDir });

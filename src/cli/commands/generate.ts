@@ -7,6 +7,7 @@ interface GenerateFlags {
   rotate?: string;
   image?: string;
   dryRun?: boolean;
+  force?: boolean;
   json?: boolean;
   root?: string;
   node?: string;
@@ -40,13 +41,19 @@ export function registerGenerate(program: Command): void {
     .option("--rotate <gateway|all>", "replace the tokens of these gateways (comma-separated) or all of them")
     .option("--image <ref>", "image for every gateway that does not name its own")
     .option("--dry-run", "show what would change; write nothing")
+    .option("--force", "write into a non-empty folder clawfed did not create (files with the names it generates are replaced)")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
       "\nNative targets write the gateways' folders (config, state, workspace, own secrets file) under the root,\n" +
         "plus pm2.ecosystem.json (native), systemd/*.service (systemd) or launchd/*.plist (launchd).\n" +
         "Base ports must be at least 120 apart there (each gateway also uses base + 2 ... base + 110).\n" +
-        "\nExit codes: 0 written, 1 invalid spec (nothing written), 2 bad usage, 3 OpenClaw not found (native targets).\nTokens are kept across runs; only --rotate replaces them. Secrets are never printed.",
+        "\nThe output folder must be new, empty, or one clawfed generated (it has .clawfed/manifest.json); --force\n" +
+        "writes into any other folder. Links below it are never followed: a planted link is refused, naming it.\n" +
+        "\nExit codes: 0 written, 1 invalid spec (nothing written), 2 bad usage (e.g. a non-empty folder clawfed did not\n" +
+        "create, without --force), 3 the output folder cannot be written safely (a file, a dangling or planted link,\n" +
+        "read-only or not writable: nothing written) or OpenClaw not found (native targets).\n" +
+        "Tokens are kept across runs; only --rotate replaces them. Secrets are never printed.",
     )
     .action(
       action(async (spec: string, opts: GenerateFlags) => {
@@ -67,6 +74,7 @@ export function registerGenerate(program: Command): void {
           rotate,
           image: opts.image,
           dryRun: opts.dryRun,
+          force: opts.force,
           root: opts.root,
           openclaw: { node: opts.node, entry: opts.openclawEntry },
           systemd: { scope: opts.systemdScope, user: opts.systemdUser, version: systemdVersion },

@@ -11,6 +11,7 @@ export function registerUp(program: Command): void {
     .option("--image <ref>", "image for every gateway the spec does not give its own (e.g. a locally built openclaw:2026.9.6-local)")
     .option("--timeout <duration>", "how long to wait for all gateways (e.g. 180s, 3m)", durationArg)
     .option("--ready", "also wait for /readyz (channels pass their checks), not only /startupz")
+    .option("--force", "generate into a non-empty output folder clawfed did not create")
     .option("--json", "print the result as JSON on stdout (progress stays on stderr)")
     .addHelpText(
       "after",
@@ -18,13 +19,13 @@ export function registerUp(program: Command): void {
         "\nExit codes: 0 all up, 1 invalid spec (nothing started), 2 bad usage, 3 a gateway did not come up or Docker/compose failed.",
     )
     .action(
-      action(async (spec: string, opts: { out?: string; image?: string; timeout?: number; ready?: boolean; json?: boolean }) => {
+      action(async (spec: string, opts: { out?: string; image?: string; timeout?: number; ready?: boolean; force?: boolean; json?: boolean }) => {
         const { up } = await import("../../runtime/up.js");
         const { defaultDeps } = await import("../../runtime/status.js");
         const { formatMs } = await import("../../runtime/clock.js");
         const intr = interruptSignal(() => progress("interrupted: stopping the wait (the gateways keep running)"));
         try {
-          const res = await up(spec, defaultDeps(), { outDir: opts.out, image: opts.image, timeoutMs: opts.timeout, requireReady: opts.ready, onProgress: progress, signal: intr.signal });
+          const res = await up(spec, defaultDeps(), { outDir: opts.out, image: opts.image, timeoutMs: opts.timeout, requireReady: opts.ready, force: opts.force, onProgress: progress, signal: intr.signal });
           if (opts.json) printJson(res);
           else {
             for (const g of res.gateways) process.stdout.write(`${g.ok ? "ok  " : "FAIL"} ${g.id}: ${g.reason}${g.ok ? ` after ${formatMs(g.ms)}` : ""}\n`);
