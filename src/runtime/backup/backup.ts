@@ -26,9 +26,9 @@ import { openFederation, redact, secretValues, type FederationContext } from "..
 import { createDockerEngine, type ContainerInfo, type Engine, type MountSource } from "../engine.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../health.js";
 import { composeImage } from "../regenerate.js";
-import { ArchiveError, ArchiveWriter, checkGeneratedList, type WriterOptions } from "./archive.js";
+import { ArchiveError, ArchiveWriter, checkGeneratedList, checkMemberPath, type WriterOptions } from "./archive.js";
 import { addHostFile, addHostTree, type Skipped } from "./host.js";
-import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, liveMember, statePrefix, within, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "./manifest.js";
+import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, liveMember, statePrefix, VERSION_PATTERN, within, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "./manifest.js";
 import { captureLive, readState } from "./state.js";
 
 /** clawfed's version, recorded in manifests. */
@@ -271,7 +271,9 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
   try {
     // The spec, exactly the bytes whose hash the manifest records.
     const specText = await readFile(opts.spec);
-    const specMember = `spec/${path.basename(opts.spec)}`;
+    // A spec file name an archive may not carry (control characters …) is stored as spec.yaml.
+    const specName = "error" in checkMemberPath(`spec/${path.basename(opts.spec)}`) ? "spec.yaml" : path.basename(opts.spec);
+    const specMember = `spec/${specName}`;
     const specSha = (await w.addFile(specMember, specText.length, specText, { mode: 0o644, uid: 0, gid: 0, mtime: Math.floor(created.getTime() / 1000) })).sha256!;
     if (specSha !== ctx.loaded.sha256) throw new RuntimeError(`${opts.spec} changed while the backup started; run it again`);
 
@@ -381,7 +383,8 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
         id: g.id,
         role: g.role,
         image,
-        ...(openclawVersion ? { openclawVersion } : {}),
+        // Read from the image: recorded only when it is a plain version (the manifest carries no odd text).
+        ...(openclawVersion && VERSION_PATTERN.test(openclawVersion) ? { openclawVersion } : {}),
         stateSource: src.kind === "volume" ? { kind: "volume", volume: src.name } : { kind: "bind", dir: path.relative(ctx.outDir, src.path) },
         capture: opts.live ? "live" : "stopped",
         wasRunning,
@@ -399,7 +402,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       clawfedVersion: CLAWFED_VERSION,
       openclawVersion: fed.openclawVersion,
       federation: fed.name,
-      spec: { file: path.basename(opts.spec), sha256: specSha, member: specMember },
+      spec: { file: specName, sha256: specSha, member: specMember },
       outDir: ctx.outDir,
       ...(fed.comms.hostPath ? { commsHostPath: fed.comms.hostPath } : {}),
       gateways: entries,

@@ -46,7 +46,8 @@ export const UNSAFE_TEXT = /[\p{Cc}\p{Cs}\uFFFD\u2028\u2029\u202A-\u202E\u2066-\
 /** Free text that is printed or shown: no control or invisible characters, at most `max` characters. */
 const text = (max = 4096) => z.string().max(max).refine((s) => !UNSAFE_TEXT.test(s), "a string without control or invisible characters");
 /** A version string (`2026.9.6`, `0.1.0`, `1.2.3-beta.1+sha`). */
-const version = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/, "a version such as 2026.9.6");
+export const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
+const version = z.string().regex(VERSION_PATTERN, "a version such as 2026.9.6");
 /** An absolute host path (informative: restore takes every location from the spec). */
 const hostPath = text().refine((s) => s.startsWith("/"), "an absolute path");
 
