@@ -75,6 +75,7 @@ export function registerNative(program: Command): void {
     .option("--root <dir>", "root of the native federation (default ~/.clawfed/<federation>)")
     .option("--timeout <duration>", "how long to wait for health (default 4m)", durationArg)
     .option("--no-generate", "use the files already generated under the root")
+    .option("--force", "generate into a non-empty root clawfed did not create")
     .option("--json", "print the final status as JSON on stdout (progress stays on stderr)")
     .addHelpText(
       "after",
@@ -83,9 +84,9 @@ export function registerNative(program: Command): void {
         "\nExit codes: 0 all healthy, 1 invalid spec, 2 bad usage, 3 start failed or not healthy in time.",
     )
     .action(
-      action(async (spec: string, opts: CommonFlags & { timeout?: number; generate: boolean }) => {
+      action(async (spec: string, opts: CommonFlags & { timeout?: number; generate: boolean; force?: boolean }) => {
         const { nativeUp } = await import("../../runtime/native/index.js");
-        const st = await nativeUp({ spec, root: opts.root, timeoutMs: opts.timeout, generate: opts.generate, onProgress: progress });
+        const st = await nativeUp({ spec, root: opts.root, timeoutMs: opts.timeout, generate: opts.generate, force: opts.force, onProgress: progress });
         return finish(st, opts.json);
       }),
     );

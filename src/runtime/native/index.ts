@@ -66,6 +66,8 @@ export interface UpOptions extends NativeOptions {
   timeoutMs?: number;
   /** Regenerate the native files first (default true). */
   generate?: boolean;
+  /** Generate into a non-empty root clawfed did not create (see writeArtifacts). */
+  force?: boolean;
 }
 
 export interface RestartOptions extends UpOptions {
@@ -136,13 +138,13 @@ async function readEcosystem(file: string): Promise<EcosystemApp[] | undefined> 
   return apps;
 }
 
-async function open(opts: NativeOptions & { generate?: boolean }): Promise<Opened> {
+async function open(opts: NativeOptions & { generate?: boolean; force?: boolean }): Promise<Opened> {
   requireProcfs();
   let fed: Federation;
   let specFile: string;
   let root: string;
   if (opts.generate) {
-    const res = await generate({ spec: opts.spec, target: "native", ...(opts.root ? { root: opts.root } : {}) });
+    const res = await generate({ spec: opts.spec, target: "native", force: opts.force, ...(opts.root ? { root: opts.root } : {}) });
     for (const w of res.warnings) opts.onProgress?.(`warning: ${w}`);
     const loaded = await loadSpecFile(opts.spec, { target: "native" });
     fed = loaded.federation;
