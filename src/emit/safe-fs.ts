@@ -207,12 +207,20 @@ export async function inspect(root: Root, rel: string, want: "dir" | "file", cac
   return { kind: "missing" };
 }
 
+/** Bytes of a file clawfed reads back whole (.env, the manifest); a bigger one was not written by it. */
+export const MAX_READ_BYTES = 16 * 1024 * 1024;
+
 /**
  * Read a regular file below a root without following a link (O_NOFOLLOW|O_NONBLOCK, fstat).
+ * With `expectBytes` (the size of the content about to be compared), a file of another size is
+ * not read (`text` undefined: it differs), so a huge planted file costs nothing.
  * @returns its text and mode, or undefined when it does not exist
- * @throws RuntimeError for a link or a non-regular file on the way or at the end
+ * @throws RuntimeError for a link or a non-regular file on the way or at the end, or a file larger
+ *   than {@link MAX_READ_BYTES} without `expectBytes`
  */
-export async function readBelow(root: Root, rel: string, cache?: Map<string, Found>): Promise<{ text: string; mode: number } | undefined> {
+export async function readBelow(root: Root, rel: string, cache?: Map<string, Found>): Promise<{ text: string; mode: number } | undefined>;
+export async function readBelow(root: Root, rel: string, cache: Map<string, Found> | undefined, expectBytes: number): Promise<{ text?: string; mode: number } | undefined>;
+export async function readBelow(root: Root, rel: string, cache?: Map<string, Found>, expectBytes?: number): Promise<{ text?: string; mode: number } | undefined> {
   // Parents by lstat (cached); the file itself by the O_NOFOLLOW open and fstat below.
   const parent = path.posix.dirname(rel);
   if (!root.real || (parent !== "." && (await inspect(root, parent, "dir", cache)).kind === "missing")) return undefined;
@@ -229,6 +237,10 @@ export async function readBelow(root: Root, rel: string, cache?: Map<string, Fou
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw typeProblem(shown, st, "regular file");
+    if (expectBytes !== undefined && st.size !== expectBytes) return { mode: st.mode & 0o7777 };
+    if (st.size > MAX_READ_BYTES) {
+      throw new RuntimeError(`${shown} has ${st.size} bytes, more than clawfed ever writes there (${MAX_READ_BYTES})`, { next: `move it away and run the command again` });
+    }
     // One read of the known size (FileHandle.readFile reads in small chunks: slow on 10 000 files).
     const buf = Buffer.allocUnsafe(st.size + 1);
     let n = 0;

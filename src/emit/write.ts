@@ -302,7 +302,7 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   const toWrite: string[] = [];
   const toChmod: string[] = [];
   for (const [rel, f] of planned) {
-    const current = rel === ENV_FILE ? prevEnv : await check(() => readBelow(out, rel, cache));
+    const current = rel === ENV_FILE ? prevEnv : await check(() => readBelow(out, rel, cache, Buffer.byteLength(f.content)));
     if (current?.text === f.content) {
       res.unchanged.push(rel);
       if (current.mode !== f.mode) toChmod.push(rel);

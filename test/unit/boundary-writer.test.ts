@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -290,6 +290,20 @@ describe("planted links below the output folder (named fixtures)", () => {
     const err = await writeArtifacts(compiled.get(KORAX)!, opts(out)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as Error).message).toMatch(/workspaces\/korax\/SOUL\.md is a FIFO/);
+  });
+
+  it("a huge planted file is replaced without being read; a huge .env is refused (exit 3), not read into memory", async () => {
+    const base = await tempDir("bw-huge");
+    const out = path.join(base, "out");
+    await writeArtifacts(compiled.get(KORAX)!, opts(out));
+    await truncate(path.join(out, "workspaces/korax/AGENTS.md"), 64 * 2 ** 30); // sparse: 64 GiB
+    const res = await writeArtifacts(compiled.get(KORAX)!, opts(out));
+    expect(res.written).toEqual(["workspaces/korax/AGENTS.md"]);
+    expect((await lstat(path.join(out, "workspaces/korax/AGENTS.md"))).size).toBeLessThan(1 << 20);
+    await truncate(path.join(out, ".env"), 64 * 2 ** 30);
+    const err = await writeArtifacts(compiled.get(KORAX)!, opts(out)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as Error).message).toMatch(/\.env has 68719476736 bytes, more than clawfed ever writes there/);
   });
 
   it("the output folder given through a link is resolved once; the link stays a link", async () => {
