@@ -43,13 +43,16 @@ export function workspaceArtifacts(fed: Federation, g: GatewayModel, view: Works
   const mailboxOut = g.outbound.filter((r) => r.transports.includes("mailbox")).map((r) => ({ to: r.to, dir: view.routePath(r.from, r.to) }));
   const mailboxIn = g.inbound.filter((r) => r.transports.includes("mailbox")).map((r) => ({ from: r.from, dir: view.routePath(r.from, r.to) }));
   const reach = new Map(g.outbound.map((r) => [r.to, r.transports]));
+  const callers = new Set(g.inbound.map((r) => r.from));
   const data = {
     header,
     federation: fed.name,
     gateway: { id: g.id, role: g.role, isHub: g.role === "hub", description: g.description },
     hasChannels: Boolean(g.telegram),
+    // Only the gateways linked with this one (either direction): a gateway learns nothing about
+    // gateways it cannot reach, and the file stays O(links) instead of O(gateways) per gateway.
     members: fed.gateways
-      .filter((x) => x.id !== g.id)
+      .filter((x) => x.id !== g.id && (reach.has(x.id) || callers.has(x.id)))
       .map((x) => ({ id: x.id, role: x.role, description: x.description, reachable: reach.has(x.id), transports: reach.get(x.id) ?? [] })),
     peers,
     mailbox: { used: mailboxOut.length + mailboxIn.length > 0, inbound: mailboxIn, outbound: mailboxOut, heartbeat: fed.comms.heartbeat },
