@@ -4,6 +4,10 @@
  *
  * Shape only. Defaults that depend on other fields live in normalize.ts; rules that relate
  * fields to each other (unique ports, links to existing gateways, …) live in rules.ts.
+ *
+ * One file over 400 lines on purpose: it is the whole spec, one zod object per key, each with its
+ * description; the shared refinements (paths, free text, credentials) already live in paths.ts
+ * and credentials.ts.
  */
 import { z } from "zod";
 import { credentialIn, secretShape } from "./credentials.js";

@@ -26,7 +26,8 @@ import { openFederation, redact, secretValues, type FederationContext } from "..
 import { createDockerEngine, type ContainerInfo, type Engine, type MountSource } from "../engine.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../health.js";
 import { composeImage } from "../regenerate.js";
-import { ArchiveError, ArchiveWriter, checkGeneratedList, checkMemberPath, type WriterOptions } from "./archive.js";
+import { ArchiveError, checkGeneratedList, checkMemberPath } from "./archive.js";
+import { ArchiveWriter, type WriterOptions } from "./archive-writer.js";
 import { addHostFile, addHostTree, type Skipped } from "./host.js";
 import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, liveMember, statePrefix, VERSION_PATTERN, within, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "./manifest.js";
 import { captureLive, readState } from "./state.js";

@@ -6,7 +6,8 @@
 import type { Stats } from "node:fs";
 import { chmod, chown, lchown, lstat, mkdir, open, readdir, rename, rm, utimes } from "node:fs/promises";
 import path from "node:path";
-import { checkMemberPath, type ArchiveWriter, type EntryInfo } from "./archive.js";
+import { checkMemberPath, type EntryInfo } from "./archive.js";
+import type { ArchiveWriter } from "./archive-writer.js";
 
 export interface Skipped {
   path: string;
