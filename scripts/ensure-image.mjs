@@ -14,7 +14,7 @@ if (!existsSync(here)) {
   process.exit(1);
 }
 const { ensureOpenClawImage } = await import(here.href);
-const { DEFAULT_OPENCLAW_VERSION } = await import(new URL("../dist/spec/schema.js", import.meta.url).href).catch(() => ({ DEFAULT_OPENCLAW_VERSION: "2026.9.6" }));
+const { DEFAULT_OPENCLAW_VERSION } = await import(new URL("../dist/federation/schema.js", import.meta.url).href).catch(() => ({ DEFAULT_OPENCLAW_VERSION: "2026.9.6" }));
 
 let values;
 try {

@@ -2,7 +2,7 @@
  * The few error classes clawfed throws. CLI code maps them to exit codes:
  * SpecError → 1, UsageError → 2, RuntimeError → 3, anything else → 70 (internal).
  */
-import { redactCredentials } from "./spec/credentials.js";
+import { redactCredentials } from "./federation/credentials.js";
 
 /** One problem found in a spec file, with where it is and how to fix it. */
 export interface SpecIssue {
@@ -66,7 +66,7 @@ export function formatIssue(issue: SpecIssue): string {
 /**
  * A spec that cannot be compiled. Carries every problem found, not just the first. Any credential
  * in an issue's key path, message or hint (a key pasted as a gateway id, echoed by a message) is
- * replaced by `<redacted: KIND>` (spec/credentials.ts), so the error never repeats a secret.
+ * replaced by `<redacted: KIND>` (federation/credentials.ts), so the error never repeats a secret.
  */
 export class SpecError extends Error {
   readonly issues: SpecIssue[];

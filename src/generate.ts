@@ -10,11 +10,11 @@ import type { CompileResult } from "./compile/artifact.js";
 import { writeArtifacts, type WriteResult } from "./emit/write.js";
 import { RuntimeError, SpecError, UsageError } from "./errors.js";
 import { openclawDist } from "./runtime/openclaw-dist.js";
-import { NATIVE_TARGETS } from "./spec/rules.js";
+import { NATIVE_TARGETS } from "./federation/rules.js";
 import type { OpenclawHost, SystemdOptions } from "./targets/native/options.js";
-import { loadSpecFile, type LoadedSpec } from "./spec/load.js";
-import { imageRefProblem } from "./spec/schema.js";
-import type { Federation } from "./spec/normalize.js";
+import { loadSpecFile, type LoadedSpec } from "./federation/load.js";
+import { imageRefProblem } from "./federation/schema.js";
+import type { Federation } from "./federation/normalize.js";
 
 export interface GenerateOptions {
   /** Path of the federation spec (YAML). */

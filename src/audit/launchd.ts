@@ -20,7 +20,7 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import JSON5 from "json5";
 import { parse as parsePlist, parseBinary } from "plist";
-import { NATIVE_PORT_GAP } from "../spec/rules.js";
+import { NATIVE_PORT_GAP } from "../federation/rules.js";
 
 export type Level = "pass" | "warn" | "fail";
 

@@ -3,7 +3,7 @@
  * A gateway only receives what it needs: its own tokens, the hooks tokens of the gateways it may
  * call over hooks, the A2A tokens of its own links, and the user secrets it lists.
  */
-import type { Federation } from "../spec/normalize.js";
+import type { Federation } from "../federation/normalize.js";
 import type { EnvSlot } from "./artifact.js";
 import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
 import { sorted } from "../render/serialize.js";

@@ -2,7 +2,7 @@
  * compile(federation, target) → artifacts. Pure: no file system, environment, clock or randomness;
  * tokens are only named here and filled in by the writer (emit/).
  */
-import type { Federation } from "../spec/normalize.js";
+import type { Federation } from "../federation/normalize.js";
 import type { CompileResult } from "./artifact.js";
 import { compileCompose } from "../targets/compose/index.js";
 import { compileNative } from "../targets/native/index.js";

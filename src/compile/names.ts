@@ -4,7 +4,7 @@
  *
  * Every derived name is injective by construction (proved by test/unit/boundary-names.test.ts):
  * ids (gateways, knowledge bases, the federation) are lower-case letters and digits in groups
- * joined by single '-' (ID_PATTERN in spec/schema.ts), so
+ * joined by single '-' (ID_PATTERN in federation/schema.ts), so
  * - an id never contains `--`, never starts or ends with `-`, and its env prefix never contains
  *   `__` nor starts or ends with `_`;
  * - a name that joins two ids uses `--` (networks, folders) or `__` (env vars) as the separator,

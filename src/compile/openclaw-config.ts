@@ -7,7 +7,7 @@
  * Where a gateway runs (container or native process) only changes the placement: bind mode, port,
  * peer URLs and the paths of knowledge and mailbox folders.
  */
-import type { Federation, GatewayModel } from "../spec/normalize.js";
+import type { Federation, GatewayModel } from "../federation/normalize.js";
 import { a2aPeers } from "./env.js";
 import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
 

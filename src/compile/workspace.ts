@@ -4,7 +4,7 @@
  * federation's README with a Mermaid diagram. Targets pass a Placement-like view of paths so the
  * same text works in containers and for native processes.
  */
-import type { Federation, GatewayModel } from "../spec/normalize.js";
+import type { Federation, GatewayModel } from "../federation/normalize.js";
 import { frontMatter, renderTemplate } from "../render/templates.js";
 import { dir, file, type Artifact } from "./artifact.js";
 import { hooksTokenEnv, generatedHeader, routeDir } from "./names.js";

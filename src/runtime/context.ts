@@ -7,8 +7,8 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { RuntimeError } from "../errors.js";
 import { defaultOutDir } from "../generate.js";
-import { loadSpecFile, type LoadedSpec } from "../spec/load.js";
-import type { Federation } from "../spec/normalize.js";
+import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
+import type { Federation } from "../federation/normalize.js";
 import type { ComposeProject } from "./compose.js";
 
 export interface FederationContext {

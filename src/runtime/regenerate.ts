@@ -10,7 +10,7 @@ import { isMap, isNode, isScalar, parse as parseYaml, parseDocument, stringify a
 import { serviceName } from "../compile/names.js";
 import { replaceFile } from "../emit/safe-fs.js";
 import { RuntimeError } from "../errors.js";
-import { imageRefProblem } from "../spec/schema.js";
+import { imageRefProblem } from "../federation/schema.js";
 import { generate, type GenerateResult } from "../generate.js";
 import { compose } from "./compose.js";
 import type { FederationContext } from "./context.js";

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { LABELS } from "../compile/names.js";
 import { defaultOutDir } from "../generate.js";
-import type { GatewayModel } from "../spec/normalize.js";
+import type { GatewayModel } from "../federation/normalize.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { FederationContext } from "./context.js";
 import { createDockerEngine, type ContainerInfo, type ContainerSummary, type Engine } from "./engine.js";

@@ -4,8 +4,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import { renderEnv } from "../../src/emit/write.js";
-import { loadSpecFile } from "../../src/spec/load.js";
-import { specJsonSchema } from "../../src/spec/schema.js";
+import { loadSpecFile } from "../../src/federation/load.js";
+import { specJsonSchema } from "../../src/federation/schema.js";
 import { goldenPath } from "./golden-path.js";
 
 const specs = (await readdir("federations")).filter((f) => f.endsWith(".yaml")).sort();

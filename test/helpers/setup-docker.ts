@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ensureOpenClawImage } from "../../src/runtime/image.js";
-import { DEFAULT_OPENCLAW_VERSION } from "../../src/spec/schema.js";
+import { DEFAULT_OPENCLAW_VERSION } from "../../src/federation/schema.js";
 
 export const TEST_IMAGE = `openclaw:${DEFAULT_OPENCLAW_VERSION}-local`;
 

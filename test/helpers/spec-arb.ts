@@ -1,6 +1,6 @@
 // fast-check arbitraries for ids and whole federation specs, shared by the boundary property tests.
 import fc from "fast-check";
-import { ID_PATTERN } from "../../src/spec/schema.js";
+import { ID_PATTERN } from "../../src/federation/schema.js";
 
 /**
  * Words that derived names are built from, and that ids may legitimately contain: ids made of

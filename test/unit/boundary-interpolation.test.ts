@@ -11,8 +11,8 @@ import { compile, type TargetName } from "../../src/compile/index.js";
 import { envFor } from "../../src/compile/env.js";
 import { SpecError, UsageError } from "../../src/errors.js";
 import { checkImageFlag } from "../../src/generate.js";
-import { loadSpecText } from "../../src/spec/load.js";
-import { imageRefProblem } from "../../src/spec/schema.js";
+import { loadSpecText } from "../../src/federation/load.js";
+import { imageRefProblem } from "../../src/federation/schema.js";
 import { composeRef, escapeCompose } from "../../src/targets/compose/interpolation.js";
 
 /**

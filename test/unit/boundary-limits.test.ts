@@ -6,7 +6,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import { SpecError } from "../../src/errors.js";
-import { loadSpecText } from "../../src/spec/load.js";
+import { loadSpecText } from "../../src/federation/load.js";
 import {
   AGENT_NAME_MAX,
   FEDERATION_DESCRIPTION_MAX,
@@ -17,7 +17,7 @@ import {
   MIN_MEMORY_MIB,
   memoryProblem,
   specJsonSchema,
-} from "../../src/spec/schema.js";
+} from "../../src/federation/schema.js";
 
 function spec(over: { resources?: Record<string, unknown>; gateway?: string; knowledge?: string; federation?: string; agentName?: string } = {}) {
   return {

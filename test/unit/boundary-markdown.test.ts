@@ -11,8 +11,8 @@ import { compile, type TargetName } from "../../src/compile/index.js";
 import type { FileArtifact } from "../../src/compile/artifact.js";
 import { SpecError } from "../../src/errors.js";
 import { frontMatter, inlineMarkdown } from "../../src/render/templates.js";
-import { loadSpecText } from "../../src/spec/load.js";
-import type { Federation } from "../../src/spec/normalize.js";
+import { loadSpecText } from "../../src/federation/load.js";
+import type { Federation } from "../../src/federation/normalize.js";
 import { FIXED_HOST, FIXED_ROOT } from "../helpers/native.js";
 
 const mdit = new MarkdownIt({ html: true });

@@ -28,8 +28,8 @@ import {
 } from "../../src/compile/names.js";
 import { SpecError } from "../../src/errors.js";
 import { snapshotVolumeName } from "../../src/runtime/snapshot.js";
-import { loadSpecText } from "../../src/spec/load.js";
-import { ID_PATTERN } from "../../src/spec/schema.js";
+import { loadSpecText } from "../../src/federation/load.js";
+import { ID_PATTERN } from "../../src/federation/schema.js";
 import { federationArb, idArb, slices, wordsArb, type SpecShape } from "../helpers/spec-arb.js";
 
 /** One thing of a namespace: a canonical key (equal iff the same thing) and its derived name. */

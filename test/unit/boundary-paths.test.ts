@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import { SpecError } from "../../src/errors.js";
-import { loadSpecText } from "../../src/spec/load.js";
+import { loadSpecText } from "../../src/federation/load.js";
 import {
   DOCKER_SOCKETS,
   hostPathProblem,
@@ -20,7 +20,7 @@ import {
   pathTextProblem,
   RESERVED_CONTAINER_PATHS,
   RESERVED_HOST_PATHS,
-} from "../../src/spec/paths.js";
+} from "../../src/federation/paths.js";
 import { runCli } from "../helpers/cli.js";
 import { snapshotTree } from "../helpers/tree.js";
 import { tempDir } from "../helpers/tmp.js";

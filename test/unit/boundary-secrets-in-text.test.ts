@@ -1,13 +1,13 @@
 // Issue 9, class 7: a credential pasted anywhere into a spec (a description, an agent name, any
 // other string, a key) is refused with file:line:col and a hint, never copied into a generated
-// file, and never echoed back by the error. One list of shapes (src/spec/credentials.ts) serves
+// file, and never echoed back by the error. One list of shapes (src/federation/credentials.ts) serves
 // the env-var-name fields, the free-text fields and the whole-spec walk.
 import fc from "fast-check";
 import { stringify as stringifyYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { SpecError, formatIssue } from "../../src/errors.js";
-import { CREDENTIAL_SHAPES, credentialIn, findCredentials, redactCredentials, secretShape } from "../../src/spec/credentials.js";
-import { loadSpecText } from "../../src/spec/load.js";
+import { CREDENTIAL_SHAPES, credentialIn, findCredentials, redactCredentials, secretShape } from "../../src/federation/credentials.js";
+import { loadSpecText } from "../../src/federation/load.js";
 
 /** One made-up credential per shape (none is real), with the kind the message must name. */
 const SECRETS: Array<[string, string]> = [

@@ -17,7 +17,7 @@ import { MANIFEST, writeArtifacts, type WriteOptions } from "../../src/emit/writ
 import { isSafeRelPath } from "../../src/emit/safe-fs.js";
 import { RuntimeError, UsageError } from "../../src/errors.js";
 import { generate } from "../../src/generate.js";
-import { loadSpecFile } from "../../src/spec/load.js";
+import { loadSpecFile } from "../../src/federation/load.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 

@@ -8,7 +8,7 @@ import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/generate.js";
 import { compile } from "../../src/compile/index.js";
-import { loadSpecFile, loadSpecText } from "../../src/spec/load.js";
+import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { runCli } from "../helpers/cli.js";
 import { snapshotTree } from "../helpers/tree.js";
 import { tempDir } from "../helpers/tmp.js";

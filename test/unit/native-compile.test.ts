@@ -9,7 +9,7 @@ import { compile, type CompileResult } from "../../src/compile/index.js";
 import { envFor } from "../../src/compile/env.js";
 import { generate } from "../../src/generate.js";
 import { SpecError } from "../../src/errors.js";
-import { loadSpecFile, loadSpecText } from "../../src/spec/load.js";
+import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { gatewayPaths, NATIVE_FILES } from "../../src/targets/native/layout.js";
 import { runCli } from "../helpers/cli.js";
 import { cfnDir, FIXED_HOST, FIXED_ROOT } from "../helpers/native.js";

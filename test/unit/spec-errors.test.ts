@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSpecFile } from "../../src/spec/load.js";
+import { loadSpecFile } from "../../src/federation/load.js";
 import { SpecError } from "../../src/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { snapshotTree } from "../helpers/tree.js";

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import { SpecError } from "../../src/errors.js";
 import { generate } from "../../src/generate.js";
-import { loadSpecFile, loadSpecText } from "../../src/spec/load.js";
+import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { gatewayPaths } from "../../src/targets/native/layout.js";
 import { cfnDir } from "../helpers/native.js";
 

@@ -8,7 +8,7 @@ export function registerSchema(program: Command): void {
     .addHelpText("after", "\nUse it from YAML with a first line: # yaml-language-server: $schema=<path to the printed schema>")
     .action(
       action(async () => {
-        const { specJsonSchema } = await import("../../spec/schema.js");
+        const { specJsonSchema } = await import("../../federation/schema.js");
         process.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
       }),
     );

@@ -11,7 +11,7 @@ export function registerValidate(program: Command): void {
     .addHelpText("after", "\nExit codes: 0 valid, 1 invalid, 2 bad usage.")
     .action(
       action(async (spec: string, opts: { target: string; json?: boolean }) => {
-        const { loadSpecFile } = await import("../../spec/load.js");
+        const { loadSpecFile } = await import("../../federation/load.js");
         const loaded = await loadSpecFile(spec, { target: opts.target });
         const f = loaded.federation;
         if (opts.json) printJson({ ok: true, file: loaded.file, federation: f.name, gateways: f.gateways.map((g) => g.id), routes: f.routes });

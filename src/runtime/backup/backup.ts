@@ -20,7 +20,7 @@ import { LABELS, projectResource, stateVolume } from "../../compile/names.js";
 import { mailboxDirs } from "../../compile/workspace.js";
 import { RuntimeError, SpecError } from "../../errors.js";
 import { MANIFEST as GENERATED_MANIFEST, ENV_FILE } from "../../emit/write.js";
-import type { GatewayModel } from "../../spec/normalize.js";
+import type { GatewayModel } from "../../federation/normalize.js";
 import { systemClock, type Clock } from "../clock.js";
 import { openFederation, redact, secretValues, type FederationContext } from "../context.js";
 import { createDockerEngine, type ContainerInfo, type Engine, type MountSource } from "../engine.js";

@@ -20,7 +20,7 @@
  */
 import { z } from "zod";
 import { MANIFEST as GENERATED_MANIFEST } from "../../emit/write.js";
-import { ID_PATTERN } from "../../spec/schema.js";
+import { ID_PATTERN } from "../../federation/schema.js";
 
 export const FORMAT = "clawfed-backup";
 export const FORMAT_VERSION = 1;
@@ -33,7 +33,7 @@ export const SECTIONS = ["spec", "files", "comms", "workspaces", "knowledge", "s
 export type Section = (typeof SECTIONS)[number];
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 in lower-case hex");
-/** Gateway, federation and knowledge ids: the spec's own rule (spec/schema.ts ID_PATTERN). */
+/** Gateway, federation and knowledge ids: the spec's own rule (federation/schema.ts ID_PATTERN). */
 const id = z.string().regex(ID_PATTERN, "an id of the spec's form (a-z, 0-9 and '-')");
 
 /**

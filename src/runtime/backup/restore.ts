@@ -18,7 +18,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { LABELS, projectResource, serviceName, stateVolume } from "../../compile/names.js";
 import { RuntimeError } from "../../errors.js";
-import type { GatewayModel } from "../../spec/normalize.js";
+import type { GatewayModel } from "../../federation/normalize.js";
 import { systemClock, type Clock } from "../clock.js";
 import { compose } from "../compose.js";
 import { openFederation, redact, secretValues, type FederationContext } from "../context.js";

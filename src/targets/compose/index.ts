@@ -14,7 +14,7 @@
  * - one internal network per link (only the two linked gateways share it, so nobody else can
  *   resolve or reach them) and one egress network per gateway (model providers, published port).
  */
-import type { Federation, GatewayModel } from "../../spec/normalize.js";
+import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { envFor, planEnv } from "../../compile/env.js";

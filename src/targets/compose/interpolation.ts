@@ -8,7 +8,7 @@
  * before serialization: every `$` of a plain string becomes `$$`, every ComposeRef becomes
  * `${NAME}`. No user string can therefore name a variable of `.env` (e.g. a token) in the file.
  */
-import { ENV_NAME_PATTERN } from "../../spec/schema.js";
+import { ENV_NAME_PATTERN } from "../../federation/schema.js";
 import { InternalError } from "../../errors.js";
 
 /** A `${NAME}` reference clawfed itself writes into docker-compose.yml; compose fills it in from `.env`. */

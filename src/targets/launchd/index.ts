@@ -17,7 +17,7 @@ import { build } from "plist";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { planEnv } from "../../compile/env.js";
 import { generatedHeader } from "../../compile/names.js";
-import type { Federation, GatewayModel } from "../../spec/normalize.js";
+import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, type NativeContext } from "../native/gateway.js";
 import { sandboxWarnings } from "../native/index.js";
 import { gatewayPaths, launchdLabel, ROOT_FILES } from "../native/layout.js";

@@ -24,7 +24,7 @@ import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-conf
 import { diagramLinks, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import { renderTemplate } from "../../render/templates.js";
 import { toJson } from "../../render/serialize.js";
-import type { Federation, GatewayModel } from "../../spec/normalize.js";
+import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { gatewayPaths, launchdLabel, MARKER_ENV, normalizeRoot, NATIVE_FILES, pm2Home, ROOT_FILES, routeHostPath, systemdUnitName, type GatewayPaths } from "./layout.js";
 import type { NativeCompileOptions, OpenclawHost } from "./options.js";
 

@@ -20,7 +20,7 @@ import { dir, file, type Artifact, type CompileResult } from "../../compile/arti
 import { planEnv } from "../../compile/env.js";
 import { pm2AppName } from "../../compile/names.js";
 import { toJson } from "../../render/serialize.js";
-import type { Federation, GatewayModel } from "../../spec/normalize.js";
+import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, type NativeContext } from "./gateway.js";
 import { gatewayPaths, ROOT_FILES } from "./layout.js";
 import type { NativeCompileOptions } from "./options.js";

@@ -23,7 +23,7 @@
  * ```
  */
 import { launchdLabel, NATIVE_ROOT_DIRS, nativeHomeDir, routeDir, systemdUnitName } from "../../compile/names.js";
-import type { Federation } from "../../spec/normalize.js";
+import type { Federation } from "../../federation/normalize.js";
 
 /** Every absolute path of one gateway. */
 export interface GatewayPaths {

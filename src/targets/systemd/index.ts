@@ -20,7 +20,7 @@ import { dir, file, type Artifact, type CompileResult } from "../../compile/arti
 import { planEnv } from "../../compile/env.js";
 import { generatedHeader } from "../../compile/names.js";
 import { SpecError } from "../../errors.js";
-import type { Federation, GatewayModel } from "../../spec/normalize.js";
+import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, type NativeContext } from "../native/gateway.js";
 import { sandboxWarnings, sizeUpper } from "../native/index.js";
 import { gatewayPaths, gatewayRoutePaths, ROOT_FILES, systemdUnitName } from "../native/layout.js";
