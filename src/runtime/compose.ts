@@ -4,6 +4,9 @@
  * project's `.env` itself.
  */
 import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { RuntimeError } from "../errors.js";
 
@@ -52,8 +55,8 @@ export interface ComposeProject {
 }
 
 /** Base arguments selecting the project, identical for v1 and v2. */
-function projectArgs(cli: ComposeCli, p: ComposeProject): string[] {
-  return [...cli.prefix, "--project-name", p.name, "--project-directory", p.dir, "--file", `${p.dir}/docker-compose.yml`];
+function projectArgs(cli: ComposeCli, p: ComposeProject, file = `${p.dir}/docker-compose.yml`): string[] {
+  return [...cli.prefix, "--project-name", p.name, "--project-directory", p.dir, "--file", file];
 }
 
 export interface ComposeRunResult {
@@ -66,10 +69,10 @@ export interface ComposeRunResult {
  * Run a compose subcommand for a project (e.g. ["up", "-d"]). Output is captured; `onLine`
  * receives stderr lines as they come (compose reports progress there).
  */
-export async function compose(p: ComposeProject, args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<ComposeRunResult> {
+export async function compose(p: ComposeProject, args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number; file?: string } = {}): Promise<ComposeRunResult> {
   const cli = await detectCompose();
   return new Promise((resolve, reject) => {
-    const child = spawn(cli.file, [...projectArgs(cli, p), ...args], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cli.file, [...projectArgs(cli, p, opts.file), ...args], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let partial = "";
@@ -92,4 +95,31 @@ export async function compose(p: ComposeProject, args: string[], opts: { onLine?
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** Milliseconds `compose config --hash` may take (compose v1 is a Python program: ~1 s cold). */
+const CONFIG_HASH_TIMEOUT_MS = 30_000;
+
+/**
+ * compose's config hash of `service` as defined by the compose file text `composeText` of project
+ * `p` (`compose config --hash=<service>`; v1 and v2). The text is written to a private temporary
+ * file (compose v1 cannot read a file from stdin) and removed; paths resolve against `p.dir` as
+ * for the project's own file, so the hash is the one `compose up` computes for that text.
+ * @returns undefined when compose cannot compute it (the caller keeps the old label)
+ */
+export async function configHash(p: ComposeProject, composeText: string, service: string): Promise<string | undefined> {
+  const tmp = await mkdtemp(path.join(tmpdir(), "clawfed-hash-"));
+  try {
+    const file = path.join(tmp, "docker-compose.yml");
+    await writeFile(file, composeText, { mode: 0o600, flag: "wx" });
+    const res = await compose(p, ["config", `--hash=${service}`], { timeoutMs: CONFIG_HASH_TIMEOUT_MS, file }).catch(() => undefined);
+    if (!res || res.code !== 0) return undefined;
+    for (const line of res.stdout.split("\n")) {
+      const [name, hash] = line.trim().split(/\s+/);
+      if (name === service && hash && /^[0-9a-f]{16,}$/.test(hash)) return hash;
+    }
+    return undefined;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

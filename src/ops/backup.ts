@@ -16,21 +16,22 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { LABELS, projectResource, stateVolume } from "../../compile/names.js";
-import { mailboxDirs } from "../../compile/workspace.js";
-import { RuntimeError, SpecError } from "../../errors.js";
-import { MANIFEST as GENERATED_MANIFEST, ENV_FILE } from "../../emit/write.js";
-import type { GatewayModel } from "../../federation/normalize.js";
-import { systemClock, type Clock } from "../clock.js";
-import { openFederation, redact, secretValues, type FederationContext } from "../context.js";
-import { createDockerEngine, type ContainerInfo, type Engine, type MountSource } from "../engine.js";
-import { gateStarted, nodeHttpGet, type HttpGet } from "../health.js";
-import { composeImage } from "../regenerate.js";
-import { ArchiveError, checkGeneratedList, checkMemberPath } from "./archive.js";
-import { ArchiveWriter, type WriterOptions } from "./archive-writer.js";
-import { addHostFile, addHostTree, type Skipped } from "./host.js";
-import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, liveMember, statePrefix, VERSION_PATTERN, within, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "./manifest.js";
-import { captureLive, readState } from "./state.js";
+import { LABELS, projectResource, stateVolume } from "../compile/names.js";
+import { mailboxDirs } from "../compile/workspace.js";
+import { RuntimeError, SpecError, UsageError } from "../errors.js";
+import { MANIFEST as GENERATED_MANIFEST, ENV_FILE } from "../emit/write.js";
+import type { GatewayModel } from "../federation/normalize.js";
+import { systemClock, type Clock } from "../runtime/clock.js";
+import { redact } from "../runtime/redact.js";
+import { openFederation, pickGateways, type FederationContext } from "./context.js";
+import { createDockerEngine, type ContainerInfo, type Engine, type MountSource } from "../runtime/engine.js";
+import { gateStarted, nodeHttpGet, type HttpGet } from "../runtime/health.js";
+import { composeImage } from "./regenerate.js";
+import { ArchiveError, checkGeneratedList, checkMemberPath } from "../runtime/backup/archive.js";
+import { ArchiveWriter, type WriterOptions } from "../runtime/backup/archive-writer.js";
+import { addHostFile, addHostTree, type Skipped } from "../runtime/backup/host.js";
+import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, liveMember, statePrefix, VERSION_PATTERN, within, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "../runtime/backup/manifest.js";
+import { captureLive, readState } from "../runtime/backup/state.js";
 
 /** clawfed's version, recorded in manifests. */
 export const CLAWFED_VERSION = "0.1.0";
@@ -94,7 +95,8 @@ export interface BackupResult {
   warnings: string[];
   /** Always true: the archive holds .env tokens and gateway credentials. */
   holdsSecrets: true;
-  seconds: number;
+  /** Milliseconds the whole operation took. */
+  ms: number;
 }
 
 /** Milliseconds between two progress lines of a long copy. */
@@ -129,24 +131,9 @@ export function backupOrder(gateways: GatewayModel[]): GatewayModel[] {
   return [...gateways].sort((a, b) => (a.role === b.role ? (a.id < b.id ? -1 : 1) : a.role === "hub" ? 1 : -1));
 }
 
-/** Check `--only` against the spec. @throws SpecError naming the unknown ids. */
+/** Check `--only` against the spec. @throws UsageError naming the unknown ids (exit 2). */
 export function selectGateways(ctx: FederationContext, only: string[] | undefined, flag = "--only"): GatewayModel[] {
-  if (!only) return ctx.fed.gateways;
-  const ids = new Set(ctx.fed.gateways.map((g) => g.id));
-  const unknown = only.filter((o) => !ids.has(o));
-  if (unknown.length > 0 || only.length === 0) {
-    throw new SpecError(
-      (unknown.length ? unknown : [""]).map((u) => ({
-        file: ctx.loaded.file,
-        line: 0,
-        col: 0,
-        path: "gateways",
-        message: u ? `${flag} names "${u}", which is not a gateway of ${ctx.fed.name}` : `${flag} names no gateway`,
-        hint: `use some of: ${[...ids].join(", ")}`,
-      })),
-    );
-  }
-  return ctx.fed.gateways.filter((g) => only.includes(g.id));
+  return pickGateways(ctx.fed, only, flag);
 }
 
 /** The gateway's container (the newest when several carry its labels), if any. */
@@ -172,7 +159,7 @@ export async function stateSource(engine: Engine, ctx: FederationContext, g: Gat
 
 /** Read the OpenClaw version from an image's /app/package.json (helper container, never started). */
 async function imageOpenclawVersion(engine: Engine, image: string, federation: string): Promise<string | undefined> {
-  const { helperLabels } = await import("./state.js");
+  const { helperLabels } = await import("../runtime/backup/state.js");
   let helper: string | undefined;
   try {
     helper = await engine.createIdle({ image, mounts: [], labels: helperLabels(federation) });
@@ -191,7 +178,7 @@ async function imageOpenclawVersion(engine: Engine, image: string, federation: s
 
 /**
  * Back up a federation into one archive.
- * @throws SpecError for an invalid spec or unknown `only` ids; RuntimeError when the federation
+ * @throws SpecError for an invalid spec; UsageError for unknown `only` ids; RuntimeError when the federation
  *   was not generated, the archive exists, a gateway cannot be stopped/copied/restarted (every
  *   gateway it stopped is started again first; no archive is published).
  */
@@ -201,7 +188,7 @@ export async function backupFederation(opts: BackupOptions): Promise<BackupResul
     return await backupInner(ctx, opts);
   } catch (err) {
     // Messages may quote OpenClaw's or a job's output: never let a token through.
-    if (err instanceof Error) err.message = redact(err.message, secretValues(ctx));
+    if (err instanceof Error) err.message = redact(err.message, ctx.secrets);
     throw err;
   }
 }
@@ -210,7 +197,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
   const t0 = performance.now();
   const say = opts.onProgress ?? (() => undefined);
   const fed = ctx.fed;
-  const secrets = secretValues(ctx);
+  const secrets = ctx.secrets;
   const hide = (s: string) => redact(s, secrets);
   const selected = selectGateways(ctx, opts.only);
   const shared = !opts.only;
@@ -431,11 +418,11 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       skipped: shownSkipped,
       warnings,
       holdsSecrets: true,
-      seconds: (performance.now() - t0) / 1000,
+      ms: Math.round(performance.now() - t0),
     };
   } catch (err) {
     await w.abort();
-    if (err instanceof RuntimeError || err instanceof SpecError) throw err;
+    if (err instanceof RuntimeError || err instanceof SpecError || err instanceof UsageError) throw err;
     throw new RuntimeError(`backup of ${fed.name} failed: ${hide((err as Error).message ?? String(err))}`, { cause: err });
   }
 }

@@ -5,16 +5,19 @@
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { compile, type CompileOptions, type TargetName } from "./compile/index.js";
-import type { CompileResult } from "./compile/artifact.js";
-import { writeArtifacts, type WriteResult } from "./emit/write.js";
-import { RuntimeError, SpecError, UsageError } from "./errors.js";
-import { openclawDist } from "./runtime/openclaw-dist.js";
-import { NATIVE_TARGETS } from "./federation/rules.js";
-import type { OpenclawHost, SystemdOptions } from "./targets/native/options.js";
-import { loadSpecFile, type LoadedSpec } from "./federation/load.js";
-import { imageRefProblem } from "./federation/schema.js";
-import type { Federation } from "./federation/normalize.js";
+import { compile, type CompileOptions, type TargetName } from "../compile/index.js";
+import type { CompileResult } from "../compile/artifact.js";
+import { writeArtifacts, type WriteResult } from "../emit/write.js";
+import { RuntimeError, SpecError, UsageError } from "../errors.js";
+import { openclawDist } from "../runtime/openclaw-dist.js";
+import { NATIVE_TARGETS } from "../federation/rules.js";
+import type { OpenclawHost, SystemdOptions } from "../targets/native/options.js";
+import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
+import { imageRefProblem } from "../federation/schema.js";
+import type { Federation } from "../federation/normalize.js";
+import { defaultOutDir } from "./context.js";
+
+export { defaultOutDir };
 
 export interface GenerateOptions {
   /** Path of the federation spec (YAML). */
@@ -66,11 +69,6 @@ export function withImage(fed: Federation, image: string | undefined): Federatio
   checkImageFlag(image);
   if (!image) return fed;
   return { ...fed, image, gateways: fed.gateways.map((g) => (g.image === fed.image ? { ...g, image } : g)) };
-}
-
-/** Default output directory of a federation. */
-export function defaultOutDir(name: string): string {
-  return path.join("out", name);
 }
 
 /** Default root of a native federation: `~/.clawfed/<name>`. */

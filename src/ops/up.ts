@@ -6,13 +6,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { RuntimeError } from "../errors.js";
-import { checkImageFlag } from "../generate.js";
-import { formatMs } from "./clock.js";
-import { compose } from "./compose.js";
-import { openFederation, redact, secretValues, type FederationContext } from "./context.js";
-import { gateStarted } from "./health.js";
+import { formatMs } from "../runtime/clock.js";
+import { gatewayContainers } from "../runtime/containers.js";
+import { gateStarted } from "../runtime/health.js";
+import { redact } from "../runtime/redact.js";
+import { openFederation, outFlag, type FederationContext } from "./context.js";
+import type { ClawfedDeps } from "./deps.js";
+import { checkImageFlag } from "./generate.js";
 import { COMPOSE_FILE, composeImage, generationImage, regenerate } from "./regenerate.js";
-import { gatewayContainers, outFlag, type RuntimeDeps } from "./status.js";
 
 /** Milliseconds every gateway has to come up (a gateway needs 10-20 s alone; more on 2 busy cores). */
 export const UP_TIMEOUT_MS = 180_000;
@@ -66,7 +67,7 @@ export interface UpResult {
  *   image is missing and cannot be pulled.
  * @returns `ok: false` naming each gateway that did not come up (it keeps running for inspection).
  */
-export async function up(spec: string, deps: RuntimeDeps, opts: UpOptions = {}): Promise<UpResult> {
+export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}): Promise<UpResult> {
   checkImageFlag(opts.image);
   const t0 = deps.clock.now();
   const say = opts.onProgress ?? (() => undefined);
@@ -81,8 +82,8 @@ export async function up(spec: string, deps: RuntimeDeps, opts: UpOptions = {}):
   await ensureImages(ctx, deps, say);
 
   say(`starting ${ctx.fed.gateways.length} gateway(s) with compose`);
-  const secrets = secretValues(ctx);
-  const res = await compose(ctx.project, ["up", "-d", "--remove-orphans"], { onLine: (l) => say(`  ${redact(l, secrets)}`), timeoutMs: COMPOSE_UP_TIMEOUT_MS });
+  const secrets = ctx.secrets;
+  const res = await deps.compose(ctx.project, ["up", "-d", "--remove-orphans"], { onLine: (l) => say(`  ${redact(l, secrets)}`), timeoutMs: COMPOSE_UP_TIMEOUT_MS });
   if (res.code !== 0) {
     const tail = redact(res.stderr, secrets).trim().split("\n").slice(-8).join("\n  ");
     throw new RuntimeError(`compose up failed (exit code ${res.code}):\n  ${tail}`, { next: `fix the cause above, then: clawfed up ${spec}${outFlag(ctx)}` });
@@ -118,7 +119,7 @@ export async function up(spec: string, deps: RuntimeDeps, opts: UpOptions = {}):
 }
 
 /** Every image the compose file names must be present; pull the missing ones (compose would, less clearly). */
-async function ensureImages(ctx: FederationContext, deps: RuntimeDeps, say: (l: string) => void): Promise<void> {
+async function ensureImages(ctx: FederationContext, deps: ClawfedDeps, say: (l: string) => void): Promise<void> {
   const refs = new Set<string>();
   for (const g of ctx.fed.gateways) {
     const ref = await composeImage(ctx, g.id);
@@ -131,7 +132,7 @@ async function ensureImages(ctx: FederationContext, deps: RuntimeDeps, say: (l: 
       await deps.engine.pull(ref, (l) => say(`  ${l}`));
     } catch (err) {
       throw new RuntimeError(`image ${ref} is not present locally and cannot be pulled: ${(err as Error).message.split("\n")[0]}`, {
-        next: `build or load it locally (for OpenClaw without a registry: src/runtime/image.ts builds openclaw:<version>-local), or name a local image: clawfed up ${ctx.loaded.file} --image <ref>${outFlag(ctx)}`,
+        next: `build or load it locally (for OpenClaw without a registry: clawfed image build makes openclaw:<version>-local), or name a local image: clawfed up ${ctx.loaded.file} --image <ref>${outFlag(ctx)}`,
         cause: err,
       });
     }

@@ -2,38 +2,16 @@
  * `status`: where every gateway of a federation is. One container listing, then per gateway (all
  * concurrently) an inspect and the three probes on its published port, each with its own timeout.
  */
-import path from "node:path";
 import { LABELS } from "../compile/names.js";
-import { defaultOutDir } from "../generate.js";
 import type { GatewayModel } from "../federation/normalize.js";
-import { systemClock, type Clock } from "./clock.js";
-import type { FederationContext } from "./context.js";
-import { createDockerEngine, type ContainerInfo, type ContainerSummary, type Engine } from "./engine.js";
-import { exitHint, nodeHttpGet, probeGateway, publishedUrl, PROBE_TIMEOUT_MS, type GatewayProbes, type HttpGet } from "./health.js";
+import { gatewayContainers } from "../runtime/containers.js";
+import type { ContainerInfo } from "../runtime/engine.js";
+import { exitHint, probeGateway, publishedUrl, PROBE_TIMEOUT_MS, type GatewayProbes } from "../runtime/health.js";
+import { outFlag, pickGateways, type FederationContext } from "./context.js";
+import type { ClawfedDeps } from "./deps.js";
 
-/** Compose's project label (v1 and v2). */
-export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
-export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
-export const COMPOSE_CONFIG_HASH_LABEL = "com.docker.compose.config-hash";
-export const COMPOSE_IMAGE_LABEL = "com.docker.compose.image";
-/** Suffix of the name a rollout gives the previous container while the new one is on trial. */
-export const PREVIOUS_SUFFIX = ".clawfed-previous";
 /** Image label carrying the OpenClaw version (OCI annotation). */
 const VERSION_LABELS = ["ai.clawfed.openclaw-version", "org.opencontainers.image.version"];
-
-/** What runtime code needs from the outside world; all injectable. */
-export interface RuntimeDeps {
-  engine: Engine;
-  get: HttpGet;
-  clock: Clock;
-  /** Wall time in ms since the epoch (uptimes). */
-  wallNow: () => number;
-}
-
-/** The real engine, HTTP and clock. */
-export function defaultDeps(): RuntimeDeps {
-  return { engine: createDockerEngine(), get: nodeHttpGet, clock: systemClock, wallNow: Date.now };
-}
 
 export type GatewayState = "healthy" | "not-ready" | "starting" | "unhealthy" | "restarting" | "stopped" | "missing";
 
@@ -73,7 +51,11 @@ export interface FederationStatus {
   checkedAt: string;
   /** Milliseconds the check took. */
   ms: number;
+  /** Every selected gateway is healthy (the same as `healthy`; the field every result has). */
+  ok: boolean;
   healthy: boolean;
+  /** The command to run when some gateway is not healthy. */
+  next?: string;
   gateways: GatewayStatus[];
   /** Containers of this federation that are not a gateway of the spec (e.g. left by an interrupted rollout). */
   others: Array<{ id: string; name: string; status: string; gateway?: string }>;
@@ -86,45 +68,6 @@ export interface StatusOptions {
   requireReady?: boolean;
   /** Only these gateways. */
   only?: string[];
-}
-
-/** ` --out <dir>` when the federation's output is not the default one (for "next command" hints), else "". */
-export function outFlag(ctx: Pick<FederationContext, "fed" | "outDir">): string {
-  return path.resolve(defaultOutDir(ctx.fed.name)) === ctx.outDir ? "" : ` --out ${ctx.outDir}`;
-}
-
-/** Whether a listed container is owned by this federation's compose project and clawfed. */
-export function isOwned(ctx: Pick<FederationContext, "fed" | "project">, labels: Record<string, string>): boolean {
-  return labels[LABELS.managed] === "true" && labels[LABELS.federation] === ctx.fed.name && labels[COMPOSE_PROJECT_LABEL] === ctx.project.name;
-}
-
-export interface GatewayContainers {
-  /** The container that serves each gateway (the running one when there are several). */
-  current: Map<string, ContainerSummary>;
-  /** Every other owned container of the federation. */
-  others: ContainerSummary[];
-}
-
-/** List this federation's containers and pick the current one of each gateway. */
-export async function gatewayContainers(ctx: Pick<FederationContext, "fed" | "project">, engine: Engine): Promise<GatewayContainers> {
-  const list = (await engine.listContainers({ [LABELS.federation]: ctx.fed.name, [LABELS.managed]: "true" })).filter((c) => isOwned(ctx, c.labels));
-  const ids = new Set(ctx.fed.gateways.map((g) => g.id));
-  const current = new Map<string, ContainerSummary>();
-  const others: ContainerSummary[] = [];
-  const rank = (c: ContainerSummary) => (c.name.endsWith(PREVIOUS_SUFFIX) ? 0 : 2) + (c.status === "running" ? 1 : 0);
-  for (const c of list) {
-    const gw = c.labels[LABELS.gateway];
-    if (!gw || !ids.has(gw) || c.labels[LABELS.kind]) {
-      others.push(c);
-      continue;
-    }
-    const prev = current.get(gw);
-    if (!prev || rank(c) > rank(prev)) {
-      if (prev) others.push(prev);
-      current.set(gw, c);
-    } else others.push(c);
-  }
-  return { current, others };
 }
 
 function versionOf(probes: GatewayProbes | undefined, imageLabels: Record<string, string> | undefined): string | undefined {
@@ -186,13 +129,13 @@ export function judgeGateway(
 
 /**
  * Status of every gateway of the federation (or `only` some).
- * @throws RuntimeError when the engine cannot be reached.
+ * @throws UsageError for an unknown id in `only` (exit 2); RuntimeError when the engine cannot be reached.
  */
-export async function getStatus(ctx: FederationContext, deps: RuntimeDeps, opts: StatusOptions = {}): Promise<FederationStatus> {
+export async function getStatus(ctx: FederationContext, deps: Pick<ClawfedDeps, "engine" | "get" | "clock" | "wallNow">, opts: StatusOptions = {}): Promise<FederationStatus> {
+  const gateways = pickGateways(ctx.fed, opts.only, "--only");
   const t0 = deps.clock.now();
   const checkedAt = new Date(deps.wallNow()).toISOString();
   const { current, others } = await gatewayContainers(ctx, deps.engine);
-  const gateways = ctx.fed.gateways.filter((g) => !opts.only || opts.only.includes(g.id));
   const imageLabels = new Map<string, Promise<Record<string, string> | undefined>>();
   const labelsOf = (ref: string) => {
     if (!imageLabels.has(ref)) imageLabels.set(ref, deps.engine.image(ref).then((i) => i?.labels, () => undefined));
@@ -210,12 +153,15 @@ export async function getStatus(ctx: FederationContext, deps: RuntimeDeps, opts:
       return judgeGateway(g, info, probes, { requireReady: opts.requireReady, wallNow: deps.wallNow(), imageLabels: labels });
     }),
   );
+  const bad = results.find((r) => !r.healthy);
   return {
     federation: ctx.fed.name,
     project: ctx.project.name,
     checkedAt,
     ms: Math.round(deps.clock.now() - t0),
-    healthy: results.every((r) => r.healthy),
+    ok: !bad,
+    healthy: !bad,
+    ...(bad ? { next: bad.state === "missing" ? `clawfed up ${ctx.loaded.file}${outFlag(ctx)}` : `clawfed logs ${ctx.loaded.file} ${bad.id}${outFlag(ctx)}` } : {}),
     gateways: results,
     others: others.map((o) => ({ id: o.id.slice(0, 12), name: o.name, status: o.status, ...(o.labels[LABELS.gateway] ? { gateway: o.labels[LABELS.gateway] } : {}) })),
   };

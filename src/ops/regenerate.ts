@@ -1,8 +1,7 @@
 /**
  * Keeping the generated files in step with what runs: which default image the last generation
- * used, regenerating with it, recording a gateway's new image in the spec (comments and key order
- * survive), and compose's config hash of a service (so a container clawfed replaced is the one
- * compose would have created, and a later `compose up -d` leaves it alone).
+ * used, regenerating with it, and recording a gateway's new image in the spec (comments and key
+ * order survive) — the explicit step a CLI runs after a successful rollout.
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
@@ -11,14 +10,10 @@ import { serviceName } from "../compile/names.js";
 import { replaceFile } from "../emit/safe-fs.js";
 import { RuntimeError } from "../errors.js";
 import { imageRefProblem } from "../federation/schema.js";
-import { generate, type GenerateResult } from "../generate.js";
-import { compose } from "./compose.js";
 import type { FederationContext } from "./context.js";
+import { generate, type GenerateResult } from "./generate.js";
 
 export const COMPOSE_FILE = "docker-compose.yml";
-
-/** Milliseconds `compose config --hash` may take (compose v1 is a Python program: ~1 s cold). */
-const CONFIG_HASH_TIMEOUT_MS = 30_000;
 
 async function readComposeServices(outDir: string): Promise<Record<string, { image?: string }> | undefined> {
   let text: string;
@@ -122,19 +117,4 @@ export function withGatewayImage(text: string, id: string, image: string, specFi
 export async function writeSpecText(specFile: string, text: string): Promise<void> {
   const mode = (await stat(specFile)).mode & 0o7777;
   await replaceFile(specFile, text, mode);
-}
-
-/**
- * compose's config hash of a gateway's service (`compose config --hash=<service>`; v1 and v2).
- * @returns undefined when compose cannot compute it (the caller keeps the old label)
- */
-export async function configHash(ctx: Pick<FederationContext, "project">, id: string): Promise<string | undefined> {
-  const svc = serviceName(id);
-  const res = await compose(ctx.project, ["config", `--hash=${svc}`], { timeoutMs: CONFIG_HASH_TIMEOUT_MS }).catch(() => undefined);
-  if (!res || res.code !== 0) return undefined;
-  for (const line of res.stdout.split("\n")) {
-    const [name, hash] = line.trim().split(/\s+/);
-    if (name === svc && hash && /^[0-9a-f]{16,}$/.test(hash)) return hash;
-  }
-  return undefined;
 }

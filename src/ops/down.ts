@@ -9,10 +9,11 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
-import { compose } from "./compose.js";
-import { redact, secretValues, type FederationContext } from "./context.js";
+import { isOwned } from "../runtime/containers.js";
+import { redact } from "../runtime/redact.js";
+import { outFlag, type FederationContext } from "./context.js";
+import type { ClawfedDeps } from "./deps.js";
 import { COMPOSE_FILE } from "./regenerate.js";
-import { isOwned, outFlag, type RuntimeDeps } from "./status.js";
 
 /** Milliseconds `compose down` may take (each gateway stops in about a second). */
 const COMPOSE_DOWN_TIMEOUT_MS = 5 * 60_000;
@@ -37,7 +38,7 @@ export interface DownResult {
  * Take the federation down.
  * @throws RuntimeError when compose or the engine fails.
  */
-export async function down(ctx: FederationContext, deps: RuntimeDeps, opts: DownOptions = {}): Promise<DownResult> {
+export async function down(ctx: FederationContext, deps: Pick<ClawfedDeps, "engine" | "compose">, opts: DownOptions = {}): Promise<DownResult> {
   const say = opts.onProgress ?? (() => undefined);
   const owned = async () => (await deps.engine.listContainers({ [LABELS.federation]: ctx.fed.name, [LABELS.managed]: "true" })).filter((c) => isOwned(ctx, c.labels) || (c.labels[LABELS.kind] === "job" && c.labels[LABELS.federation] === ctx.fed.name));
   const before = await owned();
@@ -45,9 +46,9 @@ export async function down(ctx: FederationContext, deps: RuntimeDeps, opts: Down
 
   if (existsSync(path.join(ctx.outDir, COMPOSE_FILE))) {
     say(`stopping ${ctx.fed.name} with compose`);
-    const secrets = secretValues(ctx);
+    const secrets = ctx.secrets;
     const args = ["down", "--remove-orphans", ...(opts.volumes ? ["--volumes"] : [])];
-    const res = await compose(ctx.project, args, { onLine: (l) => say(`  ${redact(l, secrets)}`), timeoutMs: COMPOSE_DOWN_TIMEOUT_MS });
+    const res = await deps.compose(ctx.project, args, { onLine: (l) => say(`  ${redact(l, secrets)}`), timeoutMs: COMPOSE_DOWN_TIMEOUT_MS });
     if (res.code !== 0) {
       throw new RuntimeError(`compose down failed (exit code ${res.code}): ${redact(res.stderr, secrets).trim().split("\n").slice(-5).join(" | ")}`, {
         next: `fix the cause above and run clawfed down ${ctx.loaded.file}${outFlag(ctx)} again`,

@@ -16,19 +16,20 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { LABELS, projectResource, serviceName, stateVolume } from "../../compile/names.js";
-import { RuntimeError } from "../../errors.js";
-import type { GatewayModel } from "../../federation/normalize.js";
-import { systemClock, type Clock } from "../clock.js";
-import { compose } from "../compose.js";
-import { openFederation, redact, secretValues, type FederationContext } from "../context.js";
-import { createDockerEngine, type Engine, type MountSource } from "../engine.js";
-import { gateStarted, nodeHttpGet, type HttpGet } from "../health.js";
-import { ArchiveError, readArchive, validateArchive, verifyArchive, type ArchiveLimits, type ReadResult, type VerifiedArchive } from "./archive.js";
+import { LABELS, projectResource, serviceName, stateVolume } from "../compile/names.js";
+import { RuntimeError } from "../errors.js";
+import type { GatewayModel } from "../federation/normalize.js";
+import { systemClock, type Clock } from "../runtime/clock.js";
+import { compose } from "../runtime/compose.js";
+import { redact } from "../runtime/redact.js";
+import { openFederation, pickGateways, type FederationContext } from "./context.js";
+import { createDockerEngine, type Engine, type MountSource } from "../runtime/engine.js";
+import { gateStarted, nodeHttpGet, type HttpGet } from "../runtime/health.js";
+import { ArchiveError, readArchive, validateArchive, verifyArchive, type ArchiveLimits, type ReadResult, type VerifiedArchive } from "../runtime/backup/archive.js";
 import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, selectGateways, stateSource, STOP_TIMEOUT_S } from "./backup.js";
-import { StagedDir, StagedFiles } from "./host.js";
-import { liveMember, statePrefix, within, workspacePrefix, type Manifest } from "./manifest.js";
-import { emptyState, restoreLive, StateWriter } from "./state.js";
+import { StagedDir, StagedFiles } from "../runtime/backup/host.js";
+import { liveMember, statePrefix, within, workspacePrefix, type Manifest } from "../runtime/backup/manifest.js";
+import { emptyState, restoreLive, StateWriter } from "../runtime/backup/state.js";
 
 export interface RestoreOptions {
   spec: string;
@@ -72,7 +73,8 @@ export interface RestoreResult {
   /** The spec's sha256 differs from the one the archive was made from. */
   specChanged: boolean;
   warnings: string[];
-  seconds: number;
+  /** Milliseconds the whole operation took. */
+  ms: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function restoreFederation(opts: RestoreOptions): Promise<RestoreRe
     return await restoreInner(ctx, opts);
   } catch (err) {
     // Messages may quote a job's or OpenClaw's output: never let a token through.
-    if (err instanceof Error) err.message = redact(err.message, secretValues(ctx));
+    if (err instanceof Error) err.message = redact(err.message, ctx.secrets);
     throw err;
   }
 }
@@ -125,7 +127,7 @@ export interface RestorePlan {
  * (verifyArchive, the same validation as `clawfed backup verify`), then check that it belongs to
  * this federation and holds the chosen gateways.
  * @throws ArchiveError (the archive is refused; the reason is verify's own for a bad archive),
- *   SpecError for unknown `only` ids
+ *   UsageError for unknown `only` ids
  */
 export async function planRestore(ctx: FederationContext, opts: Pick<RestoreOptions, "spec" | "from" | "only" | "withKnowledge" | "limits" | "onProgress">): Promise<RestorePlan> {
   const say = opts.onProgress ?? (() => undefined);
@@ -300,7 +302,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   const services = chosen.map((g) => serviceName(g.id));
   say(`creating containers and volumes: ${services.join(", ")}`);
   const up = await compose(ctx.project, ["up", "--no-start", "--no-deps", ...services], { timeoutMs: 300_000 });
-  if (up.code !== 0) throw new RuntimeError(`compose up --no-start failed: ${redact(up.stderr.trim().split("\n").slice(-5).join(" | "), secretValues(ctx))}`);
+  if (up.code !== 0) throw new RuntimeError(`compose up --no-start failed: ${redact(up.stderr.trim().split("\n").slice(-5).join(" | "), ctx.secrets)}`);
 
   const order = backupOrder(chosen);
   const targets = new Map<string, { image: string; source: MountSource; containerId: string }>();
@@ -361,7 +363,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   for (const g of order) {
     say(`${g.id}: starting`);
     const st = await compose(ctx.project, ["start", serviceName(g.id)], { timeoutMs: 120_000 });
-    if (st.code !== 0) throw new RuntimeError(`compose start ${g.id} failed: ${redact(st.stderr.trim().split("\n").slice(-5).join(" | "), secretValues(ctx))}`);
+    if (st.code !== 0) throw new RuntimeError(`compose start ${g.id} failed: ${redact(st.stderr.trim().split("\n").slice(-5).join(" | "), ctx.secrets)}`);
   }
   const gates = await Promise.all(
     order.map(async (g) => {
@@ -386,7 +388,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
     restoredPaths: restoredPaths.map((p) => (p.startsWith(ctx.outDir + path.sep) ? path.relative(ctx.outDir, p) : p)).sort(),
     specChanged,
     warnings,
-    seconds: (performance.now() - t0) / 1000,
+    ms: Math.round(performance.now() - t0),
   };
 
   /** After a refused second read, put back what --force stopped. */

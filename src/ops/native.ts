@@ -20,15 +20,16 @@
  */
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { RuntimeError } from "../../errors.js";
-import { defaultNativeRoot, generate } from "../../generate.js";
-import { loadSpecFile } from "../../federation/load.js";
-import type { Federation } from "../../federation/normalize.js";
-import { MARKER_ENV, pm2Home, ROOT_FILES } from "../../targets/native/layout.js";
-import { systemClock, formatMs, type Clock } from "../clock.js";
-import { nodeHttpGet, probe, probeGateway, type HttpGet, type ProbeResult } from "../health.js";
-import { daemonPid, jlist, logrotateApp, pm2Ok, type Pm2Context, type Pm2Proc } from "./pm2.js";
-import { descendants, findMarked, listenerPids, listProcesses, portListening, procfsAvailable, readCmdline, stopTrees, treeRssBytes, type MarkedProcess } from "./procs.js";
+import { RuntimeError } from "../errors.js";
+import { defaultNativeRoot, generate } from "./generate.js";
+import { loadSpecFile } from "../federation/load.js";
+import { pickGateways } from "./context.js";
+import type { Federation } from "../federation/normalize.js";
+import { MARKER_ENV, pm2Home, ROOT_FILES } from "../targets/native/layout.js";
+import { systemClock, formatMs, type Clock } from "../runtime/clock.js";
+import { nodeHttpGet, probe, probeGateway, type HttpGet, type ProbeResult } from "../runtime/health.js";
+import { daemonPid, jlist, logrotateApp, pm2Ok, type Pm2Context, type Pm2Proc } from "../runtime/native/pm2.js";
+import { descendants, findMarked, listenerPids, listProcesses, portListening, procfsAvailable, readCmdline, stopTrees, treeRssBytes, type MarkedProcess } from "../runtime/native/procs.js";
 
 /** Default wait for every gateway to be healthy (ms); a gateway takes 10-20 s alone, longer under load. */
 export const NATIVE_HEALTH_TIMEOUT_MS = 240_000;
@@ -407,7 +408,7 @@ export async function nativeUp(opts: UpOptions): Promise<NativeStatus> {
 /** Status of a native federation; reads only. @throws SpecError for an invalid spec. */
 export async function nativeStatus(opts: NativeOptions): Promise<NativeStatus> {
   const o = await open({ ...opts, generate: false });
-  if (o.apps.length === 0) throw new RuntimeError(`${o.fed.name} has no native files in ${o.root}`, { next: `clawfed native up ${o.specFile}${opts.root ? ` --root ${opts.root}` : ""}` });
+  if (o.apps.length === 0) throw new RuntimeError(`${o.fed.name} has no native files in ${o.root}`, { next: `clawfed native up ${o.specFile}${opts.root ? ` --out ${opts.root}` : ""}` });
   return collect(o, opts.get ?? nodeHttpGet);
 }
 
@@ -418,6 +419,8 @@ export interface DownResult {
   supervisorStopped: boolean;
   /** Gateway processes found without a supervisor and stopped. */
   orphansStopped: number[];
+  /** The federation's gateways (all stopped). */
+  gateways: Array<{ id: string }>;
 }
 
 /**
@@ -441,20 +444,19 @@ export async function nativeDown(opts: NativeOptions): Promise<DownResult> {
   if (left.length > 0) {
     throw new RuntimeError(`processes ${left.map((m) => m.pid).join(", ")} of ${o.fed.name} are still running`, { next: `kill them by pid (they carry ${MARKER_ENV.root}=${o.root})` });
   }
-  return { federation: o.fed.name, root: o.root, supervisorStopped, orphansStopped };
+  return { federation: o.fed.name, root: o.root, supervisorStopped, orphansStopped, gateways: gatewayIds(o).map((id) => ({ id })) };
 }
 
 /**
  * Restart some or all gateways under PM2 and wait until they are healthy again.
- * @throws RuntimeError when the federation is not running under PM2 or a gateway id is unknown.
+ * @throws UsageError (exit 2) for an unknown gateway id; RuntimeError when the federation is not running under PM2.
  */
 export async function nativeRestart(opts: RestartOptions): Promise<NativeStatus> {
   const say = opts.onProgress ?? (() => {});
   const o = await open({ ...opts, generate: false });
   const ids = gatewayIds(o);
   const chosen = opts.gateways && opts.gateways.length > 0 ? opts.gateways : ids;
-  const unknown = chosen.filter((g) => !ids.includes(g));
-  if (unknown.length > 0) throw new RuntimeError(`${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not a gateway of ${o.fed.name}`, { next: `use one of: ${ids.join(", ")}` });
+  pickGateways(o.fed, chosen, "[gateways...]");
   const list = await jlist(o.ctx);
   const missing = chosen.filter((id) => !list.some((p) => p.name === id));
   if (missing.length > 0) throw new RuntimeError(`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not running under PM2`, { next: `clawfed native up ${o.specFile}` });
@@ -462,4 +464,13 @@ export async function nativeRestart(opts: RestartOptions): Promise<NativeStatus>
   await pm2Ok(o.ctx, ["restart", ...chosen]);
   await waitHealthy(o, chosen, { timeoutMs: opts.timeoutMs ?? NATIVE_HEALTH_TIMEOUT_MS, clock: opts.clock ?? systemClock, get: opts.get ?? nodeHttpGet, say });
   return collect(o, opts.get ?? nodeHttpGet);
+}
+
+/** The command to run when a native federation is not healthy: start what is missing, else read the logs. */
+export function nativeNext(st: NativeStatus, spec: string, out: string | undefined): { next?: string } {
+  if (st.healthy) return {};
+  const flag = out ? ` --out ${out}` : "";
+  const bad = st.gateways.find((g) => !g.healthy);
+  if (!st.supervisor.running || !bad || bad.pm2 === "absent" || bad.orphans.length) return { next: `clawfed native up ${spec}${flag}` };
+  return { next: `PM2_HOME=${st.pm2Home} npx pm2 logs ${bad.id} --nostream, then: clawfed native restart ${spec} ${bad.id}${flag}` };
 }
