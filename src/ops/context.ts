@@ -10,7 +10,7 @@ import { RuntimeError, UsageError } from "../errors.js";
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
 import type { Federation, GatewayModel } from "../federation/normalize.js";
 import type { ComposeProject } from "../runtime/compose.js";
-import { secretValues } from "../runtime/redact.js";
+import { rememberSecrets, secretValues } from "../runtime/redact.js";
 
 /** A loaded federation and where its generated files are. */
 export interface FederationContext {
@@ -46,7 +46,9 @@ export async function openFederation(spec: string, opts: OpenOptions = {}): Prom
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new RuntimeError(`cannot read ${outDir}/.env`, { cause: err });
   }
-  return { loaded, fed, outDir, project: { dir: outDir, name: fed.name }, env, secrets: secretValues(env) };
+  const secrets = secretValues(env);
+  rememberSecrets(secrets);
+  return { loaded, fed, outDir, project: { dir: outDir, name: fed.name }, env, secrets };
 }
 
 /** ` --out <dir>` when the federation's output is not the default one (for "next command" hints), else "". */

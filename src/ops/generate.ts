@@ -15,7 +15,7 @@ import type { OpenclawHost, SystemdOptions } from "../targets/native/options.js"
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
 import { imageRefProblem } from "../federation/schema.js";
 import type { Federation } from "../federation/normalize.js";
-import { defaultOutDir } from "./context.js";
+import { defaultOutDir, pickGateways } from "./context.js";
 
 export { defaultOutDir };
 
@@ -123,23 +123,15 @@ export function nativeCompileOptions(fedName: string, target: TargetName, opts: 
 
 /**
  * Load, compile and write.
- * @throws SpecError for an invalid spec or an unknown gateway in `rotate` (nothing written);
- *   UsageError for an `image` that is not a Docker image reference or a native root with `${`.
+ * @throws SpecError for an invalid spec (nothing written); UsageError for an unknown gateway in
+ *   `rotate`, an `image` that is not a Docker image reference or a native root with `${`.
  */
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const target = opts.target ?? "compose";
   checkImageFlag(opts.image);
   const loaded: LoadedSpec = await loadSpecFile(opts.spec, { target });
   const fed = withImage(loaded.federation, opts.image);
-  if (Array.isArray(opts.rotate)) {
-    const ids = new Set(fed.gateways.map((g) => g.id));
-    const unknown = opts.rotate.filter((r) => !ids.has(r));
-    if (unknown.length > 0) {
-      throw new SpecError(
-        unknown.map((u) => ({ file: loaded.file, line: 0, col: 0, path: "gateways", message: `--rotate names "${u}", which is not a gateway of ${fed.name}`, hint: `use one of: ${[...ids].join(", ")}, or all` })),
-      );
-    }
-  }
+  if (Array.isArray(opts.rotate)) pickGateways(fed, opts.rotate, "--rotate");
   const native = NATIVE_TARGETS.has(target);
   const compileOpts: CompileOptions = native ? nativeCompileOptions(fed.name, target, opts) : {};
   const result: CompileResult = compile(fed, target, compileOpts);

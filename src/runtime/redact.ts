@@ -65,3 +65,23 @@ export class StreamRedactor {
     return out;
   }
 }
+
+/** Secrets of every federation opened in this process (see {@link rememberSecrets}). */
+const known = new Set<string>();
+let knownSorted: string[] = [];
+
+/**
+ * Remember secret values for {@link redactKnown}: every federation opened in this process
+ * (ops/context.ts openFederation) registers its `.env` secrets, so the CLI's one output path can
+ * redact all of them without knowing which federation a message came from.
+ */
+export function rememberSecrets(secrets: readonly string[]): void {
+  let added = false;
+  for (const s of secrets) if (s.length >= 8 && !known.has(s)) (known.add(s), (added = true));
+  if (added) knownSorted = [...known].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every remembered secret replaced by {@link REDACTED}: what the CLI prints goes through it. */
+export function redactKnown(text: string): string {
+  return knownSorted.length ? redact(text, knownSorted) : text;
+}

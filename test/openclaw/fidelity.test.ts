@@ -7,7 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseDotenv } from "dotenv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
 import { tempDir } from "../helpers/tmp.js";
 

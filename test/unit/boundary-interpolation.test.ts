@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { compile, type TargetName } from "../../src/compile/index.js";
 import { envFor } from "../../src/compile/env.js";
 import { SpecError, UsageError } from "../../src/errors.js";
-import { checkImageFlag } from "../../src/generate.js";
+import { checkImageFlag } from "../../src/ops/generate.js";
 import { loadSpecText } from "../../src/federation/load.js";
 import { imageRefProblem } from "../../src/federation/schema.js";
 import { composeRef, escapeCompose } from "../../src/targets/compose/interpolation.js";

@@ -16,7 +16,7 @@ import { compile } from "../../src/compile/index.js";
 import { MANIFEST, writeArtifacts, type WriteOptions } from "../../src/emit/write.js";
 import { isSafeRelPath } from "../../src/emit/safe-fs.js";
 import { RuntimeError, UsageError } from "../../src/errors.js";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";

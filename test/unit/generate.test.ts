@@ -6,7 +6,7 @@ import JSON5 from "json5";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { compile } from "../../src/compile/index.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { runCli } from "../helpers/cli.js";
@@ -228,7 +228,7 @@ describe("determinism and tokens", () => {
     await generate({ spec: KORAX, outDir: out });
     const before = await snapshotTree(out);
     const res = await runCli(["generate", KORAX, "--out", out, "--rotate", "nobody"]);
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/--rotate names "nobody", which is not a gateway of korax/);
     expect(await snapshotTree(out)).toEqual(before);
   });

@@ -7,7 +7,7 @@ import JSON5 from "json5";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../../src/compile/index.js";
 import { envFor } from "../../src/compile/env.js";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { SpecError } from "../../src/errors.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { gatewayPaths, NATIVE_FILES } from "../../src/targets/native/layout.js";

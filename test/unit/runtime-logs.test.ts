@@ -1,7 +1,7 @@
 // Redaction of streamed logs (secrets split across chunks) and Docker's multiplexed stream format.
 import { describe, expect, it } from "vitest";
 import { demuxDockerStream } from "../../src/runtime/engine.js";
-import { StreamRedactor } from "../../src/runtime/logs.js";
+import { StreamRedactor } from "../../src/runtime/redact.js";
 
 const SECRET = "s3cr3t-T0ken-abcdefghijklmnopqrstuvwxyz0123456789";
 const OTHER = "another-secret-value";

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compile/index.js";
 import { SpecError } from "../../src/errors.js";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { gatewayPaths } from "../../src/targets/native/layout.js";
 import { cfnDir } from "../helpers/native.js";

@@ -1,5 +1,7 @@
 import { Command, Option } from "commander";
-import { action, EXIT, printJson, progress } from "../output.js";
+import { UsageError } from "../../errors.js";
+import { clawfed } from "../clawfed.js";
+import { action, printJson, progress, write } from "../output.js";
 
 interface GenerateFlags {
   out?: string;
@@ -19,7 +21,7 @@ interface GenerateFlags {
 
 /** The command to run after generating for a target. */
 function nextStep(target: GenerateFlags["target"], spec: string, outDir: string, rootGiven: boolean): string {
-  if (target === "native") return `clawfed native up ${spec}${rootGiven ? ` --root ${outDir}` : ""}`;
+  if (target === "native") return `clawfed native up ${spec}${rootGiven ? ` --out ${outDir}` : ""}`;
   if (target === "systemd") return `install the units in ${outDir}/systemd (see ${outDir}/README.md)`;
   if (target === "launchd") return `install the plists in ${outDir}/launchd, then clawfed audit ~/Library/LaunchAgents (see ${outDir}/README.md)`;
   return `cd ${outDir} && docker compose up -d   (or: clawfed up ${spec})`;
@@ -62,14 +64,11 @@ export function registerGenerate(program: Command): void {
         if (opts.systemdVersion !== undefined) {
           systemdVersion = Number(opts.systemdVersion);
           if (!Number.isInteger(systemdVersion) || systemdVersion < 200) {
-            process.stderr.write(`error: --systemd-version must be a systemd major version such as 252 or 256, got "${opts.systemdVersion}"\n`);
-            return EXIT.usage;
+            throw new UsageError(`--systemd-version must be a systemd major version such as 252 or 256, got "${opts.systemdVersion}"`);
           }
         }
-        const { generate } = await import("../../generate.js");
-        const res = await generate({
-          spec,
-          outDir: opts.out,
+        const res = await (await clawfed()).generate(spec, {
+          out: opts.out,
           target: opts.target,
           rotate,
           image: opts.image,
@@ -80,19 +79,19 @@ export function registerGenerate(program: Command): void {
           systemd: { scope: opts.systemdScope, user: opts.systemdUser, version: systemdVersion },
         });
         if (opts.json) {
-          printJson({ ok: true, ...res });
+          printJson(res);
           return;
         }
         for (const w of res.warnings) progress(`warning: ${w}`);
         const verb = opts.dryRun ? "would write" : "wrote";
-        process.stdout.write(
+        write(
           `${res.federation}: ${verb} ${res.written.length} file(s), ${res.unchanged.length} unchanged, ${res.removed.length} removed in ${res.outDir}\n`,
         );
         const e = res.env;
-        if (e.generated.length) process.stdout.write(`  .env: generated ${e.generated.length} token(s)\n`);
-        if (e.rotated.length) process.stdout.write(`  .env: rotated ${e.rotated.join(", ")}\n`);
-        if (e.emptyUserSecrets.length) process.stdout.write(`  .env: fill in ${e.emptyUserSecrets.join(", ")}\n`);
-        if (!opts.dryRun) process.stdout.write(`Next: ${nextStep(opts.target, spec, res.root ?? res.outDir, Boolean(opts.root ?? opts.out))}\n`);
+        if (e.generated.length) write(`  .env: generated ${e.generated.length} token(s)\n`);
+        if (e.rotated.length) write(`  .env: rotated ${e.rotated.join(", ")}\n`);
+        if (e.emptyUserSecrets.length) write(`  .env: fill in ${e.emptyUserSecrets.join(", ")}\n`);
+        if (!opts.dryRun) write(`Next: ${nextStep(opts.target, spec, res.root ?? res.outDir, Boolean(opts.root ?? opts.out))}\n`);
       }),
     );
 }
