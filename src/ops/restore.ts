@@ -134,6 +134,8 @@ export async function planRestore(ctx: FederationContext, opts: Pick<RestoreOpti
   const fed = ctx.fed;
   const from = path.resolve(opts.from);
   const warnings: string[] = [];
+  // Unknown ids are a usage mistake, reported before the (possibly long) verification.
+  if (opts.only) selectGateways(ctx, opts.only);
   say(`verifying ${from}`);
   const identity = await fileIdentity(from).catch(() => "");
   const verified = await verifyArchive(from, { limits: opts.limits, onBytes: byteTicker(say, "verifying") });

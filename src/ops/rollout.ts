@@ -28,7 +28,8 @@ import type { ContainerInfo, MountSource } from "../runtime/engine.js";
 import { GATE_POLL_MS, gateStarted, probe, publishedUrl } from "../runtime/health.js";
 import { outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { planRollout, type RolloutPlan, type RolloutSelection } from "./rollout-plan.js";
+import { checkImageFlag } from "./generate.js";
+import { planRollout, selectTargets, type RolloutPlan, type RolloutSelection } from "./rollout-plan.js";
 import { rollOne, type GatewayRollout, type RolloutOptions, type Run, type Target } from "./rollout-step.js";
 
 export { HEALTH_TIMEOUT_MS, STABLE_MS, STOP_TIMEOUT_S, type GatewayOutcome, type GatewayRollout, type PullPolicy, type RolloutOptions } from "./rollout-step.js";
@@ -57,6 +58,9 @@ export interface RolloutResult {
  * @throws UsageError for an unknown `only` id or a bad `image`; RuntimeError when the engine is unreachable.
  */
 export async function planFor(ctx: FederationContext, deps: Pick<ClawfedDeps, "engine">, sel: RolloutSelection): Promise<RolloutPlan> {
+  // Usage mistakes first, before the engine is asked anything.
+  checkImageFlag(sel.image);
+  selectTargets(ctx.fed.gateways, sel, ctx.fed.name);
   const spec = ctx.loaded.spec;
   const specImages = new Map(ctx.fed.gateways.map((g) => [g.id, spec.gateways[g.id]?.image ?? spec.openclaw.image]));
   const { current } = await gatewayContainers(ctx, deps.engine);
