@@ -80,33 +80,38 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const d = await deps();
       return restoreFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
     },
-    native: {
-      async up(fed, opts = {}) {
-        const t0 = performance.now();
-        const { nativeUp, nativeNext } = await import("./native.js");
-        const d = await deps();
-        const st = await nativeUp({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
-        return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
-      },
-      async status(fed, opts = {}) {
-        const t0 = performance.now();
-        const { nativeStatus, nativeNext } = await import("./native.js");
-        const st = await nativeStatus({ spec: specOf(fed), root: opts.out, get: (await deps()).get });
-        return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
-      },
-      async restart(fed, opts = {}) {
-        const t0 = performance.now();
-        const { nativeRestart, nativeNext } = await import("./native.js");
-        const d = await deps();
-        const st = await nativeRestart({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
-        return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
-      },
-      async down(fed, opts = {}) {
-        const t0 = performance.now();
-        const { nativeDown } = await import("./native.js");
-        const res = await nativeDown({ ...opts, spec: specOf(fed), root: opts.out });
-        return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: res.gateways };
-      },
+    native: nativeOps(deps),
+  };
+}
+
+/** The native operations (PM2 processes on this host), bound to the same dependencies. */
+function nativeOps(deps: () => Promise<ClawfedDeps>): Clawfed["native"] {
+  return {
+    async up(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeUp, nativeNext } = await import("./native.js");
+      const d = await deps();
+      const st = await nativeUp({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
+      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
+    },
+    async status(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeStatus, nativeNext } = await import("./native.js");
+      const st = await nativeStatus({ spec: specOf(fed), root: opts.out, get: (await deps()).get });
+      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
+    },
+    async restart(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeRestart, nativeNext } = await import("./native.js");
+      const d = await deps();
+      const st = await nativeRestart({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
+      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
+    },
+    async down(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeDown } = await import("./native.js");
+      const res = await nativeDown({ ...opts, spec: specOf(fed), root: opts.out });
+      return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: res.gateways };
     },
   };
 }
