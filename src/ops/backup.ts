@@ -16,165 +16,39 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { LABELS, projectResource, stateVolume } from "../compile/names.js";
+import { projectResource, stateVolume } from "../compile/names.js";
 import { mailboxDirs } from "../compile/workspace.js";
 import { RuntimeError, SpecError, UsageError } from "../errors.js";
 import { MANIFEST as GENERATED_MANIFEST, ENV_FILE } from "../emit/write.js";
 import type { GatewayModel } from "../federation/normalize.js";
-import { systemClock, type Clock } from "../runtime/clock.js";
+import { systemClock } from "../runtime/clock.js";
 import { redact } from "../runtime/redact.js";
-import { openFederation, pickGateways, type FederationContext } from "./context.js";
-import { createDockerEngine, type ContainerInfo, type Engine, type MountSource } from "../runtime/engine.js";
-import { gateStarted, nodeHttpGet, type HttpGet } from "../runtime/health.js";
-import { composeImage } from "./regenerate.js";
+import { openFederation, type FederationContext } from "./context.js";
+import { createDockerEngine, type Engine } from "../runtime/engine.js";
+import { nodeHttpGet } from "../runtime/health.js";
+import { captureGateway } from "./backup-gateway.js";
+import { backupOrder, CLAWFED_VERSION, defaultArchivePath, gatewayContainer, selectGateways, stateSource, type BackupJob, type BackupOptions, type BackupResult, type GatewayBackup, type PlannedGateway } from "./backup-common.js";
+
+export {
+  backupOrder,
+  byteTicker,
+  CLAWFED_VERSION,
+  compactUtc,
+  defaultArchivePath,
+  gatewayContainer,
+  HEALTH_TIMEOUT_MS,
+  PROGRESS_EVERY_MS,
+  selectGateways,
+  stateSource,
+  STOP_TIMEOUT_S,
+  type BackupOptions,
+  type BackupResult,
+  type GatewayBackup,
+} from "./backup-common.js";
 import { ArchiveError, checkGeneratedList, checkMemberPath } from "../runtime/backup/archive.js";
-import { ArchiveWriter, type WriterOptions } from "../runtime/backup/archive-writer.js";
-import { addHostFile, addHostTree, type Skipped } from "../runtime/backup/host.js";
-import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, liveMember, statePrefix, VERSION_PATTERN, within, workspacePrefix, type GatewayEntry, type Manifest, type Member } from "../runtime/backup/manifest.js";
-import { captureLive, readState } from "../runtime/backup/state.js";
-
-/** clawfed's version, recorded in manifests. */
-export const CLAWFED_VERSION = "0.1.0";
-/** Seconds a gateway gets to stop cleanly (compose's stop_grace_period). */
-export const STOP_TIMEOUT_S = 60;
-/** Milliseconds a restarted gateway may take to report `started` (more on a busy 2-core host). */
-export const HEALTH_TIMEOUT_MS = 240_000;
-
-export interface BackupOptions {
-  /** Federation spec path. */
-  spec: string;
-  /** Output directory of the generated federation; default out/<name>. */
-  outDir?: string;
-  /** Archive to write; default `<dir of outDir>/backups/<name>-<UTC time>.tar.gz`. Never replaced. */
-  file?: string;
-  /** Only these gateways (their state and workspaces; the shared files are then left out). */
-  only?: string[];
-  /** Run `openclaw backup create --verify` inside each running gateway instead of stopping it. */
-  live?: boolean;
-  /** Also the knowledge mounts of the included gateways. */
-  withKnowledge?: boolean;
-  /** gzip level 1-9 (default 6). */
-  level?: WriterOptions["level"];
-  engine?: Engine;
-  get?: HttpGet;
-  clock?: Clock;
-  healthTimeoutMs?: number;
-  onProgress?: (line: string) => void;
-  /**
-   * Stops the backup between gateways: a gateway being copied is finished and started again
-   * first; no archive is published.
-   */
-  signal?: AbortSignal;
-}
-
-export interface GatewayBackup {
-  id: string;
-  capture: "stopped" | "live";
-  wasRunning: boolean;
-  /** Files and bytes of its state (or its live archive). */
-  stateFiles: number;
-  stateBytes: number;
-  /** Milliseconds it was down (stopped capture of a running gateway). */
-  downMs?: number;
-}
-
-export interface BackupResult {
-  ok: true;
-  federation: string;
-  /** Absolute path of the archive. */
-  file: string;
-  /** Size of the archive in bytes. */
-  bytes: number;
-  /** Content bytes archived (uncompressed). */
-  contentBytes: number;
-  files: number;
-  dirs: number;
-  gateways: GatewayBackup[];
-  shared: boolean;
-  skipped: Skipped[];
-  warnings: string[];
-  /** Always true: the archive holds .env tokens and gateway credentials. */
-  holdsSecrets: true;
-  /** Milliseconds the whole operation took. */
-  ms: number;
-}
-
-/** Milliseconds between two progress lines of a long copy. */
-export const PROGRESS_EVERY_MS = 5_000;
-
-/** Calls `say` with the running total at most every PROGRESS_EVERY_MS. */
-export function byteTicker(say: (line: string) => void, what: string): (bytes: number) => void {
-  let total = 0;
-  let last = performance.now();
-  return (bytes) => {
-    total += bytes;
-    const now = performance.now();
-    if (now - last >= PROGRESS_EVERY_MS) {
-      last = now;
-      say(`${what}: ${(total / 1e6).toFixed(0)} MB so far`);
-    }
-  };
-}
-
-/** `2026-11-21T05:06:07.123Z` → `20261121T050607Z`. */
-export function compactUtc(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-}
-
-/** Default archive path of a federation: `<dir of outDir>/backups/<name>-<UTC time>.tar.gz`. */
-export function defaultArchivePath(outDir: string, federation: string, when: Date): string {
-  return path.join(path.dirname(path.resolve(outDir)), "backups", `${federation}-${compactUtc(when)}.tar.gz`);
-}
-
-/** Spokes first (sorted), the hub last. */
-export function backupOrder(gateways: GatewayModel[]): GatewayModel[] {
-  return [...gateways].sort((a, b) => (a.role === b.role ? (a.id < b.id ? -1 : 1) : a.role === "hub" ? 1 : -1));
-}
-
-/** Check `--only` against the spec. @throws UsageError naming the unknown ids (exit 2). */
-export function selectGateways(ctx: FederationContext, only: string[] | undefined, flag = "--only"): GatewayModel[] {
-  return pickGateways(ctx.fed, only, flag);
-}
-
-/** The gateway's container (the newest when several carry its labels), if any. */
-export async function gatewayContainer(engine: Engine, federation: string, id: string): Promise<ContainerInfo | undefined> {
-  const list = await engine.listContainers({ [LABELS.federation]: federation, [LABELS.gateway]: id });
-  const infos = (await Promise.all(list.map((c) => engine.inspect(c.id)))).filter((c): c is ContainerInfo => c !== undefined);
-  infos.sort((a, b) => (a.created < b.created ? 1 : -1));
-  return infos.find((c) => c.running) ?? infos[0];
-}
-
-/**
- * Where a gateway's state lives: the bind-mounted directory of a sandboxed gateway, else its
- * named volume (found by clawfed's labels, or compose's `<project>_<id>-state` name).
- * @returns undefined when the volume does not exist (the gateway was never created).
- */
-export async function stateSource(engine: Engine, ctx: FederationContext, g: GatewayModel): Promise<MountSource | undefined> {
-  if (g.sandboxed) return { kind: "bind", path: path.join(ctx.outDir, "state", g.id) };
-  const vols = await engine.listVolumes({ [LABELS.federation]: ctx.fed.name, [LABELS.gateway]: g.id, [LABELS.kind]: "state" });
-  const expected = projectResource(ctx.project.name, stateVolume(g.id));
-  const v = vols.find((x) => x.name === expected) ?? vols[0];
-  return v ? { kind: "volume", name: v.name } : undefined;
-}
-
-/** Read the OpenClaw version from an image's /app/package.json (helper container, never started). */
-async function imageOpenclawVersion(engine: Engine, image: string, federation: string): Promise<string | undefined> {
-  const { helperLabels } = await import("../runtime/backup/state.js");
-  let helper: string | undefined;
-  try {
-    helper = await engine.createIdle({ image, mounts: [], labels: helperLabels(federation) });
-    const tar = await engine.getArchive(helper, "/app/package.json");
-    if (!tar) return undefined;
-    const chunks: Buffer[] = [];
-    for await (const c of tar) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
-    return /"version"\s*:\s*"([^"]+)"/.exec(text)?.[1];
-  } catch {
-    return undefined;
-  } finally {
-    if (helper) await engine.remove(helper, { force: true });
-  }
-}
+import { ArchiveWriter } from "../runtime/backup/archive-writer.js";
+import { addHostFile, addHostTree } from "../runtime/backup/host.js";
+import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, type GatewayEntry, type Manifest, type Member } from "../runtime/backup/manifest.js";
 
 /**
  * Back up a federation into one archive.
@@ -193,48 +67,43 @@ export async function backupFederation(opts: BackupOptions): Promise<BackupResul
   }
 }
 
-async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise<BackupResult> {
-  const t0 = performance.now();
-  const say = opts.onProgress ?? (() => undefined);
-  const fed = ctx.fed;
-  const secrets = ctx.secrets;
-  const hide = (s: string) => redact(s, secrets);
-  const selected = selectGateways(ctx, opts.only);
-  const shared = !opts.only;
-  const engine = opts.engine ?? createDockerEngine();
-  const clock = opts.clock ?? systemClock;
-  const get = opts.get ?? nodeHttpGet;
-
+/** The generated-files list of the output folder, checked the way a restore will check it. */
+async function generatedList(ctx: FederationContext, opts: BackupOptions): Promise<string[]> {
   const generated = path.join(ctx.outDir, GENERATED_MANIFEST);
-  let generatedFiles: string[];
+  const again = `clawfed generate ${opts.spec}${opts.outDir ? ` --out ${opts.outDir}` : ""}`;
   try {
     const text = await readFile(generated);
-    generatedFiles = (JSON.parse(text.toString("utf8")) as { files?: string[] }).files ?? [];
+    const files = (JSON.parse(text.toString("utf8")) as { files?: string[] }).files ?? [];
     // The list is archived as it is: an archive whose list a restore would refuse is not written.
     checkGeneratedList(text);
+    return files;
   } catch (err) {
     if (err instanceof ArchiveError) {
-      throw new RuntimeError(`${generated} is not a list clawfed wrote: ${err.message.replace(`${GENERATED_MEMBER} `, "it ")}; no archive was written`, { next: `clawfed generate ${opts.spec}${opts.outDir ? ` --out ${opts.outDir}` : ""} rewrites it` });
+      throw new RuntimeError(`${generated} is not a list clawfed wrote: ${err.message.replace(`${GENERATED_MEMBER} `, "it ")}; no archive was written`, { next: `${again} rewrites it` });
     }
-    throw new RuntimeError(`${ctx.outDir} holds no generated federation (no ${GENERATED_MANIFEST})`, { next: `clawfed generate ${opts.spec}${opts.outDir ? ` --out ${opts.outDir}` : ""}` });
+    throw new RuntimeError(`${ctx.outDir} holds no generated federation (no ${GENERATED_MANIFEST})`, { next: again });
   }
+}
 
-  const created = new Date();
+/** Where the archive goes: never an existing file, never inside what it backs up. */
+async function archivePath(ctx: FederationContext, opts: BackupOptions, created: Date): Promise<string> {
   const exists = (p: string) => stat(p).then(() => true, () => false);
-  let file = path.resolve(opts.file ?? defaultArchivePath(ctx.outDir, fed.name, created));
+  let file = path.resolve(opts.file ?? defaultArchivePath(ctx.outDir, ctx.fed.name, created));
   // A default name taken (two backups in one second) gets a suffix; a chosen one is never replaced.
   for (let n = 2; !opts.file && (await exists(file)); n++) file = file.replace(/(-\d+)?\.tar\.gz$/, `-${n}.tar.gz`);
-  if (await exists(file)) throw new RuntimeError(`${file} already exists; a backup never replaces a file`, { next: "choose another --out" });
+  if (await exists(file)) throw new RuntimeError(`${file} already exists; a backup never replaces a file`, { next: "choose another --file" });
   const inside = (dir: string) => file === dir || file.startsWith(dir + path.sep);
   for (const d of ["workspaces", "comms", "state"].map((x) => path.join(ctx.outDir, x))) {
-    if (inside(d)) throw new RuntimeError(`the archive ${file} would be inside ${d}, which it backs up`, { next: "choose an --out outside the output directory's workspaces/, comms/ and state/" });
+    if (inside(d)) throw new RuntimeError(`the archive ${file} would be inside ${d}, which it backs up`, { next: "choose a --file outside the output folder's workspaces/, comms/ and state/" });
   }
-  await engine.ping();
+  return file;
+}
 
-  // Everything that can be checked before touching a gateway.
-  const plan: Array<{ g: GatewayModel; container?: ContainerInfo; source?: MountSource }> = [];
+/** Everything that can be checked before touching a gateway. */
+async function planGateways(ctx: FederationContext, opts: BackupOptions, engine: Engine, selected: GatewayModel[]): Promise<PlannedGateway[]> {
+  const plan: PlannedGateway[] = [];
   for (const g of backupOrder(selected)) {
-    const container = await gatewayContainer(engine, fed.name, g.id);
+    const container = await gatewayContainer(engine, ctx.fed.name, g.id);
     const source = await stateSource(engine, ctx, g);
     if (opts.live && !container?.running) {
       throw new RuntimeError(`${g.id} is not running; --live runs openclaw backup create inside the running gateway`, { next: `start it (clawfed up ${opts.spec}), or back up without --live` });
@@ -247,142 +116,86 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
     }
     plan.push({ g, container, source });
   }
+  return plan;
+}
+
+/** The spec, exactly the bytes whose hash the manifest records. */
+async function addSpec(job: BackupJob, created: Date): Promise<Manifest["spec"]> {
+  const { opts, ctx, w } = job;
+  const specText = await readFile(opts.spec);
+  // A spec file name an archive may not carry (control characters …) is stored as spec.yaml.
+  const file = "error" in checkMemberPath(`spec/${path.basename(opts.spec)}`) ? "spec.yaml" : path.basename(opts.spec);
+  const member = `spec/${file}`;
+  const sha256 = (await w.addFile(member, specText.length, specText, { mode: 0o644, uid: 0, gid: 0, mtime: Math.floor(created.getTime() / 1000) })).sha256!;
+  if (sha256 !== ctx.loaded.sha256) throw new RuntimeError(`${opts.spec} changed while the backup started; run it again`);
+  return { file, sha256, member };
+}
+
+/** Generated files, .env and the mailbox (the shared part), then the knowledge mounts when asked. */
+async function addSharedAndKnowledge(job: BackupJob, generatedFiles: string[], shared: boolean, selected: GatewayModel[]): Promise<Record<string, string>> {
+  const { ctx, w, skipped, say } = job;
+  const fed = ctx.fed;
+  if (shared) {
+    say("generated files, .env and mailbox");
+    // Generated files under workspaces/ and comms/ travel with those trees.
+    const rels = [...new Set([...generatedFiles, ENV_FILE, GENERATED_MANIFEST])].filter((r) => !/^(workspaces|comms|state)\//.test(r)).sort();
+    for (const rel of rels) {
+      const p = path.join(ctx.outDir, rel);
+      const st = await stat(p).catch(() => undefined);
+      if (!st?.isFile()) {
+        skipped.push({ path: `files/${rel}`, reason: st ? "not a regular file" : "missing" });
+        continue;
+      }
+      await addHostFile(w, p, `files/${rel}`);
+    }
+    const commsRoot = fed.comms.hostPath ?? path.join(ctx.outDir, "comms");
+    for (const route of mailboxDirs(fed)) await addHostTree(w, path.join(commsRoot, route), `comms/${route}`, skipped);
+  }
+  const knowledge: Record<string, string> = {};
+  if (job.opts.withKnowledge) {
+    const names = new Set(selected.flatMap((g) => g.knowledge.map((k) => k.name)));
+    for (const k of fed.knowledge.filter((x) => names.has(x.name))) {
+      say(`knowledge ${k.name} (${k.hostPath})`);
+      const s = await addHostTree(w, k.hostPath, `knowledge/${k.name}`, skipped);
+      if (s.dirs > 0) knowledge[k.name] = k.hostPath;
+    }
+  }
+  return knowledge;
+}
+
+async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise<BackupResult> {
+  const t0 = performance.now();
+  const fed = ctx.fed;
+  const selected = selectGateways(ctx, opts.only);
+  const shared = !opts.only;
+  const engine = opts.engine ?? createDockerEngine();
+  const generatedFiles = await generatedList(ctx, opts);
+  const created = new Date();
+  const file = await archivePath(ctx, opts, created);
+  await engine.ping();
+  const plan = await planGateways(ctx, opts, engine, selected);
 
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const say = opts.onProgress ?? (() => undefined);
   say(`writing ${file}`);
   const w = await ArchiveWriter.open(file, { level: opts.level });
-  const skipped: Skipped[] = [];
-  const warnings: string[] = [];
-  const gatewaysOut: GatewayBackup[] = [];
-  const entries: GatewayEntry[] = [];
-  const knowledge: Record<string, string> = {};
+  const hide = (s: string) => redact(s, ctx.secrets);
+  const job: BackupJob = { ctx, opts, say, hide, engine, get: opts.get ?? nodeHttpGet, clock: opts.clock ?? systemClock, w, skipped: [] };
   try {
-    // The spec, exactly the bytes whose hash the manifest records.
-    const specText = await readFile(opts.spec);
-    // A spec file name an archive may not carry (control characters …) is stored as spec.yaml.
-    const specName = "error" in checkMemberPath(`spec/${path.basename(opts.spec)}`) ? "spec.yaml" : path.basename(opts.spec);
-    const specMember = `spec/${specName}`;
-    const specSha = (await w.addFile(specMember, specText.length, specText, { mode: 0o644, uid: 0, gid: 0, mtime: Math.floor(created.getTime() / 1000) })).sha256!;
-    if (specSha !== ctx.loaded.sha256) throw new RuntimeError(`${opts.spec} changed while the backup started; run it again`);
-
-    if (shared) {
-      say("generated files, .env and mailbox");
-      // Generated files under workspaces/ and comms/ travel with those trees.
-      const rels = [...new Set([...generatedFiles, ENV_FILE, GENERATED_MANIFEST])].filter((r) => !/^(workspaces|comms|state)\//.test(r)).sort();
-      for (const rel of rels) {
-        const p = path.join(ctx.outDir, rel);
-        const st = await stat(p).catch(() => undefined);
-        if (!st?.isFile()) {
-          skipped.push({ path: `files/${rel}`, reason: st ? "not a regular file" : "missing" });
-          continue;
-        }
-        await addHostFile(w, p, `files/${rel}`);
-      }
-      const commsRoot = fed.comms.hostPath ?? path.join(ctx.outDir, "comms");
-      for (const route of mailboxDirs(fed)) await addHostTree(w, path.join(commsRoot, route), `comms/${route}`, skipped);
-    }
-
-    if (opts.withKnowledge) {
-      const names = new Set(selected.flatMap((g) => g.knowledge.map((k) => k.name)));
-      for (const k of fed.knowledge.filter((x) => names.has(x.name))) {
-        say(`knowledge ${k.name} (${k.hostPath})`);
-        const s = await addHostTree(w, k.hostPath, `knowledge/${k.name}`, skipped);
-        if (s.dirs > 0) knowledge[k.name] = k.hostPath;
-      }
-    }
-
-    for (const { g, container, source } of plan) {
-      if (opts.signal?.aborted) throw new RuntimeError(`interrupted before ${g.id}; no archive was written, and every gateway runs as before`);
-      // The image the state was last run with: the container's, else the generated compose file's.
-      const image = container?.imageId ?? (await composeImage(ctx, g.id)) ?? g.image;
-      const openclawVersion = await imageOpenclawVersion(engine, image, fed.name);
-      const wasRunning = Boolean(container?.running);
-      const out: GatewayBackup = { id: g.id, capture: opts.live ? "live" : "stopped", wasRunning, stateFiles: 0, stateBytes: 0 };
-      const src: MountSource = source ?? { kind: "volume", name: projectResource(ctx.project.name, stateVolume(g.id)) };
-      if (opts.live) {
-        say(`${g.id}: openclaw backup create --verify inside the running gateway`);
-        const live = await captureLive(
-          engine,
-          container!.id,
-          g.id,
-          async (a, body) => {
-            await w.addFile(liveMember(g.id), a.size, body, { mode: a.mode, uid: a.uid, gid: a.gid, mtime: a.mtime });
-          },
-          hide,
-        );
-        out.stateFiles = 1;
-        out.stateBytes = live.size;
-        await addHostTree(w, path.join(ctx.outDir, "workspaces", g.id), workspacePrefix(g.id), skipped);
-      } else {
-        const tStop = performance.now();
-        if (wasRunning) {
-          say(`${g.id}: stopping`);
-          await engine.stop(container!.id, container!.stopTimeoutS ?? STOP_TIMEOUT_S);
-        }
-        let copyError: unknown;
-        try {
-          say(`${g.id}: copying its state (${src.kind === "volume" ? `volume ${src.name}` : src.path}) and workspace`);
-          const tick = byteTicker(say, `${g.id}: state`);
-          const collided: string[] = [];
-          await readState(
-            engine,
-            { image, source: src, federation: fed.name },
-            {
-              entry: async (e, body) => {
-                const member = e.rel ? `${statePrefix(g.id)}/${e.rel}` : statePrefix(g.id);
-                if (collided.some((c) => within(member, c))) return; // inside a folder skipped below
-                const other = w.collides(member);
-                if (other !== undefined) {
-                  collided.push(member);
-                  skipped.push({ path: member, reason: `its name differs from ${other} only in case or Unicode normalisation (one file on a case-insensitive file system)` });
-                  return;
-                }
-                if (e.type === "dir") await w.addDir(member, e);
-                else {
-                  await w.addFile(member, e.size, body!, e);
-                  tick(e.size);
-                  out.stateFiles++;
-                  out.stateBytes += e.size;
-                }
-              },
-              skip: (rel, reason) => skipped.push({ path: `${statePrefix(g.id)}/${rel}`, reason }),
-            },
-          );
-          await addHostTree(w, path.join(ctx.outDir, "workspaces", g.id), workspacePrefix(g.id), skipped);
-        } catch (err) {
-          copyError = err;
-        }
-        if (wasRunning) {
-          say(`${g.id}: starting again`);
-          await engine.start(container!.id);
-          const gate = await gateStarted({ engine, get, clock, containerId: container!.id, timeoutMs: opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, onChange: (l) => say(`${g.id}: ${l}`) });
-          out.downMs = Math.round(performance.now() - tStop);
-          if (!gate.ok) {
-            const msg = `${g.id} did not come back after its copy: ${gate.reason}`;
-            if (copyError) throw copyError;
-            throw new RuntimeError(msg, { next: `clawfed logs ${opts.spec} ${g.id}` });
-          }
-          say(`${g.id}: started again (down ${(out.downMs / 1000).toFixed(1)} s)`);
-        }
-        if (copyError) throw copyError;
-      }
+    const spec = await addSpec(job, created);
+    const knowledge = await addSharedAndKnowledge(job, generatedFiles, shared, selected);
+    const gatewaysOut: GatewayBackup[] = [];
+    const entries: GatewayEntry[] = [];
+    for (const planned of plan) {
+      if (opts.signal?.aborted) throw new RuntimeError(`interrupted before ${planned.g.id}; no archive was written, and every gateway runs as before`);
+      const { out, entry } = await captureGateway(job, planned);
       gatewaysOut.push(out);
-      entries.push({
-        id: g.id,
-        role: g.role,
-        image,
-        // Read from the image: recorded only when it is a plain version (the manifest carries no odd text).
-        ...(openclawVersion && VERSION_PATTERN.test(openclawVersion) ? { openclawVersion } : {}),
-        stateSource: src.kind === "volume" ? { kind: "volume", volume: src.name } : { kind: "bind", dir: path.relative(ctx.outDir, src.path) },
-        capture: opts.live ? "live" : "stopped",
-        wasRunning,
-      });
+      entries.push(entry);
     }
-
     if (opts.signal?.aborted) throw new RuntimeError("interrupted; no archive was written, and every gateway runs as before");
     say("writing the manifest");
     // Skipped names may hold characters a manifest (or a terminal) may not carry: written as \u{…} escapes.
-    const shownSkipped = skipped.map((s) => ({ path: escapeUnsafe(s.path), reason: escapeUnsafe(s.reason) }));
+    const shownSkipped = job.skipped.map((s) => ({ path: escapeUnsafe(s.path), reason: escapeUnsafe(s.reason) }));
     const res = await w.finish((members: Member[]): Manifest => ({
       format: FORMAT,
       formatVersion: FORMAT_VERSION,
@@ -390,7 +203,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       clawfedVersion: CLAWFED_VERSION,
       openclawVersion: fed.openclawVersion,
       federation: fed.name,
-      spec: { file: specName, sha256: specSha, member: specMember },
+      spec,
       outDir: ctx.outDir,
       ...(fed.comms.hostPath ? { commsHostPath: fed.comms.hostPath } : {}),
       gateways: entries,
@@ -404,7 +217,6 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
         bytes: members.reduce((n, m) => n + m.size, 0),
       },
     }));
-    for (const s of shownSkipped) warnings.push(`skipped ${s.path}: ${s.reason}`);
     return {
       ok: true,
       federation: fed.name,
@@ -416,7 +228,7 @@ async function backupInner(ctx: FederationContext, opts: BackupOptions): Promise
       gateways: gatewaysOut,
       shared,
       skipped: shownSkipped,
-      warnings,
+      warnings: shownSkipped.map((s) => `skipped ${s.path}: ${s.reason}`),
       holdsSecrets: true,
       ms: Math.round(performance.now() - t0),
     };

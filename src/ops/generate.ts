@@ -8,7 +8,7 @@ import path from "node:path";
 import { compile, type CompileOptions, type TargetName } from "../compile/index.js";
 import type { CompileResult } from "../compile/artifact.js";
 import { writeArtifacts, type WriteResult } from "../emit/write.js";
-import { RuntimeError, SpecError, UsageError } from "../errors.js";
+import { RuntimeError, UsageError } from "../errors.js";
 import { openclawDist } from "../runtime/openclaw-dist.js";
 import { NATIVE_TARGETS } from "../federation/rules.js";
 import type { OpenclawHost, SystemdOptions } from "../targets/native/options.js";

@@ -12,7 +12,6 @@
  */
 import type { GenerateOptions, GenerateResult } from "./generate.js";
 import type { FederationContext } from "./context.js";
-import type { ClawfedDeps } from "./deps.js";
 import type { UpOptions, UpResult } from "./up.js";
 import type { DownOptions, DownResult } from "./down.js";
 import type { FederationStatus, StatusOptions } from "./status.js";

@@ -1,81 +1,27 @@
 /**
- * `clawfed restore`: put a federation back from a `clawfed backup` archive.
- *
- * Order, so that a bad archive or a refused gateway changes nothing:
- * 1. verify the whole archive (structure, limits, every member's sha256 against the manifest);
- * 2. check the archive belongs to this federation and holds the chosen gateways;
- * 3. refuse gateways that are running, unless `force` (then they are stopped, one at a time);
- * 4. host files (generated files + .env, mailbox, workspaces; knowledge with `withKnowledge`) are
- *    written into staging places while the archive is read a second time, re-checked against the
- *    manifest, and only then swapped in;
- * 5. `compose up --no-start` recreates missing containers and volumes (e.g. after `down -v`), each
- *    state is emptied by a throw-away job of the gateway's image and filled through the Engine's
- *    archive API (owners and modes from the archive), or, for a live capture, rebuilt by
- *    `openclaw backup restore` in such a job;
- * 6. the gateways are started (spokes first, hub last) and must report `started`.
+ * Applying a restore plan (see ops/restore.ts): stop what --force allows, swap the staged host
+ * files in, let compose create what `down -v` removed, write each gateway's state from the
+ * archive (read a third time, checked to be the same archive), then start spokes first and the
+ * hub last and wait for each.
  */
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import { LABELS, projectResource, serviceName, stateVolume } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import type { GatewayModel } from "../federation/normalize.js";
+import { readArchive } from "../runtime/backup/archive.js";
+import { liveMember, statePrefix, within } from "../runtime/backup/manifest.js";
+import { emptyState, restoreLive, StateWriter } from "../runtime/backup/state.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose } from "../runtime/compose.js";
-import { redact } from "../runtime/redact.js";
-import { openFederation, pickGateways, type FederationContext } from "./context.js";
-import { createDockerEngine, type Engine, type MountSource } from "../runtime/engine.js";
+import { createDockerEngine, type ContainerSummary, type Engine, type MountSource } from "../runtime/engine.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../runtime/health.js";
-import { ArchiveError, readArchive, validateArchive, verifyArchive, type ArchiveLimits, type ReadResult, type VerifiedArchive } from "../runtime/backup/archive.js";
-import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, selectGateways, stateSource, STOP_TIMEOUT_S } from "./backup.js";
-import { StagedDir, StagedFiles } from "../runtime/backup/host.js";
-import { liveMember, statePrefix, within, workspacePrefix, type Manifest } from "../runtime/backup/manifest.js";
-import { emptyState, restoreLive, StateWriter } from "../runtime/backup/state.js";
+import { redact } from "../runtime/redact.js";
+import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, stateSource, STOP_TIMEOUT_S } from "./backup-common.js";
+import type { FederationContext } from "./context.js";
+import { openFederation } from "./context.js";
+import { planRestore, sameArchive, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
-export interface RestoreOptions {
-  spec: string;
-  outDir?: string;
-  /** The archive. */
-  from: string;
-  /** Only these gateways (state + workspace); shared files are then left alone. */
-  only?: string[];
-  /** Stop running gateways first instead of refusing. */
-  force?: boolean;
-  /** Also write the knowledge mounts back (merged: files in the archive replace those on disk). */
-  withKnowledge?: boolean;
-  limits?: Partial<ArchiveLimits>;
-  engine?: Engine;
-  get?: HttpGet;
-  clock?: Clock;
-  healthTimeoutMs?: number;
-  onProgress?: (line: string) => void;
-  /** Stops the restore while nothing was changed yet (before any gateway is stopped or file replaced). */
-  signal?: AbortSignal;
-}
-
-export interface GatewayRestore {
-  id: string;
-  capture: "stopped" | "live";
-  /** It was running and `force` stopped it. */
-  stopped: boolean;
-  /** Milliseconds from start until it reported `started`. */
-  startedMs: number;
-}
-
-export interface RestoreResult {
-  ok: true;
-  federation: string;
-  from: string;
-  gateways: GatewayRestore[];
-  /** Whether generated files, .env and the mailbox were restored. */
-  shared: boolean;
-  /** Host files and directories put back (relative to the output directory when inside it). */
-  restoredPaths: string[];
-  /** The spec's sha256 differs from the one the archive was made from. */
-  specChanged: boolean;
-  warnings: string[];
-  /** Milliseconds the whole operation took. */
-  ms: number;
-}
+export { planRestore, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
 /**
  * Restore a federation from an archive.
@@ -93,237 +39,113 @@ export async function restoreFederation(opts: RestoreOptions): Promise<RestoreRe
   }
 }
 
-async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of body) parts.push(c);
-  return Buffer.concat(parts);
+/** One restore run: what every step shares. */
+interface Job {
+  ctx: FederationContext;
+  opts: RestoreOptions;
+  say: (line: string) => void;
+  engine: Engine;
+  get: HttpGet;
+  clock: Clock;
 }
 
-/** Identity of the archive file, to notice it being replaced or rewritten between two reads. */
-async function fileIdentity(file: string): Promise<string> {
-  const st = await stat(file);
-  return [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs].join(":");
-}
+/** Where each chosen gateway's state goes, in the container compose created for it. */
+type Targets = Map<string, { image: string; source: MountSource; containerId: string }>;
 
-/** What a restore will do, decided before anything is changed (planRestore). */
-export interface RestorePlan {
-  /** Absolute path of the archive. */
-  from: string;
-  /** The one verification (validateArchive) the archive passed. */
-  verified: VerifiedArchive;
-  manifest: Manifest;
-  /** Gateways whose state and workspace are restored. */
-  chosen: GatewayModel[];
-  /** Whether generated files, .env and the mailbox are restored. */
-  shared: boolean;
-  specChanged: boolean;
-  warnings: string[];
-  /** @throws ArchiveError when the archive file changed (replaced or rewritten) since it was verified. */
-  unchanged: () => Promise<void>;
-}
-
-/**
- * Steps 1-2 of a restore, without Docker and without writing anything: verify the whole archive
- * (verifyArchive, the same validation as `clawfed backup verify`), then check that it belongs to
- * this federation and holds the chosen gateways.
- * @throws ArchiveError (the archive is refused; the reason is verify's own for a bad archive),
- *   UsageError for unknown `only` ids
- */
-export async function planRestore(ctx: FederationContext, opts: Pick<RestoreOptions, "spec" | "from" | "only" | "withKnowledge" | "limits" | "onProgress">): Promise<RestorePlan> {
-  const say = opts.onProgress ?? (() => undefined);
-  const fed = ctx.fed;
-  const from = path.resolve(opts.from);
-  const warnings: string[] = [];
-  // Unknown ids are a usage mistake, reported before the (possibly long) verification.
-  if (opts.only) selectGateways(ctx, opts.only);
-  say(`verifying ${from}`);
-  const identity = await fileIdentity(from).catch(() => "");
-  const verified = await verifyArchive(from, { limits: opts.limits, onBytes: byteTicker(say, "verifying") });
-  const unchanged = async () => {
-    if ((await fileIdentity(from).catch(() => "gone")) !== identity) throw new ArchiveError(`${from} changed since it was verified; nothing more was changed`);
-  };
-  const m: Manifest = verified.manifest;
-  say(`verified: ${verified.files} files, ${(verified.tarBytes / 1e6).toFixed(1)} MB, every checksum matches`);
-  if (m.federation !== fed.name) throw new ArchiveError(`the archive is a backup of federation ${m.federation}, not of ${fed.name} (${opts.spec})`);
-  const inArchive = new Map(m.gateways.map((g) => [g.id, g]));
-  const chosen: GatewayModel[] = opts.only
-    ? selectGateways(ctx, opts.only)
-    : fed.gateways.filter((g) => inArchive.has(g.id));
-  if (chosen.length === 0) throw new ArchiveError(`the archive holds none of ${fed.name}'s gateways (it has: ${[...inArchive.keys()].join(", ") || "no gateway"})`);
-  const missing = chosen.filter((g) => !inArchive.has(g.id)).map((g) => g.id);
-  if (missing.length) throw new ArchiveError(`the archive holds no ${missing.join(", ")} (it has: ${[...inArchive.keys()].join(", ") || "no gateway"})`);
-  const notInSpec = m.gateways.filter((g) => !fed.gateways.some((x) => x.id === g.id)).map((g) => g.id);
-  if (!opts.only && notInSpec.length) warnings.push(`the archive also holds ${notInSpec.join(", ")}, which ${opts.spec} no longer has; not restored`);
-  const shared = !opts.only && m.shared;
-  const specChanged = m.spec.sha256 !== ctx.loaded.sha256;
-  if (specChanged) warnings.push(`${opts.spec} changed since the backup; the restored generated files are the backup's (run clawfed generate to apply the current spec)`);
-  if (opts.withKnowledge && Object.keys(m.knowledge).length === 0) warnings.push("the archive holds no knowledge mounts (it was made without --with-knowledge)");
-  return { from, verified, manifest: m, chosen, shared, specChanged, warnings, unchanged };
-}
-
-/**
- * A later read of an archive that was verified: the same validation (validateArchive) must pass
- * and give the same manifest, else the file changed in between. @throws ArchiveError
- */
-function sameArchive(plan: RestorePlan, read: ReadResult): void {
-  const m = validateArchive(read);
-  if (JSON.stringify(m) !== JSON.stringify(plan.manifest)) throw new ArchiveError("manifest.json differs from the one verified");
-}
-
-/** Host files of a restore, staged next to their targets; `commit` swaps them in. */
-export interface StagedHostFiles {
-  /** Swap everything in; @returns the paths put back (absolute). */
-  commit(): Promise<{ paths: string[]; ownersLost: string[] }>;
-  /** Remove every staged file. */
-  discard(): Promise<void>;
-}
-
-/**
- * Step 4 of a restore (Docker-free): read the verified archive a second time and write the host
- * files (generated files and .env, mailbox, workspaces of the chosen gateways, knowledge with
- * `withKnowledge`) into staging places next to their targets, then validate this read exactly as
- * the first. Nothing is replaced before `commit`. Every location comes from the spec (`ctx`),
- * never from the archive.
- * @throws ArchiveError when the archive changed since it was verified (everything staged is removed)
- */
-export async function stageHostFiles(ctx: FederationContext, plan: RestorePlan, opts: Pick<RestoreOptions, "limits" | "withKnowledge" | "signal">): Promise<StagedHostFiles> {
-  const fed = ctx.fed;
-  const files = new StagedFiles();
-  const dirs = new Map<string, StagedDir>();
-  const knowledgeFiles = new StagedFiles();
-  const commsRoot = fed.comms.hostPath ?? path.join(ctx.outDir, "comms");
-  // Knowledge goes only where the spec (trusted) puts it, never to a path the archive names.
-  const knowledgeRoot = (name: string) => fed.knowledge.find((k) => k.name === name)?.hostPath;
-  const chosenIds = new Set(plan.chosen.map((g) => g.id));
-  const shared = plan.shared;
-  const stageDir = async (prefix: string, target: string): Promise<StagedDir> => {
-    let d = dirs.get(prefix);
-    if (!d) {
-      d = new StagedDir(target);
-      await d.open();
-      dirs.set(prefix, d);
-    }
-    return d;
-  };
-  const discard = async () => {
-    await files.discard();
-    await knowledgeFiles.discard();
-    for (const d of dirs.values()) await d.discard();
-  };
-  try {
-    await plan.unchanged();
-    const second = await readArchive(plan.from, {
-      limits: opts.limits,
-      onEntry: async (e, body) => {
-        const [section, owner, ...rest] = e.path.split("/");
-        if (section === "files" && shared && e.type === "file") {
-          await files.add(path.join(ctx.outDir, ...e.path.split("/").slice(1)), e, body!);
-        } else if (section === "comms" && shared && owner) {
-          const d = await stageDir(`comms/${owner}`, path.join(commsRoot, owner));
-          await d.add(rest.join("/"), e, body);
-        } else if (section === "workspaces" && owner && chosenIds.has(owner)) {
-          const d = await stageDir(workspacePrefix(owner), path.join(ctx.outDir, "workspaces", owner));
-          await d.add(rest.join("/"), e, body);
-        } else if (section === "knowledge" && opts.withKnowledge && owner && knowledgeRoot(owner) && e.type === "file" && rest.length) {
-          await knowledgeFiles.add(path.join(knowledgeRoot(owner)!, ...rest), e, body!);
-        }
-      },
-    });
-    sameArchive(plan, second); // the file did not change since the verification
-    if (opts.signal?.aborted) throw new RuntimeError("interrupted; nothing was changed (gateways stopped by --force were started again)");
-  } catch (err) {
-    await discard();
-    if (err instanceof ArchiveError) throw new ArchiveError(`${err.message} (on the second read: the archive changed during the restore); nothing was changed`, err.member);
-    throw err;
-  }
-  return {
-    discard,
-    async commit() {
-      const paths: string[] = [];
-      const ownersLost: string[] = [];
-      for (const p of await files.commit()) paths.push(p);
-      for (const p of await knowledgeFiles.commit()) paths.push(p);
-      for (const d of dirs.values()) {
-        await d.commit();
-        paths.push(d.target);
-        if (d.ownersLost) ownersLost.push(d.target);
-      }
-      return { paths, ownersLost };
-    },
-  };
-}
-
+/** Restore `opts.from` into the federation `ctx`. */
 async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promise<RestoreResult> {
   const t0 = performance.now();
-  const say = opts.onProgress ?? (() => undefined);
-  const fed = ctx.fed;
-  const engine = opts.engine ?? createDockerEngine();
-  const clock = opts.clock ?? systemClock;
-  const get = opts.get ?? nodeHttpGet;
-
+  const job: Job = { ctx, opts, say: opts.onProgress ?? (() => undefined), engine: opts.engine ?? createDockerEngine(), get: opts.get ?? nodeHttpGet, clock: opts.clock ?? systemClock };
   const plan = await planRestore(ctx, opts);
-  const { from, chosen, shared, specChanged, warnings, unchanged } = plan;
-  const m = plan.manifest;
-  const inArchive = new Map(m.gateways.map((g) => [g.id, g]));
-
-  await engine.ping();
-  // Running gateways: this federation's containers, of the chosen gateways (all of them when the
-  // shared files are restored, since every gateway reads .env and the compose file).
-  const containers = await engine.listContainers({ [LABELS.federation]: fed.name });
-  const concerned = new Set(shared ? fed.gateways.map((g) => g.id) : chosen.map((g) => g.id));
-  const running = containers.filter((c) => concerned.has(c.labels[LABELS.gateway] ?? "") && (c.status === "running" || c.status === "restarting" || c.status === "paused"));
-  if (running.length && !opts.force) {
-    const names = [...new Set(running.map((c) => c.labels[LABELS.gateway]))].join(", ");
-    throw new RuntimeError(`refusing to restore over running gateway(s): ${names}; nothing was changed`, {
-      next: `stop them first (clawfed down ${opts.spec}), or pass --force to stop them`,
-    });
-  }
+  await job.engine.ping();
+  const running = await runningConcerned(job, plan);
   if (opts.signal?.aborted) throw new RuntimeError("interrupted; nothing was changed");
   const stoppedByUs = new Set<string>();
   for (const c of running) {
     const id = c.labels[LABELS.gateway]!;
-    say(`${id}: stopping (--force)`);
-    await engine.stop(c.id, STOP_TIMEOUT_S);
+    job.say(`${id}: stopping (--force)`);
+    await job.engine.stop(c.id, STOP_TIMEOUT_S);
     stoppedByUs.add(id);
   }
 
   // Host files: staged while the archive is read again, swapped in after the re-check.
-  say("restoring files");
+  job.say("restoring files");
   let staged: StagedHostFiles;
   try {
     staged = await stageHostFiles(ctx, plan, opts);
   } catch (err) {
-    await restartStopped();
+    // After a refused second read, put back what --force stopped.
+    for (const c of running) await job.engine.start(c.id).catch(() => undefined);
     throw err;
   }
   const committed = await staged.commit();
-  const restoredPaths = committed.paths;
-  for (const t of committed.ownersLost) warnings.push(`${t}: owners could not be restored (not running as root)`);
+  const warnings = [...plan.warnings, ...committed.ownersLost.map((t) => `${t}: owners could not be restored (not running as root)`)];
 
-  // Containers and volumes (compose creates what `down -v` removed), then each state.
-  const services = chosen.map((g) => serviceName(g.id));
+  const order = backupOrder(plan.chosen);
+  const targets = await createAndEmpty(job, order);
+  await writeStates(job, plan, targets);
+  const gateways = await startAll(job, order, targets, (g, ms) => ({ id: g.id, capture: plan.manifest.gateways.find((x) => x.id === g.id)!.capture, stopped: stoppedByUs.has(g.id), startedMs: ms }));
+  return {
+    ok: true,
+    federation: ctx.fed.name,
+    from: plan.from,
+    gateways,
+    shared: plan.shared,
+    restoredPaths: committed.paths.map((p) => (p.startsWith(ctx.outDir + path.sep) ? path.relative(ctx.outDir, p) : p)).sort(),
+    specChanged: plan.specChanged,
+    warnings,
+    ms: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * Running containers of the gateways concerned (all of them when the shared files are restored,
+ * since every gateway reads .env and the compose file).
+ * @throws RuntimeError when some run and `force` was not given (nothing changed)
+ */
+async function runningConcerned(job: Job, plan: RestorePlan): Promise<ContainerSummary[]> {
+  const fed = job.ctx.fed;
+  const containers = await job.engine.listContainers({ [LABELS.federation]: fed.name });
+  const concerned = new Set(plan.shared ? fed.gateways.map((g) => g.id) : plan.chosen.map((g) => g.id));
+  const running = containers.filter((c) => concerned.has(c.labels[LABELS.gateway] ?? "") && (c.status === "running" || c.status === "restarting" || c.status === "paused"));
+  if (running.length && !job.opts.force) {
+    const names = [...new Set(running.map((c) => c.labels[LABELS.gateway]))].join(", ");
+    throw new RuntimeError(`refusing to restore over running gateway(s): ${names}; nothing was changed`, {
+      next: `stop them first (clawfed down ${job.opts.spec}), or pass --force to stop them`,
+    });
+  }
+  return running;
+}
+
+/** Containers and volumes (compose creates what `down -v` removed), then each state emptied. */
+async function createAndEmpty(job: Job, order: GatewayModel[]): Promise<Targets> {
+  const { ctx, engine, say } = job;
+  const services = order.map((g) => serviceName(g.id));
   say(`creating containers and volumes: ${services.join(", ")}`);
   const up = await compose(ctx.project, ["up", "--no-start", "--no-deps", ...services], { timeoutMs: 300_000 });
   if (up.code !== 0) throw new RuntimeError(`compose up --no-start failed: ${redact(up.stderr.trim().split("\n").slice(-5).join(" | "), ctx.secrets)}`);
-
-  const order = backupOrder(chosen);
-  const targets = new Map<string, { image: string; source: MountSource; containerId: string }>();
+  const targets: Targets = new Map();
   for (const g of order) {
-    const c = await gatewayContainer(engine, fed.name, g.id);
+    const c = await gatewayContainer(engine, ctx.fed.name, g.id);
     if (!c) throw new RuntimeError(`compose created no container for ${g.id}`);
     if (c.running) throw new RuntimeError(`${g.id} started by itself during the restore; stop it and run the restore again`);
     const source = (await stateSource(engine, ctx, g)) ?? { kind: "volume" as const, name: projectResource(ctx.project.name, stateVolume(g.id)) };
     targets.set(g.id, { image: c.imageId, source, containerId: c.id });
     say(`${g.id}: emptying its state (${source.kind === "volume" ? `volume ${source.name}` : source.path})`);
-    await emptyState(engine, { image: c.imageId, source, federation: fed.name });
+    await emptyState(engine, { image: c.imageId, source, federation: ctx.fed.name });
   }
+  return targets;
+}
 
-  // Third read: the states, one tar stream per gateway into the engine.
+/** Third read of the archive: the states, one tar stream per gateway into the engine. */
+async function writeStates(job: Job, plan: RestorePlan, targets: Targets): Promise<void> {
+  const { engine, say } = job;
+  const federation = job.ctx.fed.name;
   let current: { id: string; w: StateWriter } | undefined;
-  await unchanged();
+  await plan.unchanged();
   const tick = byteTicker(say, "writing states");
-  const third = await readArchive(from, {
-    limits: opts.limits,
+  const third = await readArchive(plan.from, {
+    limits: job.opts.limits,
     onEntry: async (e, body) => {
       const [section, owner] = e.path.split("/");
       if (section === "live" && owner) {
@@ -331,7 +153,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
         const t = targets.get(id);
         if (!t || e.path !== liveMember(id)) return;
         say(`${id}: openclaw backup restore of its live archive`);
-        await restoreLive(engine, { image: t.image, source: t.source, federation: fed.name, gateway: id }, body!);
+        await restoreLive(engine, { image: t.image, source: t.source, federation, gateway: id }, body!);
         return;
       }
       if (section !== "state" || !owner || !targets.has(owner)) return;
@@ -342,7 +164,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
       if (!current) {
         say(`${owner}: writing its state`);
         const t = targets.get(owner)!;
-        current = { id: owner, w: await StateWriter.open(engine, { image: t.image, source: t.source, federation: fed.name }) };
+        current = { id: owner, w: await StateWriter.open(engine, { image: t.image, source: t.source, federation }) };
       }
       tick(e.size);
       const prefix = statePrefix(owner);
@@ -357,11 +179,15 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   });
   await current?.w.close();
   sameArchive(plan, third);
+}
 
-  // Start spokes first, the hub last; then wait for each.
-  const out: GatewayRestore[] = [];
-  // Through compose: a container made by `up --no-start` is attached to its other networks only
-  // when compose starts it (compose v1 connects them in its own start step).
+/**
+ * Start spokes first, the hub last, through compose (a container made by `up --no-start` is
+ * attached to its other networks only when compose starts it); then wait for each.
+ * @throws RuntimeError naming the gateways that did not start
+ */
+async function startAll(job: Job, order: GatewayModel[], targets: Targets, entry: (g: GatewayModel, ms: number) => GatewayRestore): Promise<GatewayRestore[]> {
+  const { ctx, opts, say } = job;
   for (const g of order) {
     say(`${g.id}: starting`);
     const st = await compose(ctx.project, ["start", serviceName(g.id)], { timeoutMs: 120_000 });
@@ -369,7 +195,7 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   }
   const gates = await Promise.all(
     order.map(async (g) => {
-      const r = await gateStarted({ engine, get, clock, containerId: targets.get(g.id)!.containerId, timeoutMs: opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, onChange: (l) => say(`${g.id}: ${l}`) });
+      const r = await gateStarted({ engine: job.engine, get: job.get, clock: job.clock, containerId: targets.get(g.id)!.containerId, timeoutMs: opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, onChange: (l) => say(`${g.id}: ${l}`) });
       return { g, r };
     }),
   );
@@ -377,24 +203,5 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   if (failed.length) {
     throw new RuntimeError(`restored, but ${failed.map((x) => `${x.g.id} (${x.r.reason})`).join(", ")} did not start`, { next: `clawfed logs ${opts.spec} ${failed[0]!.g.id}` });
   }
-  for (const { g, r } of gates) {
-    out.push({ id: g.id, capture: inArchive.get(g.id)!.capture, stopped: stoppedByUs.has(g.id), startedMs: Math.round(r.ms) });
-    say(`${g.id}: started`);
-  }
-  return {
-    ok: true,
-    federation: fed.name,
-    from,
-    gateways: out,
-    shared,
-    restoredPaths: restoredPaths.map((p) => (p.startsWith(ctx.outDir + path.sep) ? path.relative(ctx.outDir, p) : p)).sort(),
-    specChanged,
-    warnings,
-    ms: Math.round(performance.now() - t0),
-  };
-
-  /** After a refused second read, put back what --force stopped. */
-  async function restartStopped(): Promise<void> {
-    for (const c of running) await engine.start(c.id).catch(() => undefined);
-  }
+  return gates.map(({ g, r }) => (say(`${g.id}: started`), entry(g, Math.round(r.ms))));
 }

@@ -24,8 +24,8 @@
 import { CONTAINER_STATE_DIR, LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import { gatewayContainers, isOwned, PREVIOUS_SUFFIX } from "../runtime/containers.js";
-import type { ContainerInfo, MountSource } from "../runtime/engine.js";
-import { GATE_POLL_MS, gateStarted, probe, publishedUrl } from "../runtime/health.js";
+import type { ContainerInfo } from "../runtime/engine.js";
+import { GATE_POLL_MS, probe, publishedUrl } from "../runtime/health.js";
 import { outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
 import { checkImageFlag } from "./generate.js";

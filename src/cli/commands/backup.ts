@@ -106,7 +106,11 @@ export function registerBackup(program: Command): void {
         write(`${SECRETS_NOTICE}\nCheck it: clawfed backup verify ${res.file}\nRestore:  clawfed restore ${spec} --from ${res.file}${out ? ` --out ${out}` : ""}\n`);
       }),
     );
+  registerBackupVerify(backup);
+}
 
+/** `clawfed backup verify <file>`: check an archive, change nothing. */
+function registerBackupVerify(backup: Command): void {
   backup
     .command("verify")
     .description("Verify a clawfed backup archive: safe structure (regular files and directories only, no absolute or .. paths, limits) and every checksum in its manifest.")

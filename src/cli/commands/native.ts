@@ -84,7 +84,14 @@ export function registerNative(program: Command): void {
         "\n(--out, default ~/.clawfed/<federation>), bound to 127.0.0.1. PM2 runs with PM2_HOME=<root>/.pm2 (never your ~/.pm2)." +
         "\nNeeds Linux and the pinned OpenClaw (scripts/ensure-openclaw.sh). Base ports must be at least 120 apart.",
     );
+  registerNativeUp(native);
+  registerNativeStatus(native);
+  registerNativeRestart(native);
+  registerNativeDown(native);
+}
 
+/** `clawfed native up`. */
+function registerNativeUp(native: Command): void {
   rootOptions(
     native
       .command("up")
@@ -108,7 +115,10 @@ export function registerNative(program: Command): void {
         return finish(st, opts.json);
       }),
     );
+}
 
+/** `clawfed native status`. */
+function registerNativeStatus(native: Command): void {
   rootOptions(
     native
       .command("status")
@@ -123,7 +133,10 @@ export function registerNative(program: Command): void {
         return finish(st, opts.json);
       }),
     );
+}
 
+/** `clawfed native restart`. */
+function registerNativeRestart(native: Command): void {
   rootOptions(
     native
       .command("restart")
@@ -141,7 +154,10 @@ export function registerNative(program: Command): void {
         return finish(st, opts.json);
       }),
     );
+}
 
+/** `clawfed native down`. */
+function registerNativeDown(native: Command): void {
   rootOptions(
     native
       .command("down")
