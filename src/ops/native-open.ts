@@ -3,6 +3,7 @@
  * generated PM2 ecosystem, and `open` (load the spec, regenerate when asked, find the root).
  */
 import { readFile } from "node:fs/promises";
+import { parse as parseDotenv } from "dotenv";
 import path from "node:path";
 import { RuntimeError } from "../errors.js";
 import { loadSpecFile } from "../federation/load.js";
@@ -11,6 +12,7 @@ import type { Clock } from "../runtime/clock.js";
 import type { HttpGet } from "../runtime/health.js";
 import type { Pm2Context, Pm2Proc } from "../runtime/native/pm2.js";
 import { procfsAvailable } from "../runtime/native/procs.js";
+import { rememberSecrets, secretValues } from "../runtime/redact.js";
 import { pm2Home, ROOT_FILES } from "../targets/native/layout.js";
 import { defaultNativeRoot, generate } from "./generate.js";
 
@@ -141,6 +143,8 @@ export async function open(opts: NativeOptions & { generate?: boolean; force?: b
     specFile = loaded.file;
     root = path.resolve(opts.root ?? defaultNativeRoot(fed.name));
   }
+  // The root's .env holds every token: what the CLI prints is redacted of them (runtime/redact.ts).
+  rememberSecrets(secretValues(parseDotenv(await readFile(path.join(root, ".env"), "utf8").catch(() => ""))));
   const ecosystemPath = path.join(root, ROOT_FILES.ecosystem);
   const apps = (await readEcosystem(ecosystemPath)) ?? [];
   const home = pm2Home(root);

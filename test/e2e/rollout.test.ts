@@ -150,7 +150,7 @@ describe("clawfed operates a real federation", () => {
     expect(res.stdout + res.stderr).not.toContain(token.slice(0, 9));
     const bad = await runCli(["logs", spec, "nope", "--out", outDir]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/"nope" is not a gateway of cfrops[\s\S]*use one of: alpha, beta, hub/);
+    expect(bad.stderr).toMatch(/"nope", which is not a gateway of cfrops[\s\S]*use one of: alpha, beta, hub/);
   });
 
   it("rollout moves both spokes to a second tag while the hub answers every /healthz probe", async () => {
