@@ -26,9 +26,7 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const t0 = performance.now();
       const { generate } = await import("./generate.js");
       const res = await generate({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts) });
-      const { loadSpecFile } = await import("../federation/load.js");
-      const gateways = typeof fed === "string" ? (await loadSpecFile(res.specFile, { target: opts.target ?? "compose" })).federation.gateways : fed.fed.gateways;
-      return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: ids(gateways) };
+      return { ...res, ok: true, ms: Math.round(performance.now() - t0) };
     },
     async up(fed, opts = {}) {
       const { up } = await import("./up.js");

@@ -48,6 +48,8 @@ export interface GenerateResult extends WriteResult {
   root?: string;
   /** Warnings from the compile (e.g. a gateway that gets the Docker socket) and the writer. */
   warnings: string[];
+  /** The gateways generated, in spec order. */
+  gateways: Array<{ id: string }>;
 }
 
 /**
@@ -142,5 +144,5 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   if (native && path.resolve(outDir) !== compileOpts.root) {
     warnings.push(`the generated files point at ${compileOpts.root}; copy ${path.resolve(outDir)} there before starting the gateways (or generate with --root ${path.resolve(outDir)})`);
   }
-  return { ...written, federation: fed.name, target, specFile: loaded.file, ...(native ? { root: compileOpts.root } : {}), warnings };
+  return { ...written, federation: fed.name, target, specFile: loaded.file, ...(native ? { root: compileOpts.root } : {}), warnings, gateways: fed.gateways.map((g) => ({ id: g.id })) };
 }

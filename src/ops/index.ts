@@ -46,7 +46,7 @@ export interface OutOptions {
   onProgress?: (line: string) => void;
 }
 
-export type GenerateOpResult = GenerateResult & OpResult & { gateways: Array<{ id: string }> };
+export type GenerateOpResult = GenerateResult & OpResult;
 export type DownOpResult = Omit<DownResult, never> & OpResult & { gateways: Array<{ id: string }> };
 export type StatusOpResult = FederationStatus;
 export interface LogsResult extends OpResult {
