@@ -11,6 +11,7 @@ import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
 /** Runs one compose subcommand for a project (see runtime/compose.ts). */
 export type ComposeRunner = (p: ComposeProject, args: string[], opts?: { onLine?: (line: string) => void; timeoutMs?: number; input?: string }) => Promise<ComposeRunResult>;
 
+/** The outside world of every operation (see the file comment); `createClawfed` fills in what is left out. */
 export interface ClawfedDeps {
   /** The Docker Engine (dockerode behind the Engine interface). */
   engine: Engine;

@@ -46,19 +46,29 @@ export interface OutOptions {
   onProgress?: (line: string) => void;
 }
 
+/** `generate`: what the writer did (paths written, unchanged, removed; the .env summary), the gateways, `ms`. */
 export type GenerateOpResult = GenerateResult & OpResult;
-export type DownOpResult = Omit<DownResult, never> & OpResult & { gateways: Array<{ id: string }> };
+/** `down`: containers, volumes and state folders removed, the gateways, `ms`. */
+export type DownOpResult = DownResult & OpResult & { gateways: Array<{ id: string }> };
+/** `status`: every gateway judged (container, probes, problems); `ok` when all are healthy, else `next`. */
 export type StatusOpResult = FederationStatus;
+/** `logs`: which container was read (the text itself went to the sink, redacted). */
 export interface LogsResult extends OpResult {
   federation: string;
   container: string;
   gateways: Array<{ id: string }>;
 }
+/** `rollout`: the outcome per gateway, `updated` (for `recordRollout`), `message`/`next` after a stop, and the plan applied. */
 export type RolloutOpResult = RolloutResult & { plan: RolloutPlan };
+/** `recordRollout`: the spec file edited, the gateways recorded, the files regenerated. */
 export type RecordOpResult = RecordResult;
+/** `backup`: the archive (path, bytes, files), per gateway how it was captured and how long it was down. */
 export type BackupOpResult = BackupResult & OpResult;
+/** `restore`: per gateway what was put back and when it started; paths restored; warnings. */
 export type RestoreOpResult = RestoreResult & OpResult;
+/** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
 export type NativeStatusResult = NativeStatus & OpResult;
+/** `native down`: whether PM2 was stopped and which unsupervised processes were. */
 export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
 
 /** Every operation, bound to one set of dependencies. */
@@ -92,4 +102,5 @@ export interface Clawfed {
 }
 
 export { createClawfed } from "./clawfed.js";
+/** Options of the native operations (spec path, root, progress, clock, HTTP). */
 export type { NativeOptions };

@@ -30,6 +30,7 @@ export interface RolloutStep {
   service: string;
 }
 
+/** A rollout plan (pure): the steps in order and the compose text with their images. */
 export interface RolloutPlan {
   federation: string;
   /** Spokes first (spec order), then the hub when selected. */

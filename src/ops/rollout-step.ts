@@ -41,6 +41,7 @@ export interface RolloutOptions extends RolloutSelection {
 
 export type GatewayOutcome = "updated" | "unchanged" | "rolled-back" | "rollback-failed" | "not-touched";
 
+/** One gateway of a rollout: its outcome, images, ms taken and not serving, snapshot, reason, log tail. */
 export interface GatewayRollout {
   id: string;
   outcome: GatewayOutcome;

@@ -39,6 +39,7 @@ export { planRollout, selectTargets, type RolloutPlan, type RolloutSelection, ty
 /** /startupz attempts before a target counts as unhealthy at the start. */
 const PREFLIGHT_PROBES = 3;
 
+/** A rollout applied: per gateway outcome, `updated` (what the record step writes), `message`/`next` after a stop, `ms`. */
 export interface RolloutResult {
   federation: string;
   ok: boolean;

@@ -15,6 +15,7 @@ const VERSION_LABELS = ["ai.clawfed.openclaw-version", "org.opencontainers.image
 
 export type GatewayState = "healthy" | "not-ready" | "starting" | "unhealthy" | "restarting" | "stopped" | "missing";
 
+/** One gateway as `status` sees it: state, container facts, version, URL, probes, problems in words. */
 export interface GatewayStatus {
   id: string;
   role: "hub" | "spoke";
@@ -44,6 +45,7 @@ export interface GatewayStatus {
   problems: string[];
 }
 
+/** A federation's status: every gateway, containers that are no current gateway, `ok`/`healthy`, `next`, `ms`. */
 export interface FederationStatus {
   federation: string;
   project: string;

@@ -37,6 +37,7 @@ export interface UpOptions {
   signal?: AbortSignal;
 }
 
+/** One gateway of `up`: did it report started (or ready) in time, after how many ms, or why not. */
 export interface GatewayUp {
   id: string;
   ok: boolean;
@@ -47,6 +48,7 @@ export interface GatewayUp {
   container?: string;
 }
 
+/** `up`: every gateway's outcome, files generated, `ms`; `ok: false` with `next` when one did not come up. */
 export interface UpResult {
   federation: string;
   outDir: string;
