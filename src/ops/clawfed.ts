@@ -5,7 +5,7 @@
  */
 import { openFederation, type FederationContext } from "./context.js";
 import { defaultDeps, type ClawfedDeps } from "./deps.js";
-import type { Clawfed, FederationRef, OutOptions } from "./index.js";
+import type { Clawfed, FederationRef, OutOptions } from "./types.js";
 
 const specOf = (fed: FederationRef): string => (typeof fed === "string" ? fed : fed.loaded.file);
 const outOf = (fed: FederationRef, opts: OutOptions | undefined): string | undefined => opts?.out ?? (typeof fed === "string" ? undefined : fed.outDir);
