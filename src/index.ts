@@ -32,6 +32,7 @@ export type {
   RecordOpResult,
   BackupOpResult,
   RestoreOpResult,
+  VerifyResult,
   NativeStatusResult,
   NativeDownResult,
 } from "./ops/index.js";

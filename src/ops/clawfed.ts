@@ -73,6 +73,10 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const d = await deps();
       return backupFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
     },
+    async verifyBackup(file, opts = {}) {
+      const { verifyBackup } = await import("./verify.js");
+      return verifyBackup(file, opts);
+    },
     async restore(fed, opts) {
       const { restoreFederation } = await import("./restore.js");
       const d = await deps();

@@ -20,6 +20,8 @@ import type { RolloutOptions, RolloutPlan, RolloutResult, RolloutSelection } fro
 import type { RecordResult } from "./record.js";
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
+import type { VerifyResult } from "./verify.js";
+import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
 
 export type { ClawfedDeps } from "./deps.js";
@@ -68,6 +70,7 @@ export type BackupOpResult = BackupResult & OpResult;
 export type RestoreOpResult = RestoreResult & OpResult;
 /** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
 export type NativeStatusResult = NativeStatus & OpResult;
+export type { VerifyResult };
 /** `native down`: whether PM2 was stopped and which unsupervised processes were. */
 export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
 
@@ -91,6 +94,8 @@ export interface Clawfed {
   recordRollout(fed: FederationRef, updated: RolloutResult["updated"], opts?: OutOptions): Promise<RecordOpResult>;
   /** One verified archive of the federation. */
   backup(fed: FederationRef, opts?: Omit<BackupOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<BackupOpResult>;
+  /** Verify a backup archive (structure, limits, every checksum) and describe it; changes nothing. */
+  verifyBackup(file: string, opts?: { limits?: Partial<ArchiveLimits>; onProgress?: (line: string) => void }): Promise<VerifyResult>;
   /** Put a federation back from an archive (verified first) and start it. */
   restore(fed: FederationRef, opts: Omit<RestoreOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<RestoreOpResult>;
   native: {

@@ -124,37 +124,14 @@ function registerBackupVerify(backup: Command): void {
       action(async (file: string, own: { maxBytes?: number; maxEntries?: number; maxRatio?: number; json?: boolean }, cmd: Command) => {
         // `backup` has its own --json, which commander hands to the parent: read both.
         const opts = { ...own, json: Boolean(own.json || cmd.optsWithGlobals<{ json?: boolean }>().json) };
-        {
-          const { verifyArchive } = await import("../../runtime/backup/archive.js");
-          const { byteTicker } = await import("../../ops/backup.js");
-          progress(`verifying ${file}`);
-          const limits = { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}), ...(opts.maxRatio ? { maxRatio: opts.maxRatio } : {}) };
-          const v = await verifyArchive(file, { limits, onBytes: byteTicker(progress, "verified") });
-          const m = v.manifest;
-          const summary = {
-            ok: true,
-            file: v.file,
-            federation: m.federation,
-            createdAt: m.createdAt,
-            clawfedVersion: m.clawfedVersion,
-            openclawVersion: m.openclawVersion,
-            specSha256: m.spec.sha256,
-            gateways: m.gateways.map((g) => ({ id: g.id, capture: g.capture, openclawVersion: g.openclawVersion ?? null })),
-            shared: m.shared,
-            knowledge: Object.keys(m.knowledge),
-            files: v.files,
-            dirs: v.dirs,
-            contentBytes: m.totals.bytes,
-            compressedBytes: v.compressedBytes,
-            skipped: m.skipped,
-          };
-          if (opts.json) printJson(summary);
-          else {
-            write(`ok: ${v.file}: backup of ${m.federation} made ${m.createdAt} by clawfed ${m.clawfedVersion} (OpenClaw ${m.openclawVersion})\n`);
-            write(`  ${v.files} files, ${v.dirs} folders, ${mb(m.totals.bytes)} of content; every sha256 matches its manifest\n`);
-            write(`  gateways: ${m.gateways.map((g) => `${g.id} (${g.capture})`).join(", ") || "none"}${m.shared ? "; with .env, generated files and mailbox" : ""}\n`);
-            if (m.skipped.length) write(`  ${m.skipped.length} path(s) were skipped when it was made (links or special files)\n`);
-          }
+        const limits = { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}), ...(opts.maxRatio ? { maxRatio: opts.maxRatio } : {}) };
+        const v = await (await clawfed()).verifyBackup(file, { limits, onProgress: progress });
+        if (opts.json) printJson(v);
+        else {
+          write(`ok: ${v.file}: backup of ${v.federation} made ${v.createdAt} by clawfed ${v.clawfedVersion} (OpenClaw ${v.openclawVersion})\n`);
+          write(`  ${v.files} files, ${v.dirs} folders, ${mb(v.contentBytes)} of content; every sha256 matches its manifest\n`);
+          write(`  gateways: ${v.gateways.map((g) => `${g.id} (${g.capture})`).join(", ") || "none"}${v.shared ? "; with .env, generated files and mailbox" : ""}\n`);
+          if (v.skipped.length) write(`  ${v.skipped.length} path(s) were skipped when it was made (links or special files)\n`);
         }
       }),
     );
