@@ -115,6 +115,19 @@ describe("createClawfed: every result has ok, gateways, ms (and next when not ok
     expect(w.composeCalls[0]).toEqual(["down", "--remove-orphans"]);
   });
 
+  it("up: generate (nothing changed), compose up, every gateway started", async () => {
+    const w = world();
+    const res = await w.ops.up(spec, { out, image: "img:a", timeoutMs: 60_000 });
+    expect(res).toMatchObject({ ok: true, federation: "cfops", generated: [] });
+    expect(res.gateways.map((g) => [g.id, g.ok])).toEqual([
+      ["alpha", true],
+      ["beta", true],
+      ["hub", true],
+    ]);
+    expect(typeof res.ms).toBe("number");
+    expect(w.composeCalls).toEqual([["up", "-d", "--remove-orphans"]]);
+  });
+
   it("rollout plans, applies, and leaves the spec to the explicit record step", async () => {
     const w = world();
     const plan = await w.ops.planRollout(spec, { out, image: "img:b" });
