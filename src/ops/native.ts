@@ -312,7 +312,7 @@ export async function nativeRestart(opts: RestartOptions): Promise<NativeStatus>
   const o = await open({ ...opts, generate: false });
   const ids = gatewayIds(o);
   const chosen = opts.gateways && opts.gateways.length > 0 ? opts.gateways : ids;
-  pickGateways(o.fed, chosen, "[gateways...]");
+  if (opts.gateways?.length) pickGateways(o.fed, opts.gateways, "[gateways...]");
   const list = await jlist(o.ctx);
   const missing = chosen.filter((id) => !list.some((p) => p.name === id));
   if (missing.length > 0) throw new RuntimeError(`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not running under PM2`, { next: `clawfed native up ${o.specFile}` });
