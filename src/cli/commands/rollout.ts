@@ -78,7 +78,8 @@ export function registerRollout(program: Command): void {
         }
         // The explicit step: record what now runs (also after a stop, for the gateways that passed).
         const record = res.updated.length ? await ops.recordRollout(spec, res.updated, { out: opts.out }) : undefined;
-        if (opts.json) printJson({ ...res, record: record ?? null });
+        // The plan's compose text is for the config hash, not for readers: --json keeps the steps.
+        if (opts.json) printJson({ ...res, plan: { federation: res.plan.federation, steps: res.plan.steps }, record: record ?? null });
         else {
           write(renderRollout(res));
           if (record) write(renderRecord(record));
