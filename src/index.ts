@@ -8,7 +8,8 @@ export { writeArtifacts, type WriteOptions, type WriteResult } from "./emit/writ
 export { generate, withImage, defaultOutDir, defaultNativeRoot, type GenerateOptions, type GenerateResult } from "./generate.js";
 export { SpecError, UsageError, RuntimeError, InternalError, formatIssue, type SpecIssue } from "./errors.js";
 export { openFederation, type FederationContext } from "./runtime/context.js";
-export { createDockerEngine, type Engine, type ContainerInfo, type ContainerSummary, type MountSource } from "./runtime/engine.js";
+export { createDockerEngine } from "./runtime/docker/engine.js";
+export type { Engine, ContainerInfo, ContainerSummary, MountSource } from "./runtime/docker/types.js";
 export { systemClock, parseDuration, type Clock } from "./runtime/clock.js";
 export { probeGateway, gateStarted, PROBE_TIMEOUT_MS, type GatewayProbes, type ProbeResult } from "./runtime/health.js";
 export { getStatus, defaultDeps, type FederationStatus, type GatewayStatus, type RuntimeDeps } from "./runtime/status.js";

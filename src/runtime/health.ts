@@ -13,7 +13,7 @@ import http from "node:http";
 import { CONTAINER_PORT } from "../compile/names.js";
 import type { Clock } from "./clock.js";
 import { formatMs } from "./clock.js";
-import type { ContainerInfo, Engine } from "./engine.js";
+import type { ContainerInfo, Engine } from "./docker/types.js";
 
 /** Milliseconds one probe may take before it counts as failed. */
 export const PROBE_TIMEOUT_MS = 2_000;

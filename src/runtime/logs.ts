@@ -7,7 +7,7 @@
 import { LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import { redact, secretValues, type FederationContext } from "./context.js";
-import type { Engine } from "./engine.js";
+import type { Engine } from "./docker/types.js";
 import { gatewayContainers, outFlag } from "./status.js";
 
 /** Replacement text of a secret. */

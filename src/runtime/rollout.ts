@@ -25,7 +25,7 @@ import { RuntimeError } from "../errors.js";
 import { checkImageFlag, withImage } from "../generate.js";
 import { formatMs } from "./clock.js";
 import { redact, secretValues, type FederationContext } from "./context.js";
-import type { ContainerInfo, MountSource } from "./engine.js";
+import type { ContainerInfo, MountSource } from "./docker/types.js";
 import { GATE_POLL_MS, gateStarted, probe, publishedUrl } from "./health.js";
 import { configHash, generationImage, recordImage, regenerate, writeSpecText } from "./regenerate.js";
 import { copyTree, describeSource, snapshotLabels, snapshotVolumeName } from "./snapshot.js";

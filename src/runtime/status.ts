@@ -8,7 +8,8 @@ import { defaultOutDir } from "../generate.js";
 import type { GatewayModel } from "../federation/normalize.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { FederationContext } from "./context.js";
-import { createDockerEngine, type ContainerInfo, type ContainerSummary, type Engine } from "./engine.js";
+import { createDockerEngine } from "./docker/engine.js";
+import type { ContainerInfo, ContainerSummary, Engine } from "./docker/types.js";
 import { exitHint, nodeHttpGet, probeGateway, publishedUrl, PROBE_TIMEOUT_MS, type GatewayProbes, type HttpGet } from "./health.js";
 
 /** Compose's project label (v1 and v2). */

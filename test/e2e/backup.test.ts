@@ -19,7 +19,7 @@ import { CONTAINER_STATE_DIR, LABELS } from "../../src/compile/names.js";
 import { readArchive, verifyArchive } from "../../src/runtime/backup/archive.js";
 import { FORMAT, FORMAT_VERSION, type Manifest } from "../../src/runtime/backup/manifest.js";
 import { readState } from "../../src/runtime/backup/state.js";
-import { createDockerEngine } from "../../src/runtime/engine.js";
+import { createDockerEngine } from "../../src/runtime/docker/engine.js";
 import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
 import { runCli } from "../helpers/cli.js";
 import { execIn, leftOvers, serviceContainer } from "../helpers/docker.js";

@@ -23,7 +23,7 @@ import type {
   LogChunk,
   LogOptions,
   MountSource,
-} from "../../src/runtime/engine.js";
+} from "../../src/runtime/docker/types.js";
 import type { HttpAnswer, HttpGet } from "../../src/runtime/health.js";
 
 export type Behaviour = "ok" | "crash" | "hang" | "exit78";

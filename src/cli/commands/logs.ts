@@ -18,7 +18,7 @@ export function registerLogs(program: Command): void {
       action(async (spec: string, gateway: string, opts: { out?: string; follow?: boolean; tail?: number; since?: number; timestamps?: boolean }) => {
         const { openFederation } = await import("../../runtime/context.js");
         const { streamLogs } = await import("../../runtime/logs.js");
-        const { createDockerEngine } = await import("../../runtime/engine.js");
+        const { createDockerEngine } = await import("../../runtime/docker/engine.js");
         const ctx = await openFederation(spec, { outDir: opts.out });
         const intr = interruptSignal();
         try {

@@ -15,7 +15,7 @@ import { PassThrough } from "node:stream";
 import * as tarStream from "tar-stream";
 import { LABELS } from "../../compile/names.js";
 import { RuntimeError } from "../../errors.js";
-import type { Engine, Labels, MountSource } from "../engine.js";
+import type { Engine, Labels, MountSource } from "../docker/types.js";
 import { checkMemberPath, eachTarEntry, type EntryInfo } from "./archive.js";
 
 /** Where helpers mount the state; archive entries are then named `state/…`. */
