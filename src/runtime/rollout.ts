@@ -26,7 +26,8 @@ import { checkImageFlag, withImage } from "../generate.js";
 import { formatMs } from "./clock.js";
 import { redact, secretValues, type FederationContext } from "./context.js";
 import type { ContainerInfo, MountSource } from "./docker/types.js";
-import { GATE_POLL_MS, gateStarted, probe, publishedUrl } from "./health.js";
+import { GATE_POLL_MS, gateStarted, probe, PROBE_TIMEOUT_MS, publishedUrl } from "./health.js";
+import { PollError, pollUntil } from "./poll.js";
 import { configHash, generationImage, recordImage, regenerate, writeSpecText } from "./regenerate.js";
 import { copyTree, describeSource, snapshotLabels, snapshotVolumeName } from "./snapshot.js";
 import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_IMAGE_LABEL, gatewayContainers, isOwned, outFlag, PREVIOUS_SUFFIX, type RuntimeDeps } from "./status.js";
@@ -40,8 +41,11 @@ export const HEALTH_TIMEOUT_MS = 120_000;
 export const STABLE_MS = 1_000;
 /** Seconds a gateway gets to stop before SIGKILL, when its container does not say (compose's stop_grace_period). */
 export const STOP_TIMEOUT_S = 60;
-/** /startupz attempts before a target counts as unhealthy at the start. */
-const PREFLIGHT_PROBES = 3;
+/**
+ * Milliseconds /startupz is retried before a target counts as unhealthy at the start: a busy host
+ * can miss one probe's timeout (PROBE_TIMEOUT_MS, 2 s); this leaves room for at least three probes.
+ */
+const PREFLIGHT_TIMEOUT_MS = 3 * (PROBE_TIMEOUT_MS + GATE_POLL_MS);
 /** Lines of a failed container's log kept in the report. */
 const LOG_TAIL_LINES = 20;
 
@@ -162,12 +166,12 @@ export async function rollout(ctx: FederationContext, deps: RuntimeDeps, opts: R
     }
     if (!info.running) throw new RuntimeError(`gateway ${s.id} is not running (${info.status})`, { next: `clawfed up ${ctx.loaded.file}${out}` });
     const url = publishedUrl(info);
-    let st = url ? await probe(deps.get, url, "/startupz") : undefined;
     // A busy host can miss one probe's timeout; a real problem persists.
-    for (let i = 1; url && !st?.ok && i < PREFLIGHT_PROBES; i++) {
-      await clock.sleep(GATE_POLL_MS);
-      st = await probe(deps.get, url, "/startupz");
-    }
+    const st = url
+      ? await pollUntil(() => probe(deps.get, url, "/startupz"), (r) => r.ok, { clock, timeoutMs: PREFLIGHT_TIMEOUT_MS, intervalMs: GATE_POLL_MS, description: `${s.id} to answer /startupz` }).catch((err: unknown) =>
+          err instanceof PollError ? err.last : Promise.reject(err),
+        )
+      : undefined;
     if (!st?.ok) {
       throw new RuntimeError(`gateway ${s.id} is not healthy before the rollout (/startupz: ${st?.error ?? "port not published"}); a rollout needs a healthy starting point`, {
         next: `clawfed status ${ctx.loaded.file}${out}`,
