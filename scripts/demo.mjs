@@ -67,7 +67,7 @@ if (!existsSync(path.join(ROOT, "dist/cli/main.js"))) {
 const lib = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
 const { loadSpecFile } = await lib("spec/load.js");
 const { SpecError, RuntimeError } = await lib("errors.js");
-const { defaultImageTag, ensureOpenClawImage } = await lib("runtime/image.js");
+const { defaultImageTag, ensureOpenClawImage } = await lib("runtime/image/index.js");
 const { up } = await lib("runtime/up.js");
 const { defaultDeps, getStatus } = await lib("runtime/status.js");
 const { openFederation } = await lib("runtime/context.js");

@@ -110,7 +110,8 @@ export async function run(file: string, args: readonly string[], o: RunOptions =
   const { execa } = await import("execa");
   const opts = execaOptions(o);
   if (!o.stdinFrom) return settle(file, await execa(file, args, opts), o);
-  const upOpts = { ...opts, stdin: "ignore" as const, stdout: "pipe" as const, stderr: "pipe" as const, input: undefined };
+  // The upstream's stdout goes only into the pipe (not buffered: it may be gigabytes, e.g. a tar).
+  const upOpts: Options = { ...opts, stdin: "ignore", stdout: "pipe", stderr: "pipe", input: undefined, buffer: { stdout: false, stderr: true } };
   const r = await execa(o.stdinFrom.file, o.stdinFrom.args, upOpts).pipe(file, args, opts);
   const from = r.pipedFrom[0];
   const upstream = from ? settle(o.stdinFrom.file, from, o) : undefined;

@@ -31,6 +31,7 @@ import { PollError, pollUntil } from "./poll.js";
 import { configHash, generationImage, recordImage, regenerate, writeSpecText } from "./regenerate.js";
 import { copyTree, describeSource, snapshotLabels, snapshotVolumeName } from "./snapshot.js";
 import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_IMAGE_LABEL, gatewayContainers, isOwned, outFlag, PREVIOUS_SUFFIX, type RuntimeDeps } from "./status.js";
+import { imageBuildCommand } from "./image/recipe.js";
 
 /** Milliseconds a new gateway has to report `started` (the issue's default `--health-timeout 120s`). */
 export const HEALTH_TIMEOUT_MS = 120_000;
@@ -194,7 +195,7 @@ export async function rollout(ctx: FederationContext, deps: RuntimeDeps, opts: R
         await engine.pull(ref, (l) => say(`  ${l}`));
       } catch (err) {
         throw new RuntimeError(`cannot pull ${ref}: ${(err as Error).message.split("\n")[0]}`, {
-          next: `without a registry, build or load the image locally (docker build / docker load; for OpenClaw: scripts/ensure-openclaw.sh and src/runtime/image.ts), then: clawfed rollout ${ctx.loaded.file} --image ${ref} --pull never${out}`,
+          next: `without a registry, build the image locally (for OpenClaw: ${imageBuildCommand(ref)}; otherwise docker build / docker load), then: clawfed rollout ${ctx.loaded.file} --image ${ref} --pull never${out}`,
           cause: err,
         });
       }

@@ -11,6 +11,7 @@ import { formatMs } from "./clock.js";
 import { compose } from "./compose.js";
 import { openFederation, redact, secretValues, type FederationContext } from "./context.js";
 import { gateStarted } from "./health.js";
+import { imageBuildCommand } from "./image/recipe.js";
 import { COMPOSE_FILE, composeImage, generationImage, regenerate } from "./regenerate.js";
 import { gatewayContainers, outFlag, type RuntimeDeps } from "./status.js";
 
@@ -131,7 +132,7 @@ async function ensureImages(ctx: FederationContext, deps: RuntimeDeps, say: (l: 
       await deps.engine.pull(ref, (l) => say(`  ${l}`));
     } catch (err) {
       throw new RuntimeError(`image ${ref} is not present locally and cannot be pulled: ${(err as Error).message.split("\n")[0]}`, {
-        next: `build or load it locally (for OpenClaw without a registry: src/runtime/image.ts builds openclaw:<version>-local), or name a local image: clawfed up ${ctx.loaded.file} --image <ref>${outFlag(ctx)}`,
+        next: `build it locally (for OpenClaw without a registry: ${imageBuildCommand(ref)}), load it (docker load), or name a local image: clawfed up ${ctx.loaded.file} --image <ref>${outFlag(ctx)}`,
         cause: err,
       });
     }

@@ -20,7 +20,7 @@ import { readArchive, verifyArchive } from "../../src/runtime/backup/archive.js"
 import { FORMAT, FORMAT_VERSION, type Manifest } from "../../src/runtime/backup/manifest.js";
 import { readState } from "../../src/runtime/backup/state.js";
 import { createDockerEngine } from "../../src/runtime/docker/engine.js";
-import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
+import { runOpenclaw } from "../helpers/openclaw.js";
 import { runCli } from "../helpers/cli.js";
 import { execIn, leftOvers, serviceContainer } from "../helpers/docker.js";
 import { waitForFreePorts } from "../helpers/host.js";

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultImageTag, ensureOpenClawImage, RECIPE, RECIPE_LABEL, VERSION_LABEL, type EnsureImageResult } from "../../src/runtime/image.js";
+import { defaultImageTag, ensureOpenClawImage, RECIPE, RECIPE_LABEL, VERSION_LABEL, type EnsureImageResult } from "../../src/runtime/image/index.js";
 import { DEFAULT_OPENCLAW_VERSION } from "../../src/federation/schema.js";
 
 const run = promisify(execFile);

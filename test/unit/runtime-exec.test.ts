@@ -88,3 +88,12 @@ describe("runSync timeouts and environment", () => {
     expect(r.stdout.trim()).toBe("ONLY in");
   });
 });
+
+describe("run with stdinFrom", () => {
+  it("streams more than the output buffer through the pipe without buffering it", async () => {
+    // 100 MiB through the pipe; the downstream prints only a byte count.
+    const r = await run("wc", ["-c"], { stdinFrom: { file: "head", args: ["-c", String(100 * 1024 * 1024), "/dev/zero"] }, maxBufferBytes: 1024 * 1024 });
+    expect(r.stdout.trim()).toBe(String(100 * 1024 * 1024));
+    expect(r.upstream?.code).toBe(0);
+  });
+});

@@ -25,7 +25,7 @@ const HELPER_STATE = `${HELPER_PARENT}/state`;
 export const JOB_TIMEOUT_MS = 10 * 60_000;
 /** Milliseconds `openclaw backup create --verify` may take inside a gateway. */
 export const LIVE_BACKUP_TIMEOUT_MS = 10 * 60_000;
-/** The OpenClaw CLI inside the image (facts §5.1, src/runtime/image.ts). */
+/** The OpenClaw CLI inside the image (facts §5.1, src/runtime/image/recipe.ts). */
 const OPENCLAW_CLI = ["node", "/app/openclaw.mjs"];
 
 export function helperLabels(federation: string): Labels {
