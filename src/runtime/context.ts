@@ -5,11 +5,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
+import { planEnv } from "../compile/env.js";
 import { RuntimeError } from "../errors.js";
 import { defaultOutDir } from "../generate.js";
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
 import type { Federation } from "../federation/normalize.js";
 import type { ComposeProject } from "./compose.js";
+import { secretsOf } from "./redact.js";
 
 export interface FederationContext {
   loaded: LoadedSpec;
@@ -40,17 +42,11 @@ export async function openFederation(spec: string, opts: OpenOptions = {}): Prom
   return { loaded, fed, outDir, project: { dir: outDir, name: fed.name }, env };
 }
 
-/** Every secret value of the federation's .env (tokens and filled-in user secrets), longest first. */
+/**
+ * Every secret value of the federation's .env (tokens, filled-in user secrets, tokens kept from an
+ * earlier .env), longest first: the env plan of its spec says which values are not secret
+ * (./redact.ts `secretsOf`).
+ */
 export function secretValues(ctx: FederationContext): string[] {
-  return Object.entries(ctx.env)
-    .filter(([k, v]) => v.length >= 8 && k !== "COMPOSE_PROJECT_NAME" && k !== "CLAWFED_DOCKER_GID")
-    .map(([, v]) => v)
-    .sort((a, b) => b.length - a.length);
-}
-
-/** Replace every secret value in `text` with `<redacted>`. */
-export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join("<redacted>");
-  return out;
+  return secretsOf(planEnv(ctx.fed, { projectName: true, dockerGid: true }), ctx.env);
 }

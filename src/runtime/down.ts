@@ -10,7 +10,8 @@ import path from "node:path";
 import { LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import { compose } from "./compose.js";
-import { redact, secretValues, type FederationContext } from "./context.js";
+import { secretValues, type FederationContext } from "./context.js";
+import { redact } from "./redact.js";
 import { COMPOSE_FILE } from "./regenerate.js";
 import { isOwned, outFlag, type RuntimeDeps } from "./status.js";
 

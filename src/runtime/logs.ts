@@ -1,53 +1,13 @@
 /**
  * `logs`: a gateway's container logs with every secret of the federation's `.env` replaced by
- * `<redacted>`. Redaction works on text that may arrive in arbitrary pieces: complete lines are
- * redacted and written at once; of an unfinished line only the part that cannot be the start of a
- * secret is written, the rest waits for the next piece (a secret never contains a newline).
+ * `<redacted>` as the pieces arrive (StreamRedactor, ./redact.ts).
  */
 import { LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
-import { redact, secretValues, type FederationContext } from "./context.js";
+import { secretValues, type FederationContext } from "./context.js";
+import { StreamRedactor } from "./redact.js";
 import type { Engine } from "./docker/types.js";
 import { gatewayContainers, outFlag } from "./status.js";
-
-/** Replacement text of a secret. */
-export const REDACTED = "<redacted>";
-
-/**
- * Streaming redactor for one stream of text. `push` returns what can be written now; `end` returns
- * the rest. Holds back at most (longest secret − 1) characters of an unfinished line.
- */
-export class StreamRedactor {
-  private pending = "";
-  private readonly hold: number;
-  constructor(private readonly secrets: string[]) {
-    this.hold = Math.max(0, ...secrets.map((s) => s.length - 1));
-  }
-
-  push(text: string): string {
-    this.pending += text;
-    const nl = this.pending.lastIndexOf("\n");
-    let out = "";
-    if (nl >= 0) {
-      out = redact(this.pending.slice(0, nl + 1), this.secrets);
-      this.pending = this.pending.slice(nl + 1);
-    }
-    if (this.pending.length > this.hold) {
-      // Redact what is complete, then keep the tail that might be the start of a secret.
-      const r = redact(this.pending, this.secrets);
-      const cut = Math.max(0, r.length - this.hold);
-      out += r.slice(0, cut);
-      this.pending = r.slice(cut);
-    }
-    return out;
-  }
-
-  end(): string {
-    const out = redact(this.pending, this.secrets);
-    this.pending = "";
-    return out;
-  }
-}
 
 export interface LogsOptions {
   follow?: boolean;

@@ -24,7 +24,8 @@ import { CONTAINER_STATE_DIR, LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import { checkImageFlag, withImage } from "../generate.js";
 import { formatMs } from "./clock.js";
-import { redact, secretValues, type FederationContext } from "./context.js";
+import { secretValues, type FederationContext } from "./context.js";
+import { redact } from "./redact.js";
 import type { ContainerInfo, MountSource } from "./docker/types.js";
 import { GATE_POLL_MS, gateStarted, probe, PROBE_TIMEOUT_MS, publishedUrl } from "./health.js";
 import { PollError, pollUntil } from "./poll.js";
@@ -195,7 +196,7 @@ export async function rollout(ctx: FederationContext, deps: RuntimeDeps, opts: R
         await engine.pull(ref, (l) => say(`  ${l}`));
       } catch (err) {
         throw new RuntimeError(`cannot pull ${ref}: ${(err as Error).message.split("\n")[0]}`, {
-          next: `without a registry, build the image locally (for OpenClaw: ${imageBuildCommand(ref)}; otherwise docker build / docker load), then: clawfed rollout ${ctx.loaded.file} --image ${ref} --pull never${out}`,
+          next: `without a registry, build or load the image locally (for OpenClaw: ${imageBuildCommand(ref)}; otherwise docker build / docker load), then: clawfed rollout ${ctx.loaded.file} --image ${ref} --pull never${out}`,
           cause: err,
         });
       }
