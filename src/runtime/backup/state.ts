@@ -16,7 +16,8 @@ import * as tarStream from "tar-stream";
 import { LABELS } from "../../compile/names.js";
 import { RuntimeError } from "../../errors.js";
 import type { Engine, Labels, MountSource } from "../docker/types.js";
-import { checkMemberPath, eachTarEntry, type EntryInfo } from "./archive.js";
+import { checkMemberPath, type EntryInfo } from "./archive.js";
+import { eachTarEntry } from "./tar-read.js";
 
 /** Where helpers mount the state; archive entries are then named `state/…`. */
 const HELPER_PARENT = "/clawfed";
