@@ -91,9 +91,9 @@ function execaOptions(o: RunOptions): Options {
  */
 function settle(file: string, r: Result, o: RunOptions): Omit<RunResult, "upstream"> {
   const e = r as { failed: boolean; exitCode?: number; signal?: string; timedOut: boolean; code?: string; isMaxBuffer?: boolean; originalMessage?: string };
+  if (e.isMaxBuffer) throw new RuntimeError(`${file} printed more than ${o.maxBufferBytes ?? DEFAULT_MAX_BUFFER} bytes (it was stopped)`, { cause: r });
   if (e.failed && e.exitCode === undefined && !e.signal) {
     if (e.code === "ENOENT") throw new RuntimeError(`\`${file}\` is not installed (or not on PATH)`, { cause: r, next: o.notInstalled });
-    if (e.isMaxBuffer) throw new RuntimeError(`${file} printed more than ${o.maxBufferBytes ?? DEFAULT_MAX_BUFFER} bytes`, { cause: r });
     throw new RuntimeError(`could not run ${file}: ${e.originalMessage ?? e.code ?? "unknown error"}`, { cause: r, next: o.notInstalled });
   }
   const signal = e.signal as keyof typeof constants.signals | undefined;

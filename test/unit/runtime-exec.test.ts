@@ -67,6 +67,12 @@ describe("run", () => {
     expect((err as Error).message).toMatch(/`clawfed-no-such-program` is not installed[\s\S]*Next: install it/);
   });
 
+  it("stops a program that prints more than maxBufferBytes and says so", async () => {
+    const err = await run("head", ["-c", "100000", "/dev/zero"], { maxBufferBytes: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as Error).message).toMatch(/head printed more than 1000 bytes/);
+  });
+
   it("runs in the given directory", async () => {
     expect((await run("pwd", [], { cwd: "/tmp" })).stdout.trim()).toBe("/tmp");
   });
