@@ -17,7 +17,7 @@ export { up, type UpOptions, type UpResult } from "./runtime/up.js";
 export { rollout, HEALTH_TIMEOUT_MS, type RolloutOptions, type RolloutResult } from "./runtime/rollout.js";
 export { down, type DownOptions, type DownResult } from "./runtime/down.js";
 export { streamLogs, type LogsOptions } from "./runtime/logs.js";
-export { redact, secretsOf, StreamRedactor, REDACTED } from "./runtime/redact.js";
+export { redact, secretValues, StreamRedactor, REDACTED } from "./runtime/redact.js";
 export { backupFederation, type BackupOptions, type BackupResult } from "./runtime/backup/backup.js";
 export { restoreFederation, type RestoreOptions, type RestoreResult } from "./runtime/backup/restore.js";
 export { verifyArchive, ArchiveError, DEFAULT_LIMITS as BACKUP_ARCHIVE_LIMITS, type ArchiveLimits, type VerifiedArchive } from "./runtime/backup/archive.js";

@@ -11,7 +11,7 @@ import { defaultOutDir } from "../generate.js";
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
 import type { Federation } from "../federation/normalize.js";
 import type { ComposeProject } from "./compose.js";
-import { secretsOf } from "./redact.js";
+import { rememberSecrets, secretValues as secretsOf } from "./redact.js";
 
 export interface FederationContext {
   loaded: LoadedSpec;
@@ -45,8 +45,10 @@ export async function openFederation(spec: string, opts: OpenOptions = {}): Prom
 /**
  * Every secret value of the federation's .env (tokens, filled-in user secrets, tokens kept from an
  * earlier .env), longest first: the env plan of its spec says which values are not secret
- * (./redact.ts `secretsOf`).
+ * (./redact.ts `secretValues`). Also remembered for `redactKnown`.
  */
 export function secretValues(ctx: FederationContext): string[] {
-  return secretsOf(planEnv(ctx.fed, { projectName: true, dockerGid: true }), ctx.env);
+  const secrets = secretsOf(ctx.env, planEnv(ctx.fed, { projectName: true, dockerGid: true }));
+  rememberSecrets(secrets);
+  return secrets;
 }

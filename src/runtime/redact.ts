@@ -3,7 +3,7 @@
  * output, error messages, `--json`).
  *
  * Which values are secret comes from the env plan the compiler made (src/compile/env.ts
- * `planEnv`) and the federation's `.env` ({@link secretsOf}): every value of `.env` is a secret
+ * `planEnv`) and the federation's `.env` ({@link secretValues}): every value of `.env` is a secret
  * except those of the slots the plan marks as not secret (`fixed`: COMPOSE_PROJECT_NAME; `host`:
  * CLAWFED_DOCKER_GID). Values the plan no longer names (tokens kept from an earlier `.env`) stay
  * secrets. No value is judged by its length or shape.
@@ -59,11 +59,13 @@ const NOT_SECRET: ReadonlySet<EnvSlot["kind"]> = new Set(["fixed", "host"]);
 
 /**
  * The secret values of a federation: every non-empty value of `env` (the parsed `.env`) whose
- * name is not a `fixed` or `host` slot of `plan`, without duplicates, longest first.
- * @param plan the env plan (`planEnv(federation, …)`), or just its names and kinds.
+ * name is not a `fixed` or `host` slot of `plan`, without duplicates, longest first (so a secret
+ * that contains another is replaced whole). No value is judged by its length.
  * @param env the federation's `.env`, parsed (name → value).
+ * @param plan the env plan (`planEnv(federation, { projectName: true, dockerGid: true })`), or
+ *   just its names and kinds.
  */
-export function secretsOf(plan: ReadonlyArray<Pick<EnvSlot, "name" | "kind">>, env: Readonly<Record<string, string>>): string[] {
+export function secretValues(env: Readonly<Record<string, string>>, plan: ReadonlyArray<Pick<EnvSlot, "name" | "kind">>): string[] {
   const open = new Set(plan.filter((s) => NOT_SECRET.has(s.kind)).map((s) => s.name));
   return secretList(Object.entries(env).filter(([name]) => !open.has(name)).map(([, value]) => value));
 }
@@ -81,4 +83,24 @@ export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secretList(secrets)) out = out.split(s).join(REDACTED);
   return out;
+}
+
+/** Secrets of every federation opened in this process (see {@link rememberSecrets}). */
+const known = new Set<string>();
+let knownSorted: string[] = [];
+
+/**
+ * Remember secret values for {@link redactKnown}: every federation opened in this process
+ * registers its `.env` secrets, so one output path (the CLI's) can redact all of them without
+ * knowing which federation a message came from.
+ */
+export function rememberSecrets(secrets: readonly string[]): void {
+  const before = known.size;
+  for (const s of secrets) if (s.length > 0) known.add(s);
+  if (known.size !== before) knownSorted = secretList([...known]);
+}
+
+/** `text` with every remembered secret replaced by {@link REDACTED}. */
+export function redactKnown(text: string): string {
+  return knownSorted.length ? redact(text, knownSorted) : text;
 }

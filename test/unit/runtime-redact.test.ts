@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { planEnv } from "../../src/compile/env.js";
 import { loadSpecFile } from "../../src/federation/load.js";
-import { redact, REDACTED, secretsOf, StreamRedactor } from "../../src/runtime/redact.js";
+import { redact, redactKnown, REDACTED, rememberSecrets, secretValues, StreamRedactor } from "../../src/runtime/redact.js";
 
 const SECRET = "s3cr3t-T0ken-abcdefghijklmnopqrstuvwxyz0123456789";
 const OTHER = "another-secret-value";
@@ -40,7 +40,7 @@ describe("StreamRedactor", () => {
   });
 });
 
-describe("secretsOf", () => {
+describe("secretValues", () => {
   it("takes every .env value except the plan's fixed and host slots, whatever its length", () => {
     const plan = [
       { name: "COMPOSE_PROJECT_NAME", kind: "fixed" as const },
@@ -50,7 +50,7 @@ describe("secretsOf", () => {
     ];
     const env = { COMPOSE_PROJECT_NAME: "korax-federation", CLAWFED_DOCKER_GID: "999", KORAX_GATEWAY_TOKEN: "t0k3n-abcdefghijkl", MY_PIN: "4711", OLD_A2A_TOKEN: "kept-from-before", EMPTY: "" };
     // short user secrets count (no length guess); a value the plan no longer names stays secret
-    expect(secretsOf(plan, env)).toEqual(["t0k3n-abcdefghijkl", "kept-from-before", "4711"]);
+    expect(secretValues(env, plan)).toEqual(["t0k3n-abcdefghijkl", "kept-from-before", "4711"]);
   });
 
   it("follows the real env plan of a spec", async () => {
@@ -58,7 +58,7 @@ describe("secretsOf", () => {
     const plan = planEnv(loaded.federation, { projectName: true, dockerGid: true });
     const token = plan.find((s) => s.kind === "token")!;
     const env = { COMPOSE_PROJECT_NAME: loaded.federation.name, [token.name]: "abc" };
-    expect(secretsOf(plan, env)).toEqual(["abc"]);
+    expect(secretValues(env, plan)).toEqual(["abc"]);
   });
 });
 
@@ -67,5 +67,14 @@ describe("redact", () => {
     expect(redact("a=abcdef b=abc c=abcdef", ["abc", "abcdef"])).toBe(`a=${REDACTED} b=${REDACTED} c=${REDACTED}`);
     expect(redact("nothing here", [])).toBe("nothing here");
     expect(redact("keep", [""])).toBe("keep");
+  });
+});
+
+describe("redactKnown", () => {
+  it("redacts every secret remembered so far, from any federation", () => {
+    expect(redactKnown("plain text")).toBe("plain text");
+    rememberSecrets(["first-federation-token"]);
+    rememberSecrets(["tok", "second-one"]);
+    expect(redactKnown("a first-federation-token b second-one c tok")).toBe(`a ${REDACTED} b ${REDACTED} c ${REDACTED}`);
   });
 });
