@@ -44,8 +44,8 @@ export interface ComposeProject {
 }
 
 /** Base arguments selecting the project, identical for v1 and v2. */
-function projectArgs(cli: ComposeCli, p: ComposeProject): string[] {
-  return [...cli.prefix, "--project-name", p.name, "--project-directory", p.dir, "--file", `${p.dir}/docker-compose.yml`];
+function projectArgs(cli: ComposeCli, p: ComposeProject, file = `${p.dir}/docker-compose.yml`): string[] {
+  return [...cli.prefix, "--project-name", p.name, "--project-directory", p.dir, "--file", file];
 }
 
 export interface ComposeRunResult {
@@ -55,13 +55,15 @@ export interface ComposeRunResult {
 }
 
 /**
- * Run a compose subcommand for a project (e.g. ["up", "-d"]). Output is captured; `onLine`
- * receives stderr lines as they come (compose reports progress there).
+ * Run a compose subcommand for a project (e.g. ["up", "-d"]) through the one child-process wrapper
+ * (./exec.ts). Output is captured; `onLine` receives stderr lines as they come (compose reports
+ * progress there). `file` replaces the project's docker-compose.yml (e.g. a candidate file);
+ * `timeoutMs` stops compose (exit code 124).
  */
-export async function compose(p: ComposeProject, args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<ComposeRunResult> {
+export async function compose(p: ComposeProject, args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number; file?: string } = {}): Promise<ComposeRunResult> {
   const cli = await detectCompose();
   const onLine = opts.onLine;
-  const r = await run(cli.file, [...projectArgs(cli, p), ...args], {
+  const r = await run(cli.file, [...projectArgs(cli, p, opts.file), ...args], {
     cwd: p.dir,
     timeoutMs: opts.timeoutMs,
     ...(onLine ? { onLine: (l: string, stream: "stdout" | "stderr") => void (stream === "stderr" && onLine(l)) } : {}),
