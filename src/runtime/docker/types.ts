@@ -20,11 +20,13 @@
  */
 import type { Readable } from "node:stream";
 
+/** Docker labels: name → value (e.g. `ai.clawfed.managed` → `true`). */
 export type Labels = Record<string, string>;
 
 /** Where a mount's data lives: a named volume or a host directory. */
 export type MountSource = { kind: "volume"; name: string } | { kind: "bind"; path: string };
 
+/** A volume or bind mount of a container, as `inspect` reports it. */
 export interface ContainerMount {
   source: MountSource;
   /** Path inside the container. */
@@ -32,6 +34,7 @@ export interface ContainerMount {
   readOnly: boolean;
 }
 
+/** A container port published on the host (`ports:` of compose). */
 export interface PublishedPort {
   /** e.g. 18789 */
   containerPort: number;
@@ -41,8 +44,10 @@ export interface PublishedPort {
   hostPort: number;
 }
 
+/** The engine's state of a container (`State.Status`). */
 export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
 
+/** A container as a list shows it (`docker ps -a`): enough to find it by name or label. */
 export interface ContainerSummary {
   id: string;
   /** Without the leading slash. */
@@ -53,6 +58,10 @@ export interface ContainerSummary {
   labels: Labels;
 }
 
+/**
+ * A container as `inspect` shows it, normalized: times are ISO strings, missing fields are
+ * undefined, health is "none" without a healthcheck.
+ */
 export interface ContainerInfo extends ContainerSummary {
   /** `sha256:…` of the image the container runs. */
   imageId: string;
@@ -78,6 +87,7 @@ export interface ContainerInfo extends ContainerSummary {
   stopTimeoutS?: number;
 }
 
+/** A local image (`docker image inspect`). */
 export interface ImageInfo {
   /** `sha256:…` */
   id: string;
@@ -85,6 +95,7 @@ export interface ImageInfo {
   labels: Labels;
 }
 
+/** A mount of a job or helper container: a volume or host directory at `target`. */
 export interface JobMount {
   source: MountSource;
   target: string;
@@ -112,6 +123,7 @@ export interface JobResult {
   output: string;
 }
 
+/** Which logs `Engine.logs` streams. */
 export interface LogOptions {
   follow: boolean;
   /** Only the last N lines. */
@@ -123,11 +135,13 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/** A piece of a container's output, from one of its two streams. */
 export interface LogChunk {
   stream: "stdout" | "stderr";
   data: Buffer;
 }
 
+/** What differs between a container and its replacement (`Engine.createLike`). */
 export interface CreateLikeOptions {
   /** Name of the new container. */
   name: string;
@@ -137,6 +151,14 @@ export interface CreateLikeOptions {
   labels?: Labels;
 }
 
+/**
+ * The container engine as clawfed uses it: every Docker call goes through this interface.
+ * Implementations: `createDockerEngine()` (./engine.ts, dockerode) and the in-memory engine of unit
+ * tests (test/helpers/memory-engine.ts). Ids are container ids or names; times in the options are
+ * in the unit their name says (`timeoutS` seconds, `timeoutMs` milliseconds). Errors: "not
+ * found" is an answer (`undefined`, or a no-op where the method says "missing is fine"); anything
+ * else is a RuntimeError whose message never holds a request body (a gateway's env).
+ */
 export interface Engine {
   /** @throws RuntimeError when the engine cannot be reached. */
   ping(): Promise<void>;
