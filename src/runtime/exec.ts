@@ -7,7 +7,9 @@
  * should not pay); {@link runSync} uses node:child_process directly for the same reason.
  *
  * Secrets never go in `args` (any user of the host can read a process's argv in /proc): pass them
- * in `env`, which only the process's owner can read.
+ * in `env`, which only the process's owner can read. Both functions refuse (InternalError: a bug)
+ * an argument that is a secret of a federation opened in this process, whole or as `--x=secret`
+ * (redact.ts rememberSecrets, isKnownSecretArg).
  *
  * Exit codes are normalized to one number: the program's own, 124 when it was killed because
  * `timeoutMs` passed (like coreutils `timeout`), 128+n when it was killed by signal n.
@@ -15,7 +17,8 @@
 import { spawnSync } from "node:child_process";
 import { constants } from "node:os";
 import type { Options, Result } from "execa";
-import { RuntimeError } from "../errors.js";
+import { InternalError, RuntimeError } from "../errors.js";
+import { isKnownSecretArg } from "./redact.js";
 
 export interface RunOptions {
   /** Working directory; default the current one. */
@@ -85,6 +88,13 @@ function execaOptions(o: RunOptions): Options {
   };
 }
 
+/** @throws InternalError when an argument holds a known secret (the message does not repeat it). */
+function refuseSecretArgs(file: string, args: readonly string[], o: RunOptions): void {
+  const all = [...args, ...(o.stdinFrom?.args ?? [])];
+  const i = all.findIndex(isKnownSecretArg);
+  if (i >= 0) throw new InternalError(`refusing to run ${file}: argument ${i + 1} is a secret of the federation (secrets go in the environment, never in argv)`);
+}
+
 /**
  * Turn execa's answer into a {@link RunResult}.
  * @throws RuntimeError when the program could not be started at all (not installed, not executable).
@@ -104,9 +114,11 @@ function settle(file: string, r: Result, o: RunOptions): Omit<RunResult, "upstre
 /**
  * Run `file` with `args` (no shell) and collect its output. Resolves for every exit, failures and
  * timeouts included.
- * @throws RuntimeError only when the program (or `stdinFrom`'s) cannot be started.
+ * @throws RuntimeError only when the program (or `stdinFrom`'s) cannot be started; InternalError
+ *   when an argument holds a known secret.
  */
 export async function run(file: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+  refuseSecretArgs(file, args, o);
   const { execa } = await import("execa");
   const opts = execaOptions(o);
   if (!o.stdinFrom) return settle(file, await execa(file, args, opts), o);
@@ -124,6 +136,7 @@ export async function run(file: string, args: readonly string[], o: RunOptions =
  * @throws RuntimeError only when the program cannot be started.
  */
 export function runSync(file: string, args: readonly string[], o: Omit<RunOptions, "onLine" | "stdinFrom"> = {}): RunResult {
+  refuseSecretArgs(file, args, o);
   const r = spawnSync(file, args, {
     cwd: o.cwd,
     env: o.inheritEnv === false ? o.env : { ...process.env, ...o.env },

@@ -104,3 +104,14 @@ export function rememberSecrets(secrets: readonly string[]): void {
 export function redactKnown(text: string): string {
   return knownSorted.length ? redact(text, knownSorted) : text;
 }
+
+/**
+ * True when a command-line argument is a remembered secret (see {@link rememberSecrets}), whole or
+ * as the value of `--name=value`. Only whole values count: a short user secret that happens to
+ * occur inside a path or a number must not stop a command.
+ */
+export function isKnownSecretArg(arg: string): boolean {
+  if (known.size === 0) return false;
+  const eq = arg.indexOf("=");
+  return known.has(arg) || (eq >= 0 && known.has(arg.slice(eq + 1)));
+}

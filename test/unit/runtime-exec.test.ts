@@ -1,7 +1,8 @@
 // The one child-process wrapper (src/runtime/exec.ts), with real child processes.
 import { describe, expect, it } from "vitest";
-import { RuntimeError } from "../../src/errors.js";
+import { InternalError, RuntimeError } from "../../src/errors.js";
 import { run, runSync } from "../../src/runtime/exec.js";
+import { rememberSecrets } from "../../src/runtime/redact.js";
 
 describe("run", () => {
   it("collects stdout and stderr and the exit code, without throwing on failure", async () => {
@@ -101,5 +102,22 @@ describe("run with stdinFrom", () => {
     const r = await run("wc", ["-c"], { stdinFrom: { file: "head", args: ["-c", String(100 * 1024 * 1024), "/dev/zero"] }, maxBufferBytes: 1024 * 1024 });
     expect(r.stdout.trim()).toBe(String(100 * 1024 * 1024));
     expect(r.upstream?.code).toBe(0);
+  });
+});
+
+describe("secrets in argv", () => {
+  it("refuses to start a program with a known secret as an argument, without repeating it", async () => {
+    const secret = "exec-test-secret-0123456789";
+    rememberSecrets([secret, "4711"]);
+    const err = await run("echo", [`--token=${secret}`]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InternalError);
+    expect((err as Error).message).toMatch(/argument 1 is a secret/);
+    expect((err as Error).message).not.toContain(secret);
+    expect(() => runSync("echo", ["x", secret])).toThrow(/argument 2 is a secret/);
+    await expect(run("cat", [], { stdinFrom: { file: "echo", args: [secret] } })).rejects.toBeInstanceOf(InternalError);
+    // a short secret inside a path or a number is not an argument that is the secret
+    expect((await run("echo", ["/tmp/4711/x", "14711"])).code).toBe(0);
+    // in the environment it is fine
+    expect((await run(process.execPath, ["-e", "console.log(process.env.T.length)"], { env: { T: secret } })).stdout).toBe(`${secret.length}\n`);
   });
 });
