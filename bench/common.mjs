@@ -1,6 +1,6 @@
 // Shared plumbing of the runtime benchmarks: a throw-away federation in /tmp/cfr-bench-*, started
 // with clawfed's own `up`, taken down afterwards. Needs `npm run build`, Docker, and the local
-// image (src/runtime/image.ts builds it; the e2e setup does too).
+// image (`clawfed image build` builds it; the e2e setup does too).
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

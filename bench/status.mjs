@@ -41,7 +41,7 @@ try {
     `const { getStatus } = await import(${JSON.stringify(dist("ops/status.js"))}); const { defaultDeps } = await import(${JSON.stringify(dist("ops/deps.js"))});` +
     `const deps = await defaultDeps();` +
     (reads === "dockerode"
-      ? `const { createDockerEngine } = await import(${JSON.stringify(dist("runtime/engine.js"))}); const D = (await import("dockerode")).default; deps.engine = createDockerEngine({ docker: new D() });`
+      ? `const { createDockerEngine } = await import(${JSON.stringify(dist("runtime/docker/engine.js"))}); const D = (await import("dockerode")).default; deps.engine = createDockerEngine({ docker: new D() });`
       : "") +
     `const st = await getStatus(await openFederation(${JSON.stringify(fed.spec)}, { outDir: ${JSON.stringify(fed.outDir)} }), deps); if (!st.healthy) process.exit(4);`;
   const cli = [];

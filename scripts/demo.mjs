@@ -68,7 +68,7 @@ const lib = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
 // The public API (dist/index.js) for everything it offers; the image recipe, durations, compose
 // detection and the shared table formatter from their modules.
 const { loadFederation, createClawfed, SpecError, RuntimeError } = await lib("index.js");
-const { defaultImageTag, ensureOpenClawImage } = await lib("runtime/image.js");
+const { defaultImageTag, ensureOpenClawImage } = await lib("runtime/image/index.js");
 const { parseDuration } = await lib("runtime/clock.js");
 const { detectCompose } = await lib("runtime/compose.js");
 const { table } = await lib("cli/format.js");

@@ -8,7 +8,7 @@ import type { GatewayModel } from "../federation/normalize.js";
 import type { ArchiveWriter, WriterOptions } from "../runtime/backup/archive-writer.js";
 import type { Skipped } from "../runtime/backup/host.js";
 import type { Clock } from "../runtime/clock.js";
-import type { ContainerInfo, Engine, MountSource } from "../runtime/engine.js";
+import type { ContainerInfo, Engine, MountSource } from "../runtime/docker/types.js";
 import type { HttpGet } from "../runtime/health.js";
 import { pickGateways, type FederationContext } from "./context.js";
 

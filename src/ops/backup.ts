@@ -24,10 +24,11 @@ import type { GatewayModel } from "../federation/normalize.js";
 import { systemClock } from "../runtime/clock.js";
 import { redact } from "../runtime/redact.js";
 import { openFederation, type FederationContext } from "./context.js";
-import { createDockerEngine, type Engine } from "../runtime/engine.js";
+import { createDockerEngine } from "../runtime/docker/engine.js";
+import type { Engine } from "../runtime/docker/types.js";
 import { nodeHttpGet } from "../runtime/health.js";
 import { captureGateway } from "./backup-gateway.js";
-import { backupOrder, CLAWFED_VERSION, defaultArchivePath, gatewayContainer, selectGateways, stateSource, type BackupJob, type BackupOptions, type BackupResult, type GatewayBackup, type PlannedGateway } from "./backup-common.js";
+import { backupOrder, CLAWFED_VERSION, defaultArchivePath, gatewayContainer, selectGateways, stateSource, BackupJob, BackupOptions, BackupResult, GatewayBackup, type PlannedGateway } from "./backup-common.js";
 
 export {
   backupOrder,
@@ -48,7 +49,7 @@ export {
 import { ArchiveError, checkGeneratedList, checkMemberPath } from "../runtime/backup/archive.js";
 import { ArchiveWriter } from "../runtime/backup/archive-writer.js";
 import { addHostFile, addHostTree } from "../runtime/backup/host.js";
-import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, type GatewayEntry, type Manifest, type Member } from "../runtime/backup/manifest.js";
+import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, GatewayEntry, Manifest, type Member } from "../runtime/backup/manifest.js";
 
 /**
  * Back up a federation into one archive.

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
+import { planEnv } from "../compile/env.js";
 import { RuntimeError, UsageError } from "../errors.js";
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
 import type { Federation, GatewayModel } from "../federation/normalize.js";
@@ -46,7 +47,8 @@ export async function openFederation(spec: string, opts: OpenOptions = {}): Prom
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new RuntimeError(`cannot read ${outDir}/.env`, { cause: err });
   }
-  const secrets = secretValues(env);
+  // Which values are secret: the env plan of the spec (fixed and host slots are not).
+  const secrets = secretValues(env, planEnv(fed, { projectName: true, dockerGid: true }));
   rememberSecrets(secrets);
   return { loaded, fed, outDir, project: { dir: outDir, name: fed.name }, env, secrets };
 }

@@ -4,8 +4,8 @@
  * Unit tests pass fakes (test/helpers/memory-engine.ts); the CLI uses {@link defaultDeps}.
  */
 import { systemClock, type Clock } from "../runtime/clock.js";
-import { compose, configHash, type ComposeProject, type ComposeRunResult } from "../runtime/compose.js";
-import type { Engine } from "../runtime/engine.js";
+import { compose, configHash, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
+import type { Engine } from "../runtime/docker/types.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
 
 /** Runs one compose subcommand for a project (see runtime/compose.ts). */
@@ -39,7 +39,7 @@ export type RuntimeDeps = ClawfedDeps;
  */
 export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<ClawfedDeps> {
   return {
-    engine: over.engine ?? (await import("../runtime/engine.js")).createDockerEngine(),
+    engine: over.engine ?? (await import("../runtime/docker/engine.js")).createDockerEngine(),
     get: over.get ?? nodeHttpGet,
     clock: over.clock ?? systemClock,
     wallNow: over.wallNow ?? Date.now,

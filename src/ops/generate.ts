@@ -2,7 +2,6 @@
  * `generate`: load a spec, compile it for a target, write the result. The library call behind
  * `clawfed generate`; nothing is written unless the spec is valid.
  */
-import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { compile, type CompileOptions, type TargetName } from "../compile/index.js";
@@ -10,6 +9,7 @@ import type { CompileResult } from "../compile/artifact.js";
 import { writeArtifacts, type WriteResult } from "../emit/write.js";
 import { RuntimeError, UsageError } from "../errors.js";
 import { openclawDist } from "../runtime/openclaw-dist.js";
+import { runSync } from "../runtime/exec.js";
 import { NATIVE_TARGETS } from "../federation/rules.js";
 import type { OpenclawHost, SystemdOptions } from "../targets/native/options.js";
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
@@ -81,11 +81,11 @@ export function defaultNativeRoot(name: string): string {
 /** Major version of this host's systemd (`systemctl --version`), or undefined without systemd. */
 export function hostSystemdVersion(): number | undefined {
   try {
-    const out = execFileSync("systemctl", ["--version"], { encoding: "utf8", timeout: 5_000, stdio: ["ignore", "pipe", "ignore"] });
-    const m = /^systemd (\d+)/.exec(out);
+    const r = runSync("systemctl", ["--version"], { timeoutMs: 5_000 });
+    const m = r.code === 0 ? /^systemd (\d+)/.exec(r.stdout) : null;
     return m ? Number(m[1]) : undefined;
   } catch {
-    return undefined;
+    return undefined; // no systemctl on this host
   }
 }
 

@@ -5,7 +5,7 @@
 import { LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import { gatewayContainers } from "../runtime/containers.js";
-import type { Engine } from "../runtime/engine.js";
+import type { Engine } from "../runtime/docker/types.js";
 import { StreamRedactor } from "../runtime/redact.js";
 import { outFlag, pickGateways, type FederationContext } from "./context.js";
 

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseDotenv } from "dotenv";
 import path from "node:path";
+import { planEnv } from "../compile/env.js";
 import { RuntimeError } from "../errors.js";
 import { loadSpecFile } from "../federation/load.js";
 import type { Federation } from "../federation/normalize.js";
@@ -144,7 +145,7 @@ export async function open(opts: NativeOptions & { generate?: boolean; force?: b
     root = path.resolve(opts.root ?? defaultNativeRoot(fed.name));
   }
   // The root's .env holds every token: what the CLI prints is redacted of them (runtime/redact.ts).
-  rememberSecrets(secretValues(parseDotenv(await readFile(path.join(root, ".env"), "utf8").catch(() => ""))));
+  rememberSecrets(secretValues(parseDotenv(await readFile(path.join(root, ".env"), "utf8").catch(() => "")), planEnv(fed)));
   const ecosystemPath = path.join(root, ROOT_FILES.ecosystem);
   const apps = (await readEcosystem(ecosystemPath)) ?? [];
   const home = pm2Home(root);

@@ -26,6 +26,7 @@ import { systemClock, formatMs, type Clock } from "../runtime/clock.js";
 import { nodeHttpGet, probe, probeGateway, type HttpGet, type ProbeResult } from "../runtime/health.js";
 import { daemonPid, jlist, logrotateApp, pm2Ok, type Pm2Proc } from "../runtime/native/pm2.js";
 import { descendants, findMarked, listenerPids, listProcesses, portListening, readCmdline, stopTrees, treeRssBytes, type MarkedProcess } from "../runtime/native/procs.js";
+import { PollError, pollUntil } from "../runtime/poll.js";
 import { pickGateways } from "./context.js";
 import { appPort, gatewayIds, LOGROTATE_APP, LOGROTATE_CONF, NATIVE_HEALTH_TIMEOUT_MS, open, sameDefinition, STOP_GRACE_MS, type GatewayStatus, type NativeOptions, type NativeStatus, type Opened, type RestartOptions, type UpOptions } from "./native-open.js";
 
@@ -104,29 +105,14 @@ async function waitHealthy(o: Opened, ids: string[], opts: { timeoutMs: number; 
   const t0 = opts.clock.now();
   const done = new Map<string, number>();
   const last = new Map<string, string>();
-  const pids = new Map<string, number>();
-  const restarts = new Map<string, number>();
-  let lastPm2 = -Infinity;
-  for (;;) {
+  const pm2 = { pids: new Map<string, number>(), restarts: new Map<string, number>(), lastMs: -Infinity };
+  const check = async (elapsedMs: number) => {
     const pending = ids.filter((id) => !done.has(id));
-    if (pending.length === 0) return done;
-    if (opts.clock.now() - lastPm2 >= 3_000) {
-      lastPm2 = opts.clock.now();
-      const list = await jlist(o.ctx);
-      for (const id of pending) {
-        const p = list.find((x) => x.name === id);
-        const app = o.apps.find((a) => a.name === id)!;
-        if (!p || p.status === "errored" || (p.status === "stopped" && p.exitCode !== undefined)) {
-          const why = !p ? "PM2 lost it" : `PM2 status ${p.status}${p.exitCode !== undefined ? `, exit code ${p.exitCode}${p.exitCode === 78 ? " (invalid config)" : ""}` : ""}`;
-          throw new RuntimeError(`${id} did not start: ${why}`, { next: `read ${app.error_file} and ${path.dirname(app.error_file)}/openclaw.log` });
-        }
-        pids.set(id, p.pid);
-        const before = restarts.get(id);
-        if (before !== undefined && p.restarts > before) {
-          opts.say(`${id}: exited${p.exitCode !== undefined ? ` with code ${p.exitCode}` : ""}; PM2 restarted it after ${formatMs(p.restartDelayMs)} (see ${app.error_file})`);
-        }
-        restarts.set(id, p.restarts);
-      }
+    if (pending.length === 0) return true;
+    // PM2's list is read at most every 3 s: each read is a CLI call of about half a second.
+    if (elapsedMs - pm2.lastMs >= 3_000) {
+      pm2.lastMs = elapsedMs;
+      await checkPm2(o, pending, pm2, opts.say);
     }
     await Promise.all(
       pending.map(async (id) => {
@@ -135,7 +121,7 @@ async function waitHealthy(o: Opened, ids: string[], opts: { timeoutMs: number; 
         const url = `http://127.0.0.1:${port}`;
         const [live, started] = await Promise.all([probe(opts.get, url, "/healthz"), probe(opts.get, url, "/startupz")]);
         let line: string;
-        const owner = live.ok ? await portOwner(port, pids.get(id) ?? 0) : "own";
+        const owner = live.ok ? await portOwner(port, pm2.pids.get(id) ?? 0) : "own";
         if (owner !== "own") line = `port ${port} is answered by ${owner === "none" ? "nobody" : owner}, not by the gateway`;
         else if (live.ok && started.ok) {
           done.set(id, opts.clock.now() - t0);
@@ -145,14 +131,39 @@ async function waitHealthy(o: Opened, ids: string[], opts: { timeoutMs: number; 
         last.set(id, line);
       }),
     );
-    if (ids.every((id) => done.has(id))) return done;
-    if (opts.clock.now() - t0 >= opts.timeoutMs) {
-      const slow = ids.filter((id) => !done.has(id));
-      throw new RuntimeError(`${slow.join(", ")} not healthy after ${formatMs(opts.timeoutMs)}`, {
-        next: `clawfed native status ${o.specFile}; logs: ${slow.map((id) => path.dirname(o.apps.find((a) => a.name === id)!.error_file)).join(", ")}`,
-      });
+    return ids.every((id) => done.has(id));
+  };
+  try {
+    await pollUntil(check, (all) => all, { clock: opts.clock, timeoutMs: opts.timeoutMs, intervalMs: 1_000, description: `${ids.join(", ")} to be healthy` });
+    return done;
+  } catch (err) {
+    if (!(err instanceof PollError)) throw err;
+    const slow = ids.filter((id) => !done.has(id));
+    throw new RuntimeError(`${slow.join(", ")} not healthy after ${formatMs(opts.timeoutMs)}`, {
+      next: `clawfed native status ${o.specFile}; logs: ${slow.map((id) => path.dirname(o.apps.find((a) => a.name === id)!.error_file)).join(", ")}`,
+    });
+  }
+}
+
+/**
+ * Read PM2's list for the `pending` gateways: remember their pids, report restarts, and fail fast
+ * when PM2 gave up on one (errored, or stopped with an exit code).
+ */
+async function checkPm2(o: Opened, pending: string[], seen: { pids: Map<string, number>; restarts: Map<string, number> }, say: (l: string) => void): Promise<void> {
+  const list = await jlist(o.ctx);
+  for (const id of pending) {
+    const p = list.find((x) => x.name === id);
+    const app = o.apps.find((a) => a.name === id)!;
+    if (!p || p.status === "errored" || (p.status === "stopped" && p.exitCode !== undefined)) {
+      const why = !p ? "PM2 lost it" : `PM2 status ${p.status}${p.exitCode !== undefined ? `, exit code ${p.exitCode}${p.exitCode === 78 ? " (invalid config)" : ""}` : ""}`;
+      throw new RuntimeError(`${id} did not start: ${why}`, { next: `read ${app.error_file} and ${path.dirname(app.error_file)}/openclaw.log` });
     }
-    await opts.clock.sleep(1_000);
+    seen.pids.set(id, p.pid);
+    const before = seen.restarts.get(id);
+    if (before !== undefined && p.restarts > before) {
+      say(`${id}: exited${p.exitCode !== undefined ? ` with code ${p.exitCode}` : ""}; PM2 restarted it after ${formatMs(p.restartDelayMs)} (see ${app.error_file})`);
+    }
+    seen.restarts.set(id, p.restarts);
   }
 }
 

@@ -13,15 +13,16 @@ import { liveMember, statePrefix, within } from "../runtime/backup/manifest.js";
 import { emptyState, restoreLive, StateWriter } from "../runtime/backup/state.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose } from "../runtime/compose.js";
-import { createDockerEngine, type ContainerSummary, type Engine, type MountSource } from "../runtime/engine.js";
+import { createDockerEngine } from "../runtime/docker/engine.js";
+import type { ContainerSummary, Engine, MountSource } from "../runtime/docker/types.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, stateSource, STOP_TIMEOUT_S } from "./backup-common.js";
 import type { FederationContext } from "./context.js";
 import { openFederation } from "./context.js";
-import { planRestore, sameArchive, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
+import { planRestore, sameArchive, stageHostFiles, GatewayRestore, RestoreOptions, RestorePlan, RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
-export { planRestore, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
+export { planRestore, stageHostFiles, GatewayRestore, RestoreOptions, RestorePlan, RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
 /**
  * Restore a federation from an archive.

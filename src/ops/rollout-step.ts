@@ -8,7 +8,7 @@ import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_IMAGE_LABEL, PREVIOUS_SUFFIX } from 
 import { gateStarted } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { copyTree, describeSource, snapshotLabels, snapshotVolumeName } from "../runtime/snapshot.js";
-import type { MountSource, ContainerInfo } from "../runtime/engine.js";
+import type { MountSource, ContainerInfo } from "../runtime/docker/types.js";
 import type { FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
 import type { RolloutPlan, RolloutSelection } from "./rollout-plan.js";

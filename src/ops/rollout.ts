@@ -24,20 +24,25 @@
 import { CONTAINER_STATE_DIR, LABELS } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
 import { gatewayContainers, isOwned, PREVIOUS_SUFFIX } from "../runtime/containers.js";
-import type { ContainerInfo } from "../runtime/engine.js";
-import { GATE_POLL_MS, probe, publishedUrl } from "../runtime/health.js";
+import type { ContainerInfo } from "../runtime/docker/types.js";
+import { GATE_POLL_MS, probe, PROBE_TIMEOUT_MS, publishedUrl } from "../runtime/health.js";
+import { imageBuildCommand } from "../runtime/image/recipe.js";
+import { PollError, pollUntil } from "../runtime/poll.js";
 import { outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
 import { checkImageFlag } from "./generate.js";
-import { planRollout, selectTargets, type RolloutPlan, type RolloutSelection } from "./rollout-plan.js";
-import { rollOne, type GatewayRollout, type RolloutOptions, type Run, type Target } from "./rollout-step.js";
+import { planRollout, selectTargets, RolloutPlan, RolloutSelection } from "./rollout-plan.js";
+import { rollOne, GatewayRollout, RolloutOptions, Run, Target } from "./rollout-step.js";
 
-export { HEALTH_TIMEOUT_MS, STABLE_MS, STOP_TIMEOUT_S, type GatewayOutcome, type GatewayRollout, type PullPolicy, type RolloutOptions } from "./rollout-step.js";
+export { HEALTH_TIMEOUT_MS, STABLE_MS, STOP_TIMEOUT_S, GatewayOutcome, GatewayRollout, PullPolicy, RolloutOptions } from "./rollout-step.js";
 
-export { planRollout, selectTargets, type RolloutPlan, type RolloutSelection, type RolloutStep } from "./rollout-plan.js";
+export { planRollout, selectTargets, RolloutPlan, RolloutSelection, type RolloutStep } from "./rollout-plan.js";
 
-/** /startupz attempts before a target counts as unhealthy at the start. */
-const PREFLIGHT_PROBES = 3;
+/**
+ * Milliseconds /startupz is retried before a target counts as unhealthy at the start: a busy host
+ * can miss one probe's timeout (PROBE_TIMEOUT_MS, 2 s); this leaves room for at least three probes.
+ */
+const PREFLIGHT_TIMEOUT_MS = 3 * (PROBE_TIMEOUT_MS + GATE_POLL_MS);
 
 /** A rollout applied: per gateway outcome, `updated` (what the record step writes), `message`/`next` after a stop, `ms`. */
 export interface RolloutResult {
@@ -163,11 +168,12 @@ async function preflight(run: Run): Promise<Target[]> {
 /** /startupz must say started (a busy host can miss one probe's timeout; a real problem persists). */
 async function healthyBefore(run: Run, id: string, info: ContainerInfo): Promise<void> {
   const url = publishedUrl(info);
-  let st = url ? await probe(run.deps.get, url, "/startupz") : undefined;
-  for (let i = 1; url && !st?.ok && i < PREFLIGHT_PROBES; i++) {
-    await run.deps.clock.sleep(GATE_POLL_MS);
-    st = await probe(run.deps.get, url, "/startupz");
-  }
+  // A busy host can miss one probe's timeout; a real problem persists.
+  const st = url
+    ? await pollUntil(() => probe(run.deps.get, url, "/startupz"), (r) => r.ok, { clock: run.deps.clock, timeoutMs: PREFLIGHT_TIMEOUT_MS, intervalMs: GATE_POLL_MS, description: `${id} to answer /startupz` }).catch((err: unknown) =>
+        err instanceof PollError ? (err.last as Awaited<ReturnType<typeof probe>>) : Promise.reject(err),
+      )
+    : undefined;
   if (!st?.ok) {
     throw new RuntimeError(`gateway ${id} is not healthy before the rollout (/startupz: ${st?.error ?? "port not published"}); a rollout needs a healthy starting point`, {
       next: `clawfed status ${run.ctx.loaded.file}${outFlag(run.ctx)}`,
@@ -181,7 +187,7 @@ async function ensureImages(run: Run, targets: Target[]): Promise<void> {
   for (const ref of [...new Set(targets.map((t) => t.image))]) {
     let img = run.opts.pull === "always" ? undefined : await engine.image(ref);
     if (!img && run.opts.pull === "never") {
-      throw new RuntimeError(`image ${ref} is not present locally and --pull is never`, { next: `build or load it (clawfed image build, docker build / docker load), or use --pull missing` });
+      throw new RuntimeError(`image ${ref} is not present locally and --pull is never`, { next: `build or load it (for OpenClaw: ${imageBuildCommand(ref)}; otherwise docker build / docker load), or use --pull missing` });
     }
     if (!img) {
       run.say(`pulling ${ref}`);
@@ -189,7 +195,7 @@ async function ensureImages(run: Run, targets: Target[]): Promise<void> {
         await engine.pull(ref, (l) => run.say(`  ${l}`));
       } catch (err) {
         throw new RuntimeError(`cannot pull ${ref}: ${(err as Error).message.split("\n")[0]}`, {
-          next: `without a registry, build or load the image locally (docker build / docker load; for OpenClaw: clawfed image build), then: clawfed rollout ${run.ctx.loaded.file} --image ${ref} --pull never${outFlag(run.ctx)}`,
+          next: `without a registry, build or load the image locally (for OpenClaw: ${imageBuildCommand(ref)}; otherwise docker build / docker load), then: clawfed rollout ${run.ctx.loaded.file} --image ${ref} --pull never${outFlag(run.ctx)}`,
           cause: err,
         });
       }

@@ -5,7 +5,7 @@
 import { LABELS } from "../compile/names.js";
 import type { GatewayModel } from "../federation/normalize.js";
 import { gatewayContainers } from "../runtime/containers.js";
-import type { ContainerInfo } from "../runtime/engine.js";
+import type { ContainerInfo } from "../runtime/docker/types.js";
 import { exitHint, probeGateway, publishedUrl, PROBE_TIMEOUT_MS, type GatewayProbes } from "../runtime/health.js";
 import { outFlag, pickGateways, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";

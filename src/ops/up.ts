@@ -13,6 +13,7 @@ import { redact } from "../runtime/redact.js";
 import { openFederation, outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
 import { checkImageFlag } from "./generate.js";
+import { imageBuildCommand } from "../runtime/image/recipe.js";
 import { COMPOSE_FILE, composeImage, generationImage, regenerate } from "./regenerate.js";
 
 /** Milliseconds every gateway has to come up (a gateway needs 10-20 s alone; more on 2 busy cores). */
@@ -134,7 +135,7 @@ async function ensureImages(ctx: FederationContext, deps: ClawfedDeps, say: (l: 
       await deps.engine.pull(ref, (l) => say(`  ${l}`));
     } catch (err) {
       throw new RuntimeError(`image ${ref} is not present locally and cannot be pulled: ${(err as Error).message.split("\n")[0]}`, {
-        next: `build or load it locally (for OpenClaw without a registry: clawfed image build makes openclaw:<version>-local), or name a local image: clawfed up ${ctx.loaded.file} --image <ref>${outFlag(ctx)}`,
+        next: `build it locally (for OpenClaw without a registry: ${imageBuildCommand(ref)}), load it (docker load), or name a local image: clawfed up ${ctx.loaded.file} --image <ref>${outFlag(ctx)}`,
         cause: err,
       });
     }

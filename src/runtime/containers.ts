@@ -4,7 +4,7 @@
  * the federation's compose project are ever acted on.
  */
 import { LABELS } from "../compile/names.js";
-import type { ContainerSummary, Engine } from "./engine.js";
+import type { ContainerSummary, Engine } from "./docker/types.js";
 
 /** Compose's project label (v1 and v2). */
 export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";

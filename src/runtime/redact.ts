@@ -1,43 +1,31 @@
 /**
- * Redaction of secret values from any text clawfed prints or stores (logs, compose output, error
- * messages, rollout log tails). One function for every command: `redact(text, secrets)`, and a
- * streaming variant for text that arrives in pieces (container logs).
+ * Redaction: the one place secrets are taken out of text before clawfed prints it (logs, compose
+ * output, error messages, `--json`).
+ *
+ * Which values are secret comes from the env plan the compiler made (src/compile/env.ts
+ * `planEnv`) and the federation's `.env` ({@link secretValues}): every value of `.env` is a secret
+ * except those of the slots the plan marks as not secret (`fixed`: COMPOSE_PROJECT_NAME; `host`:
+ * CLAWFED_DOCKER_GID). Values the plan no longer names (tokens kept from an earlier `.env`) stay
+ * secrets. No value is judged by its length or shape.
  */
+import type { EnvSlot } from "../compile/artifact.js";
 
 /** Replacement text of a secret. */
 export const REDACTED = "<redacted>";
 
-/** Names in `.env` that are not secrets (fixed or host facts). */
-const NOT_SECRET = new Set(["COMPOSE_PROJECT_NAME", "CLAWFED_DOCKER_GID"]);
-
 /**
- * Every secret value of a federation's parsed `.env` (tokens and filled-in user secrets), longest
- * first, so a secret that contains another is replaced whole.
- */
-export function secretValues(env: Record<string, string>): string[] {
-  return Object.entries(env)
-    .filter(([k, v]) => v.length >= 8 && !NOT_SECRET.has(k))
-    .map(([, v]) => v)
-    .sort((a, b) => b.length - a.length);
-}
-
-/** `text` with every value of `secrets` replaced by {@link REDACTED}. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) out = out.split(s).join(REDACTED);
-  return out;
-}
-
-/**
- * Streaming redactor for one stream of text: complete lines are redacted and returned at once; of
- * an unfinished line only the part that cannot be the start of a secret is returned, the rest waits
- * for the next piece (a secret never contains a newline). `push` returns what can be written now;
- * `end` returns the rest. Holds back at most (longest secret − 1) characters.
+ * Streaming {@link redact} for one stream of text that may arrive in arbitrary pieces: complete
+ * lines are redacted and returned at once; of an unfinished line only the part that cannot be the
+ * start of a secret is returned, the rest waits for the next piece (secrets with a line break are
+ * only caught within one piece). `push` returns what can be written now; `end` returns the rest.
+ * Holds back at most (longest secret − 1) characters of an unfinished line.
  */
 export class StreamRedactor {
   private pending = "";
   private readonly hold: number;
-  constructor(private readonly secrets: string[]) {
+  private readonly secrets: string[];
+  constructor(secrets: readonly string[]) {
+    this.secrets = secretList(secrets);
     this.hold = Math.max(0, ...secrets.map((s) => s.length - 1));
   }
 
@@ -66,22 +54,64 @@ export class StreamRedactor {
   }
 }
 
+/** Plan slot kinds whose values are not secret (see the module comment). */
+const NOT_SECRET: ReadonlySet<EnvSlot["kind"]> = new Set(["fixed", "host"]);
+
+/**
+ * The secret values of a federation: every non-empty value of `env` (the parsed `.env`) whose
+ * name is not a `fixed` or `host` slot of `plan`, without duplicates, longest first (so a secret
+ * that contains another is replaced whole). No value is judged by its length.
+ * @param env the federation's `.env`, parsed (name → value).
+ * @param plan the env plan (`planEnv(federation, { projectName: true, dockerGid: true })`), or
+ *   just its names and kinds.
+ */
+export function secretValues(env: Readonly<Record<string, string>>, plan: ReadonlyArray<Pick<EnvSlot, "name" | "kind">>): string[] {
+  const open = new Set(plan.filter((s) => NOT_SECRET.has(s.kind)).map((s) => s.name));
+  return secretList(Object.entries(env).filter(([name]) => !open.has(name)).map(([, value]) => value));
+}
+
+/** Non-empty, unique, longest first (so a secret that contains another is replaced whole). */
+function secretList(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * `text` with every occurrence of every secret replaced by {@link REDACTED}. Longer secrets are
+ * replaced first, whatever the order of `secrets`.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secretList(secrets)) out = out.split(s).join(REDACTED);
+  return out;
+}
+
 /** Secrets of every federation opened in this process (see {@link rememberSecrets}). */
 const known = new Set<string>();
 let knownSorted: string[] = [];
 
 /**
  * Remember secret values for {@link redactKnown}: every federation opened in this process
- * (ops/context.ts openFederation) registers its `.env` secrets, so the CLI's one output path can
- * redact all of them without knowing which federation a message came from.
+ * registers its `.env` secrets, so one output path (the CLI's) can redact all of them without
+ * knowing which federation a message came from.
  */
 export function rememberSecrets(secrets: readonly string[]): void {
-  let added = false;
-  for (const s of secrets) if (s.length >= 8 && !known.has(s)) (known.add(s), (added = true));
-  if (added) knownSorted = [...known].sort((a, b) => b.length - a.length);
+  const before = known.size;
+  for (const s of secrets) if (s.length > 0) known.add(s);
+  if (known.size !== before) knownSorted = secretList([...known]);
 }
 
-/** `text` with every remembered secret replaced by {@link REDACTED}: what the CLI prints goes through it. */
+/** `text` with every remembered secret replaced by {@link REDACTED}. */
 export function redactKnown(text: string): string {
   return knownSorted.length ? redact(text, knownSorted) : text;
+}
+
+/**
+ * True when a command-line argument is a remembered secret (see {@link rememberSecrets}), whole or
+ * as the value of `--name=value`. Only whole values count: a short user secret that happens to
+ * occur inside a path or a number must not stop a command.
+ */
+export function isKnownSecretArg(arg: string): boolean {
+  if (known.size === 0) return false;
+  const eq = arg.indexOf("=");
+  return known.has(arg) || (eq >= 0 && known.has(arg.slice(eq + 1)));
 }

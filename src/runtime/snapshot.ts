@@ -9,7 +9,7 @@
  */
 import { LABELS, projectResource, stateVolume } from "../compile/names.js";
 import { RuntimeError } from "../errors.js";
-import type { Engine, Labels, MountSource } from "./engine.js";
+import type { Engine, Labels, MountSource } from "./docker/types.js";
 
 /** Milliseconds a copy may take (state is SQLite files and small JSON: seconds at most). */
 export const COPY_TIMEOUT_MS = 10 * 60_000;

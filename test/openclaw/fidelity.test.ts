@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { parse as parseDotenv } from "dotenv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/ops/generate.js";
-import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
+import { runOpenclaw } from "../helpers/openclaw.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const specs = (await readdir("federations")).filter((f) => f.endsWith(".yaml")).sort();

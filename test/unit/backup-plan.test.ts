@@ -13,7 +13,7 @@ import { backupOrder, compactUtc, defaultArchivePath, selectGateways, stateSourc
 import { addHostTree, StagedDir, StagedFiles, type Skipped } from "../../src/runtime/backup/host.js";
 import { FORMAT, FORMAT_VERSION, type Manifest, type Member } from "../../src/runtime/backup/manifest.js";
 import { openFederation } from "../../src/ops/context.js";
-import type { Engine } from "../../src/runtime/engine.js";
+import type { Engine } from "../../src/runtime/docker/types.js";
 import { SpecError, UsageError } from "../../src/errors.js";
 
 let dir: string;

@@ -16,7 +16,7 @@ import { ArchiveError, checkMemberPath, foldPath, verifyArchive } from "../../sr
 import { FORMAT, FORMAT_VERSION, GENERATED_MEMBER, type Manifest, type Member } from "../../src/runtime/backup/manifest.js";
 import { planRestore, restoreFederation, stageHostFiles } from "../../src/ops/restore.js";
 import { openFederation } from "../../src/ops/context.js";
-import type { Engine } from "../../src/runtime/engine.js";
+import type { Engine } from "../../src/runtime/docker/types.js";
 import { tempDir } from "../helpers/tmp.js";
 import { snapshotTree } from "../helpers/tree.js";
 

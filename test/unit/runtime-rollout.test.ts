@@ -244,7 +244,7 @@ describe("rollout (in-memory engine)", () => {
     const err = await rollout(w.ctx, w.deps, { image: "img:none" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as RuntimeError).message).toMatch(/cannot pull img:none: .*no such host/);
-    expect((err as RuntimeError).next).toMatch(/build or load the image locally/);
+    expect((err as RuntimeError).next).toMatch(/build or load the image locally \(for OpenClaw: clawfed image build --version <openclaw version> --tag img:none;/);
     expect(w.eng.calls).toEqual(["pull img:none"]);
     w.eng.pullable.set("img:new", { id: "sha256:new", behaviour: "ok" });
     const res = await rollout(w.ctx, w.deps, { image: "img:new", only: ["beta"] });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/compile/names.js";
 import { openFederation } from "../../src/ops/context.js";
-import type { ContainerInfo } from "../../src/runtime/engine.js";
+import type { ContainerInfo } from "../../src/runtime/docker/types.js";
 import type { GatewayProbes } from "../../src/runtime/health.js";
 import { getStatus, judgeGateway } from "../../src/ops/status.js";
 import { COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX } from "../../src/runtime/containers.js";

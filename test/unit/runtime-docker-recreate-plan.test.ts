@@ -1,6 +1,6 @@
 // createLike's plan: what a replacement container keeps from the old one and what comes from the new image.
 import { describe, expect, it } from "vitest";
-import { recreatePlan, type ImageConfigLike, type InspectLike } from "../../src/runtime/engine.js";
+import { recreatePlan, type ImageConfigLike, type InspectLike } from "../../src/runtime/docker/recreate-plan.js";
 
 const ID = "140f94efd529aaaabbbbccccddddeeeeffff00001111222233334444555566667777";
 
