@@ -2,7 +2,7 @@
 export { loadSpecFile, loadSpecText, type LoadedSpec } from "./federation/load.js";
 export { normalize, type Federation, type GatewayModel, type Route } from "./federation/normalize.js";
 export { Spec, specJsonSchema, DEFAULT_OPENCLAW_VERSION, type SpecInput, type SpecParsed } from "./federation/schema.js";
-export { compile, TARGETS, type TargetName, type CompileOptions, type NativeCompileOptions, type OpenclawHost, type SystemdOptions } from "./compile/index.js";
+export { compile, TARGETS, type TargetName, type CompileOptions, type NativeCompileOptions, type OpenclawHost, type SystemdOptions } from "./targets/registry.js";
 export type { Artifact, CompileResult, EnvSlot } from "./compile/artifact.js";
 export { writeArtifacts, type WriteOptions, type WriteResult } from "./emit/write.js";
 export { generate, withImage, defaultOutDir, defaultNativeRoot, type GenerateOptions, type GenerateResult } from "./generate.js";

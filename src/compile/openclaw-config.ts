@@ -8,8 +8,8 @@
  * peer URLs and the paths of knowledge and mailbox folders.
  */
 import type { Federation, GatewayModel } from "../federation/normalize.js";
-import { a2aPeers } from "./env.js";
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
+import { a2aPeers } from "../vocabulary/env-plan.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "../vocabulary/names.js";
 
 export const DELEGATE_SKILL = "federation-delegate";
 
@@ -95,7 +95,7 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
       allowFrom: tg.dmPolicy === "open" ? ["*"] : tg.allowFrom,
     };
   }
-  const peers = a2aPeers(fed, g.id);
+  const peers = a2aPeers(g);
   if (peers.length > 0) {
     const entries: Record<string, unknown> = {};
     for (const p of peers) {

@@ -7,7 +7,7 @@
 import type { Federation, GatewayModel } from "../federation/normalize.js";
 import { frontMatter, renderTemplate } from "../render/templates.js";
 import { dir, file, type Artifact } from "./artifact.js";
-import { hooksTokenEnv, generatedHeader, routeDir } from "./names.js";
+import { hooksTokenEnv, generatedHeader, routeDir } from "../vocabulary/names.js";
 import { delegates, DELEGATE_SKILL, hooksTargets } from "./openclaw-config.js";
 
 /** Paths as one gateway sees them. */

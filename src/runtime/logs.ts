@@ -4,7 +4,7 @@
  * redacted and written at once; of an unfinished line only the part that cannot be the start of a
  * secret is written, the rest waits for the next piece (a secret never contains a newline).
  */
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
 import { redact, secretValues, type FederationContext } from "./context.js";
 import type { Engine } from "./engine.js";

@@ -20,7 +20,8 @@
  * Only containers carrying clawfed's ownership labels and this federation's compose project are
  * ever touched.
  */
-import { CONTAINER_STATE_DIR, LABELS } from "../compile/names.js";
+import { CONTAINER_STATE_DIR } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
 import { checkImageFlag, withImage } from "../generate.js";
 import { formatMs } from "./clock.js";

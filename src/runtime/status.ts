@@ -3,7 +3,7 @@
  * concurrently) an inspect and the three probes on its published port, each with its own timeout.
  */
 import path from "node:path";
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { defaultOutDir } from "../generate.js";
 import type { GatewayModel } from "../federation/normalize.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -11,13 +11,9 @@ import type { FederationContext } from "./context.js";
 import { createDockerEngine, type ContainerInfo, type ContainerSummary, type Engine } from "./engine.js";
 import { exitHint, nodeHttpGet, probeGateway, publishedUrl, PROBE_TIMEOUT_MS, type GatewayProbes, type HttpGet } from "./health.js";
 
-/** Compose's project label (v1 and v2). */
-export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
-export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
-export const COMPOSE_CONFIG_HASH_LABEL = "com.docker.compose.config-hash";
-export const COMPOSE_IMAGE_LABEL = "com.docker.compose.image";
-/** Suffix of the name a rollout gives the previous container while the new one is on trial. */
-export const PREVIOUS_SUFFIX = ".clawfed-previous";
+// Compose labels and the rollout suffix live in the shared vocabulary; re-exported for runtime callers.
+export { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_IMAGE_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, PREVIOUS_SUFFIX } from "../vocabulary/labels.js";
+import { COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX } from "../vocabulary/labels.js";
 /** Image label carrying the OpenClaw version (OCI annotation). */
 const VERSION_LABELS = ["ai.clawfed.openclaw-version", "org.opencontainers.image.version"];
 

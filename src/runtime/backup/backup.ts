@@ -16,7 +16,8 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { LABELS, projectResource, stateVolume } from "../../compile/names.js";
+import { projectResource, stateVolume } from "../../vocabulary/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import { mailboxDirs } from "../../compile/workspace.js";
 import { RuntimeError, SpecError } from "../../errors.js";
 import { MANIFEST as GENERATED_MANIFEST, ENV_FILE } from "../../emit/write.js";

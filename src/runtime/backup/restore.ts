@@ -16,7 +16,8 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { LABELS, projectResource, serviceName, stateVolume } from "../../compile/names.js";
+import { projectResource, serviceName, stateVolume } from "../../vocabulary/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import { RuntimeError } from "../../errors.js";
 import type { GatewayModel } from "../../federation/normalize.js";
 import { systemClock, type Clock } from "../clock.js";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import * as tarStream from "tar-stream";
-import { LABELS } from "../../compile/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import { RuntimeError } from "../../errors.js";
 import type { Engine, Labels, MountSource } from "../engine.js";
 import { checkMemberPath, eachTarEntry, type EntryInfo } from "./archive.js";

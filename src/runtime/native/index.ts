@@ -24,7 +24,7 @@ import { RuntimeError } from "../../errors.js";
 import { defaultNativeRoot, generate } from "../../generate.js";
 import { loadSpecFile } from "../../federation/load.js";
 import type { Federation } from "../../federation/normalize.js";
-import { MARKER_ENV, pm2Home, ROOT_FILES } from "../../targets/native/layout.js";
+import { MARKER_ENV, pm2Home, ROOT_FILES } from "../../vocabulary/host-layout.js";
 import { systemClock, formatMs, type Clock } from "../clock.js";
 import { nodeHttpGet, probe, probeGateway, type HttpGet, type ProbeResult } from "../health.js";
 import { daemonPid, jlist, logrotateApp, pm2Ok, type Pm2Context, type Pm2Proc } from "./pm2.js";

@@ -17,7 +17,7 @@
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
-import { envFor, planEnv } from "../../compile/env.js";
+import { envFor, planEnv } from "../../vocabulary/env-plan.js";
 import {
   CONTAINER_COMMS_DIR,
   CONTAINER_CONFIG_DIR,
@@ -28,14 +28,14 @@ import {
   configDir,
   egressNetwork,
   generatedHeader,
-  LABELS,
   linkNetwork,
   routeDir,
   serviceName,
   stateDir,
   stateVolume,
   workspaceDir,
-} from "../../compile/names.js";
+} from "../../vocabulary/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import { composeRef, escapeCompose } from "./interpolation.js";

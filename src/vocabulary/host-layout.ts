@@ -22,8 +22,8 @@
  *       logs/gateway.err.log
  * ```
  */
-import { launchdLabel, NATIVE_ROOT_DIRS, nativeHomeDir, routeDir, systemdUnitName } from "../../compile/names.js";
-import type { Federation } from "../../federation/normalize.js";
+import { launchdLabel, NATIVE_ROOT_DIRS, nativeHomeDir, routeDir, systemdUnitName } from "./names.js";
+import type { Federation } from "../federation/normalize.js";
 
 /** Every absolute path of one gateway. */
 export interface GatewayPaths {
@@ -103,7 +103,7 @@ export function pm2Home(root: string): string {
   return `${normalizeRoot(root)}/${ROOT_FILES.pm2Home}`;
 }
 
-/** Unit and label names live with every other derived name in compile/names.ts. */
+/** Unit and label names live with every other derived name in vocabulary/names.ts. */
 export { launchdLabel, systemdUnitName };
 
 /** Markers put in every native gateway's environment so the runtime can find its processes. */

@@ -1,26 +1,65 @@
 /**
- * The `.env` plan of a federation: which secrets exist and which gateway receives which.
- * A gateway only receives what it needs: its own tokens, the hooks tokens of the gateways it may
- * call over hooks, the A2A tokens of its own links, and the user secrets it lists.
+ * The `.env` plan of a federation: which variables exist, which of them hold secrets, and which
+ * gateway receives which. A gateway only receives what it needs: its own tokens, the hooks tokens
+ * of the gateways it may call over hooks, the A2A tokens of its own links, and the user secrets it
+ * lists. The compile writes `.env` from this plan; the runtime takes the list of secret variables
+ * from it (secretEnvNames) to redact their values.
  */
-import type { Federation } from "../federation/normalize.js";
-import type { EnvSlot } from "./artifact.js";
+import type { Federation, GatewayModel } from "../federation/normalize.js";
 import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
 import { sorted } from "../render/serialize.js";
 
-/** The A2A peers of a gateway: every gateway it shares an a2a route with, either direction. */
-export function a2aPeers(fed: Federation, id: string): Array<{ peer: string; inbound: boolean; outbound: boolean }> {
-  const peers = new Map<string, { peer: string; inbound: boolean; outbound: boolean }>();
+/**
+ * One variable of the federation's `.env`.
+ * - token: a random secret clawfed generates once and keeps across runs;
+ * - user: a secret the user fills in (clawfed writes an empty placeholder and keeps any value);
+ * - fixed: a value fully derived from the spec (e.g. COMPOSE_PROJECT_NAME);
+ * - host: a fact of the host the writer looks up (e.g. the Docker socket's group id).
+ */
+export interface EnvSlot {
+  name: string;
+  kind: "token" | "user" | "fixed" | "host";
+  /** For fixed slots: the value. For host slots: which fact ("docker-gid"). */
+  value?: string;
+  /** Gateways whose environment receives it. */
+  consumers: string[];
+  /** Gateways whose `--rotate` replaces it (tokens only). */
+  rotateWith: string[];
+  /** One line shown above it in .env. */
+  comment: string;
+}
+
+/** Slot kinds whose values are secrets (never printed, redacted from logs and errors). */
+export const SECRET_KINDS: ReadonlySet<EnvSlot["kind"]> = new Set(["token", "user"]);
+
+/** Whether a slot's value is a secret: generated tokens and the user's own secrets. */
+export function isSecretSlot(slot: EnvSlot): boolean {
+  return SECRET_KINDS.has(slot.kind);
+}
+
+/** One A2A peer of a gateway and the directions of their a2a routes. */
+export interface A2aPeer {
+  peer: string;
+  /** The peer may call this gateway (route peer → gateway). */
+  inbound: boolean;
+  /** This gateway may call the peer (route gateway → peer). */
+  outbound: boolean;
+}
+
+/**
+ * The A2A peers of a gateway: every gateway it shares an a2a route with, either direction, sorted
+ * by id. Reads only the gateway's own routes (g.outbound / g.inbound), so planning a whole
+ * federation is linear in its routes, not gateways × routes.
+ */
+export function a2aPeers(g: Pick<GatewayModel, "outbound" | "inbound">): A2aPeer[] {
+  const peers = new Map<string, A2aPeer>();
   const entry = (peer: string) => {
     let e = peers.get(peer);
     if (!e) peers.set(peer, (e = { peer, inbound: false, outbound: false }));
     return e;
   };
-  for (const r of fed.routes) {
-    if (!r.transports.includes("a2a")) continue;
-    if (r.from === id) entry(r.to).outbound = true;
-    if (r.to === id) entry(r.from).inbound = true;
-  }
+  for (const r of g.outbound) if (r.transports.includes("a2a")) entry(r.to).outbound = true;
+  for (const r of g.inbound) if (r.transports.includes("a2a")) entry(r.from).inbound = true;
   return sorted(peers.keys()).map((p) => peers.get(p)!);
 }
 
@@ -45,7 +84,7 @@ export function planEnv(fed: Federation, opts: { projectName?: boolean; dockerGi
       const callers = g.inbound.filter((r) => r.transports.includes("hooks")).map((r) => r.from);
       add({ name: hooksTokenEnv(g.id), kind: "token", consumers: [g.id, ...callers], rotateWith: [g.id], comment: `${g.id}: webhook token (hooks.token)` });
     }
-    for (const p of a2aPeers(fed, g.id)) {
+    for (const p of a2aPeers(g)) {
       // Inbound token from the peer; for a one-way link nobody else receives it, so the peer
       // cannot call in (OpenClaw requires a token on every peer entry).
       const inName = a2aTokenEnv(p.peer, g.id);
@@ -69,4 +108,13 @@ export function planEnv(fed: Federation, opts: { projectName?: boolean; dockerGi
 /** Names of the env variables gateway `id` receives, sorted. */
 export function envFor(slots: EnvSlot[], id: string): string[] {
   return slots.filter((s) => s.consumers.includes(id)).map((s) => s.name);
+}
+
+/**
+ * Names of the `.env` variables of `fed` that hold secrets (generated tokens and the user's own
+ * secrets), sorted. Independent of the target: the compose-only variables COMPOSE_PROJECT_NAME and
+ * CLAWFED_DOCKER_GID are not secrets. The runtime redacts the values of exactly these variables.
+ */
+export function secretEnvNames(fed: Federation): string[] {
+  return sorted(planEnv(fed).filter(isSecretSlot).map((s) => s.name));
 }
