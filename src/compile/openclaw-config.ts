@@ -34,9 +34,9 @@ export function hooksTargets(g: GatewayModel): string[] {
   return g.outbound.filter((r) => r.transports.includes("hooks")).map((r) => r.to);
 }
 
-/** True when the gateway takes part in any mailbox route. */
-export function usesMailbox(fed: Federation, id: string): boolean {
-  return fed.routes.some((r) => r.transports.includes("mailbox") && (r.from === id || r.to === id));
+/** True when the gateway takes part in any mailbox route (reads only its own routes). */
+export function usesMailbox(g: Pick<GatewayModel, "outbound" | "inbound">): boolean {
+  return [...g.outbound, ...g.inbound].some((r) => r.transports.includes("mailbox"));
 }
 
 /** True when the gateway can reach at least one other gateway (and so gets the delegate skill). */
@@ -46,7 +46,7 @@ export function delegates(g: GatewayModel): boolean {
 
 export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
   const agentEntry: Record<string, unknown> = { name: g.agentName, model: { primary: g.model.primary, fallbacks: g.model.fallbacks } };
-  if (usesMailbox(fed, g.id)) {
+  if (usesMailbox(g)) {
     // The mailbox is read on heartbeats (AGENTS.md says how); HEARTBEAT.md is retired (facts §8).
     agentEntry.heartbeat = { every: fed.comms.heartbeat, target: g.telegram && g.telegram.owners.length > 0 ? "owner" : "none" };
   }

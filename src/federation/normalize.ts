@@ -123,11 +123,20 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
   }
   const pairs = [...pairSet.values()].sort((a, b) => byString(a[0], b[0]) || byString(a[1], b[1]));
 
+  // Each gateway's routes, grouped in one pass (not one scan of all routes per gateway): routes are
+  // sorted by (from, to), so outbound lists come out sorted by `to`, inbound ones by `from`.
+  const outboundOf = new Map<string, Route[]>();
+  const inboundOf = new Map<string, Route[]>();
+  for (const r of routes) {
+    (outboundOf.get(r.from) ?? outboundOf.set(r.from, []).get(r.from)!).push(r);
+    (inboundOf.get(r.to) ?? inboundOf.set(r.to, []).get(r.to)!).push(r);
+  }
+  const byName = new Map(knowledge.map((k) => [k.name, k]));
   const gateways: GatewayModel[] = Object.entries(spec.gateways)
     .sort(([a], [b]) => byString(a, b))
     .map(([id, g]) => {
-      const outbound = routes.filter((r) => r.from === id);
-      const inbound = routes.filter((r) => r.to === id).sort((a, b) => byString(a.from, b.from));
+      const outbound = outboundOf.get(id) ?? [];
+      const inbound = (inboundOf.get(id) ?? []).sort((a, b) => byString(a.from, b.from));
       const model = typeof g.model === "string" ? { primary: g.model, fallbacks: [] } : { primary: g.model.primary, fallbacks: [...g.model.fallbacks] };
       const tg = g.channels.telegram;
       const telegram: TelegramModel | undefined = tg
@@ -138,7 +147,6 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
             owners: [...new Set(tg.owners.map(telegramId))].sort(byString),
           }
         : undefined;
-      const byName = new Map(knowledge.map((k) => [k.name, k]));
       return {
         id,
         role: g.role,
@@ -176,6 +184,23 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     routes,
     pairs,
   };
+}
+
+/**
+ * Every route of gateway `g` (either end), in the order of `fed.routes` (sorted by from, then to).
+ * Linear in the gateway's own routes.
+ */
+export function routesOf(g: Pick<GatewayModel, "outbound" | "inbound">): Route[] {
+  return [...g.outbound, ...g.inbound].sort((a, b) => byString(a.from, b.from) || byString(a.to, b.to));
+}
+
+const gatewayIndexes = new WeakMap<Federation, ReadonlyMap<string, GatewayModel>>();
+
+/** The gateways of `fed` by id, built once per federation (a Federation is never mutated). */
+export function gatewayIndex(fed: Federation): ReadonlyMap<string, GatewayModel> {
+  let index = gatewayIndexes.get(fed);
+  if (!index) gatewayIndexes.set(fed, (index = new Map(fed.gateways.map((g) => [g.id, g]))));
+  return index;
 }
 
 /** Routes that use the mailbox transport and involve `id` (either end). */

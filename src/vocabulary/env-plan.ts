@@ -105,9 +105,20 @@ export function planEnv(fed: Federation, opts: { projectName?: boolean; dockerGi
   return [...slots.values()].sort((a, b) => order[a.kind] - order[b.kind] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Names of the env variables gateway `id` receives, sorted. */
-export function envFor(slots: EnvSlot[], id: string): string[] {
-  return slots.filter((s) => s.consumers.includes(id)).map((s) => s.name);
+const consumerIndexes = new WeakMap<readonly EnvSlot[], Map<string, string[]>>();
+
+/**
+ * Names of the env variables gateway `id` receives, in plan order (planEnv sorts the plan). The
+ * plan is indexed by consumer once per plan, so asking for every gateway is linear in the plan.
+ */
+export function envFor(slots: readonly EnvSlot[], id: string): string[] {
+  let index = consumerIndexes.get(slots);
+  if (!index) {
+    index = new Map();
+    for (const s of slots) for (const c of s.consumers) (index.get(c) ?? index.set(c, []).get(c)!).push(s.name);
+    consumerIndexes.set(slots, index);
+  }
+  return [...(index.get(id) ?? [])];
 }
 
 /**

@@ -14,7 +14,7 @@
  * - one internal network per link (only the two linked gateways share it, so nobody else can
  *   resolve or reach them) and one egress network per gateway (model providers, published port).
  */
-import type { Federation, GatewayModel } from "../../federation/normalize.js";
+import { routesOf, type Federation, type GatewayModel } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { envFor, planEnv } from "../../vocabulary/env-plan.js";
@@ -81,8 +81,8 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
   volumes.push(`./${workspaceDir(g.id)}:${CONTAINER_WORKSPACE_DIR}`);
   volumes.push(`./${configDir(g.id)}:${CONTAINER_CONFIG_DIR}:ro`);
   for (const k of g.knowledge) volumes.push(`${k.hostPath}:${k.mountPath}:ro`);
-  for (const r of fed.routes) {
-    if (!r.transports.includes("mailbox") || (r.from !== g.id && r.to !== g.id)) continue;
+  for (const r of routesOf(g)) {
+    if (!r.transports.includes("mailbox")) continue;
     const route = routeDir(r.from, r.to);
     volumes.push(`${commsHost(fed, route)}:${CONTAINER_COMMS_DIR}/${route}`);
   }

@@ -47,8 +47,18 @@ export function nativeContext(target: string, opts: NativeCompileOptions): Nativ
   return { root: normalizeRoot(opts.root), openclaw: opts.openclaw };
 }
 
-/** The gateway's view of the federation on this host. */
+const nativeViews = new WeakMap<Federation, Map<string, WorkspaceView>>();
+
+/** The gateway's view of the federation on this host (built once per federation and root). */
 export function nativeView(fed: Federation, root: string): WorkspaceView {
+  let views = nativeViews.get(fed);
+  if (!views) nativeViews.set(fed, (views = new Map()));
+  let view = views.get(root);
+  if (!view) views.set(root, (view = buildNativeView(fed, root)));
+  return view;
+}
+
+function buildNativeView(fed: Federation, root: string): WorkspaceView {
   const ports = new Map(fed.gateways.map((g) => [g.id, g.port]));
   const knowledge = new Map(fed.knowledge.map((k) => [k.name, k.hostPath]));
   return {

@@ -89,7 +89,7 @@ export function systemdUnit(fed: Federation, g: GatewayModel, ctx: NativeContext
     "NoNewPrivileges=yes",
     "ProtectSystem=strict",
     "PrivateTmp=yes",
-    `ReadWritePaths=${[p.state, ...gatewayRoutePaths(fed, ctx.root, g.id)].join(" ")}`,
+    `ReadWritePaths=${[p.state, ...gatewayRoutePaths(fed, ctx.root, g)].join(" ")}`,
   );
   if (g.knowledge.length > 0) lines.push(`ReadOnlyPaths=${g.knowledge.map((k) => `-${k.hostPath}`).join(" ")}`);
   lines.push("", "[Install]", `WantedBy=${sd.scope === "system" ? "multi-user.target" : "default.target"}`);
