@@ -7,11 +7,14 @@
  * vocabulary/ (names, labels, host layout, the env plan); compile/ never imports targets/.
  *
  * ## Adding a target
- * Write `src/targets/<name>/index.ts` exporting `compile<Name>(fed: Federation, opts: CompileOptions):
- * CompileResult` (pure; artifacts are paths relative to the output folder), then add ONE line to
- * `TARGETS` below, e.g. `kubernetes: compileKubernetes,`. `TargetName`, `isTarget` and `compile`
- * follow from it. A target that needs host facts of its own adds an optional field to
- * `CompileOptions` (one more line; `generate()` resolves such facts, never the target).
+ * Write `src/targets/<name>/index.ts` exporting `compile<Name>(fed: Federation, opts?: <Name>Options):
+ * CompileResult` (pure; artifacts are paths relative to the output folder; `target` in the result is
+ * the registry key; the `.env` plan starts from vocabulary/env-plan.ts planEnv), then add ONE line to
+ * `TARGETS` below, e.g. `kubernetes: compileKubernetes,`. `TargetName`, `TARGET_NAMES`, `isTarget`,
+ * `CompileOptions` (the target's options type joins it) and `compile` follow from that line. The
+ * target's options must be optional fields (callers of other targets do not pass them); host facts
+ * are resolved by `generate()`, never looked up by the target. test/unit/targets-registry.test.ts
+ * then checks the new target against the contract every target keeps.
  */
 import type { Federation } from "../federation/normalize.js";
 import type { CompileResult } from "../compile/artifact.js";
@@ -19,16 +22,13 @@ import { compileCompose } from "./compose/index.js";
 import { compileNative } from "./host/pm2.js";
 import { compileSystemd } from "./host/systemd.js";
 import { compileLaunchd } from "./host/launchd.js";
-import type { NativeCompileOptions } from "./host/options.js";
 
 /**
- * Host facts a target may need, resolved by generate() / the CLI, never looked up by a target.
- * Host targets (native, systemd, launchd) need `root` and `openclaw`; compose ignores them.
+ * A target's compile function: pure, Federation (+ options: host facts resolved by generate(),
+ * never looked up by a target) → artifacts and the .env plan. `opts: never` accepts any options
+ * type here; `CompileOptions` below is what callers may pass.
  */
-export type CompileOptions = NativeCompileOptions;
-
-/** A target's compile function: pure, Federation (+ host facts) → artifacts and the .env plan. */
-export type TargetCompiler = (fed: Federation, opts: CompileOptions) => CompileResult;
+export type TargetCompiler = (fed: Federation, opts: never) => CompileResult;
 
 /** Every target clawfed can compile to, by name: one line per target. */
 export const TARGETS = {
@@ -37,6 +37,18 @@ export const TARGETS = {
   systemd: compileSystemd,
   launchd: compileLaunchd,
 } satisfies Record<string, TargetCompiler>;
+
+type Registry = typeof TARGETS;
+/** The options type of one compile function (`{}` for a target without options). */
+type OptionsOf<F> = F extends (fed: Federation, opts: infer O) => CompileResult ? (unknown extends O ? {} : NonNullable<O>) : {};
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/**
+ * Options of every registered target together (their intersection, derived from the registry, so
+ * a new target's options need no line of their own): host targets (native, systemd, launchd) need
+ * `root` and `openclaw`; compose takes none. Each target reads only its own fields.
+ */
+export type CompileOptions = Intersection<{ [K in keyof Registry]: OptionsOf<Registry[K]> }[keyof Registry]>;
 
 /** Name of a registered target (`compose`, `native`, `systemd`, `launchd`, …). */
 export type TargetName = keyof typeof TARGETS;
@@ -56,7 +68,8 @@ export function isTarget(name: string): name is TargetName {
  */
 export function compile(fed: Federation, target: TargetName = "compose", opts: CompileOptions = {}): CompileResult {
   if (!isTarget(target)) throw new Error(`unknown target "${String(target)}" (known: ${TARGET_NAMES.join(", ")})`);
-  const build: TargetCompiler = TARGETS[target];
+  // Sound: CompileOptions is the intersection of every target's options, so it fits each of them.
+  const build = TARGETS[target] as (fed: Federation, opts: CompileOptions) => CompileResult;
   return build(fed, opts);
 }
 

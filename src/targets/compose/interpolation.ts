@@ -14,7 +14,7 @@ import type { ComposeSpecification } from "./compose-spec.js";
 
 /** A `${NAME}` reference clawfed itself writes into docker-compose.yml; compose fills it in from `.env`. */
 export class ComposeRef {
-  /** @throws InternalError when `name` is not an env var name (a bug: names come from names.ts or the validated spec). */
+  /** @throws InternalError when `name` is not an env var name (a bug: names come from vocabulary/names.ts or the validated spec). */
   constructor(readonly name: string) {
     if (!ENV_NAME_PATTERN.test(name)) throw new InternalError(`not an environment variable name: ${JSON.stringify(name)}`);
   }
