@@ -121,11 +121,18 @@ export function envFor(slots: readonly EnvSlot[], id: string): string[] {
   return [...(index.get(id) ?? [])];
 }
 
+/** Names of the secret variables (tokens, user secrets) of any `.env` plan, sorted. */
+export function secretNamesOf(plan: readonly EnvSlot[]): string[] {
+  return sorted(plan.filter(isSecretSlot).map((s) => s.name));
+}
+
 /**
  * Names of the `.env` variables of `fed` that hold secrets (generated tokens and the user's own
  * secrets), sorted. Independent of the target: the compose-only variables COMPOSE_PROJECT_NAME and
- * CLAWFED_DOCKER_GID are not secrets. The runtime redacts the values of exactly these variables.
+ * CLAWFED_DOCKER_GID are not secrets. A target may add secrets of its own to its plan (a
+ * CompileResult's `env`); to redact everything a generated output holds, use
+ * `secretNamesOf(result.env)`, which includes these.
  */
 export function secretEnvNames(fed: Federation): string[] {
-  return sorted(planEnv(fed).filter(isSecretSlot).map((s) => s.name));
+  return secretNamesOf(planEnv(fed));
 }
