@@ -7,7 +7,7 @@
  *
  * Everything else under src/ is internal and may change without notice.
  */
-import { compile as compileImpl, type CompileOptions as CompileOptionsImpl, type TargetName as TargetNameImpl } from "./compile/index.js";
+import { compile as compileImpl, type CompileOptions as CompileOptionsImpl, type TargetName as TargetNameImpl } from "./targets/registry.js";
 import type { Artifact as ArtifactImpl, CompileResult as CompileResultImpl, EnvSlot as EnvSlotImpl } from "./compile/artifact.js";
 import { writeArtifacts as writeArtifactsImpl, type WriteOptions as WriteOptionsImpl, type WriteResult as WriteResultImpl } from "./emit/write.js";
 import { loadSpecFile, type LoadedSpec } from "./federation/load.js";

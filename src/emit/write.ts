@@ -16,7 +16,7 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import pMap from "p-map";
 import type { Artifact, CompileResult, EnvSlot } from "../compile/artifact.js";
-import { generatedHeader } from "../compile/names.js";
+import { generatedHeader } from "../vocabulary/names.js";
 import { RuntimeError, SpecError, UsageError, type SpecIssue } from "../errors.js";
 import { dotenvValue, DotenvValueError } from "../render/serialize.js";
 import { checkRoot, chmodBelow, createRoot, ensureDirBelow, fsFailure, inspect, isSafeRelPath, readBelow, unlinkBelow, writeBelow, type Found, type Root } from "./safe-fs.js";

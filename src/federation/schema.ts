@@ -21,7 +21,7 @@ export const OFFICIAL_IMAGE_REPO = "ghcr.io/openclaw/openclaw";
 /**
  * Gateway, federation and knowledge ids: 1-40 characters, groups of a-z and 0-9 joined by single
  * '-' (the `openclaw fleet` tenant-id rule, minus `--`). Ids never contain `--`, so derived names
- * can use `--` (and `__` in env vars) to join two ids without ever colliding (compile/names.ts).
+ * can use `--` (and `__` in env vars) to join two ids without ever colliding (vocabulary/names.ts).
  */
 export const ID_PATTERN = /^(?=[a-z0-9-]{1,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** What ID_PATTERN allows, in words (completes "gateway id "x" …"). */

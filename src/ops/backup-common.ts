@@ -3,7 +3,8 @@
  * where a gateway's container and state are, and the byte ticker of long copies.
  */
 import path from "node:path";
-import { LABELS, projectResource, stateVolume } from "../compile/names.js";
+import { projectResource, stateVolume } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import type { GatewayModel } from "../federation/normalize.js";
 import type { ArchiveWriter, WriterOptions } from "../runtime/backup/archive-writer.js";
 import type { Skipped } from "../runtime/backup/host.js";

@@ -4,14 +4,14 @@
  * start again and wait until /startupz says started).
  */
 import path from "node:path";
-import { projectResource, stateVolume } from "../compile/names.js";
+import { projectResource, stateVolume } from "../vocabulary/names.js";
 import { RuntimeError } from "../errors.js";
 import type { Engine, MountSource } from "../runtime/docker/types.js";
 import { gateStarted } from "../runtime/health.js";
 import { addHostTree } from "../runtime/backup/host.js";
 import { liveMember, statePrefix, VERSION_PATTERN, within, workspacePrefix, type GatewayEntry } from "../runtime/backup/manifest.js";
 import { captureLive, readState } from "../runtime/backup/state.js";
-import { byteTicker, HEALTH_TIMEOUT_MS, STOP_TIMEOUT_S, BackupJob, GatewayBackup, type PlannedGateway } from "./backup-common.js";
+import { byteTicker, HEALTH_TIMEOUT_MS, STOP_TIMEOUT_S, type BackupJob, type GatewayBackup, type PlannedGateway } from "./backup-common.js";
 import { composeImage } from "./regenerate.js";
 
 /** Read the OpenClaw version from an image's /app/package.json (helper container, never started). */

@@ -16,7 +16,7 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { projectResource, stateVolume } from "../compile/names.js";
+import { projectResource, stateVolume } from "../vocabulary/names.js";
 import { mailboxDirs } from "../compile/workspace.js";
 import { RuntimeError, SpecError, UsageError } from "../errors.js";
 import { MANIFEST as GENERATED_MANIFEST, ENV_FILE } from "../emit/write.js";
@@ -28,7 +28,7 @@ import { createDockerEngine } from "../runtime/docker/engine.js";
 import type { Engine } from "../runtime/docker/types.js";
 import { nodeHttpGet } from "../runtime/health.js";
 import { captureGateway } from "./backup-gateway.js";
-import { backupOrder, CLAWFED_VERSION, defaultArchivePath, gatewayContainer, selectGateways, stateSource, BackupJob, BackupOptions, BackupResult, GatewayBackup, type PlannedGateway } from "./backup-common.js";
+import { backupOrder, CLAWFED_VERSION, defaultArchivePath, gatewayContainer, selectGateways, stateSource, type BackupJob, type BackupOptions, type BackupResult, type GatewayBackup, type PlannedGateway } from "./backup-common.js";
 
 export {
   backupOrder,
@@ -49,7 +49,7 @@ export {
 import { ArchiveError, checkGeneratedList, checkMemberPath } from "../runtime/backup/archive.js";
 import { ArchiveWriter } from "../runtime/backup/archive-writer.js";
 import { addHostFile, addHostTree } from "../runtime/backup/host.js";
-import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, GatewayEntry, Manifest, type Member } from "../runtime/backup/manifest.js";
+import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, type GatewayEntry, type Manifest, type Member } from "../runtime/backup/manifest.js";
 
 /**
  * Back up a federation into one archive.

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
-import { planEnv } from "../compile/env.js";
+import { planEnv } from "../vocabulary/env-plan.js";
 import { RuntimeError, UsageError } from "../errors.js";
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
 import type { Federation, GatewayModel } from "../federation/normalize.js";

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
 import { isOwned } from "../runtime/containers.js";
 import { redact } from "../runtime/redact.js";

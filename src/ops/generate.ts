@@ -4,14 +4,14 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { compile, type CompileOptions, type TargetName } from "../compile/index.js";
+import { compile, type CompileOptions, type TargetName } from "../targets/registry.js";
 import type { CompileResult } from "../compile/artifact.js";
 import { writeArtifacts, type WriteResult } from "../emit/write.js";
 import { RuntimeError, UsageError } from "../errors.js";
 import { openclawDist } from "../runtime/openclaw-dist.js";
 import { runSync } from "../runtime/exec.js";
 import { NATIVE_TARGETS } from "../federation/rules.js";
-import type { OpenclawHost, SystemdOptions } from "../targets/native/options.js";
+import type { OpenclawHost, SystemdOptions } from "../targets/host/options.js";
 import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
 import { imageRefProblem } from "../federation/schema.js";
 import type { Federation } from "../federation/normalize.js";

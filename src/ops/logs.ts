@@ -2,7 +2,7 @@
  * `logs`: a gateway's container logs with every secret of the federation's `.env` replaced by
  * `<redacted>` (runtime/redact.ts StreamRedactor: text may arrive in arbitrary pieces).
  */
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
 import { gatewayContainers } from "../runtime/containers.js";
 import type { Engine } from "../runtime/docker/types.js";

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseDotenv } from "dotenv";
 import path from "node:path";
-import { planEnv } from "../compile/env.js";
+import { planEnv } from "../vocabulary/env-plan.js";
 import { RuntimeError } from "../errors.js";
 import { loadSpecFile } from "../federation/load.js";
 import type { Federation } from "../federation/normalize.js";
@@ -14,7 +14,7 @@ import type { HttpGet } from "../runtime/health.js";
 import type { Pm2Context, Pm2Proc } from "../runtime/native/pm2.js";
 import { procfsAvailable } from "../runtime/native/procs.js";
 import { rememberSecrets, secretValues } from "../runtime/redact.js";
-import { pm2Home, ROOT_FILES } from "../targets/native/layout.js";
+import { pm2Home, ROOT_FILES } from "../vocabulary/host-layout.js";
 import { defaultNativeRoot, generate } from "./generate.js";
 
 /** Default wait for every gateway to be healthy (ms); a gateway takes 10-20 s alone, longer under load. */

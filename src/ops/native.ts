@@ -21,7 +21,7 @@
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { RuntimeError } from "../errors.js";
-import { MARKER_ENV } from "../targets/native/layout.js";
+import { MARKER_ENV } from "../vocabulary/host-layout.js";
 import { systemClock, formatMs, type Clock } from "../runtime/clock.js";
 import { nodeHttpGet, probe, probeGateway, type HttpGet, type ProbeResult } from "../runtime/health.js";
 import { daemonPid, jlist, logrotateApp, pm2Ok, type Pm2Proc } from "../runtime/native/pm2.js";

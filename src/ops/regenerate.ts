@@ -6,7 +6,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isNode, isScalar, parse as parseYaml, parseDocument, stringify as stringifyYaml } from "yaml";
-import { serviceName } from "../compile/names.js";
+import { serviceName } from "../vocabulary/names.js";
 import { replaceFile } from "../emit/safe-fs.js";
 import { RuntimeError } from "../errors.js";
 import { imageRefProblem } from "../federation/schema.js";

@@ -22,7 +22,7 @@ import type { Clock } from "../runtime/clock.js";
 import type { FederationContext } from "./context.js";
 import type { Engine } from "../runtime/docker/types.js";
 import type { HttpGet } from "../runtime/health.js";
-import { ArchiveError, readArchive, validateArchive, verifyArchive, ArchiveLimits, ReadResult, type VerifiedArchive } from "../runtime/backup/archive.js";
+import { ArchiveError, readArchive, validateArchive, verifyArchive, type ArchiveLimits, type ReadResult, type VerifiedArchive } from "../runtime/backup/archive.js";
 import { byteTicker, selectGateways } from "./backup-common.js";
 import { StagedDir, StagedFiles } from "../runtime/backup/host.js";
 import { workspacePrefix, type Manifest } from "../runtime/backup/manifest.js";

@@ -5,7 +5,8 @@
  * hub last and wait for each.
  */
 import path from "node:path";
-import { LABELS, projectResource, serviceName, stateVolume } from "../compile/names.js";
+import { projectResource, serviceName, stateVolume } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
 import type { GatewayModel } from "../federation/normalize.js";
 import { readArchive } from "../runtime/backup/archive.js";
@@ -20,9 +21,9 @@ import { redact } from "../runtime/redact.js";
 import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, stateSource, STOP_TIMEOUT_S } from "./backup-common.js";
 import type { FederationContext } from "./context.js";
 import { openFederation } from "./context.js";
-import { planRestore, sameArchive, stageHostFiles, GatewayRestore, RestoreOptions, RestorePlan, RestoreResult, type StagedHostFiles } from "./restore-plan.js";
+import { planRestore, sameArchive, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
-export { planRestore, stageHostFiles, GatewayRestore, RestoreOptions, RestorePlan, RestoreResult, type StagedHostFiles } from "./restore-plan.js";
+export { planRestore, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
 /**
  * Restore a federation from an archive.

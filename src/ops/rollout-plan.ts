@@ -4,8 +4,8 @@
  * read back from disk). No I/O: the same inputs give the same plan; `clawfed rollout` prints it,
  * applies it (ops/rollout.ts), then records the images in the spec (ops/record.ts).
  */
-import { compile } from "../compile/index.js";
-import { serviceName } from "../compile/names.js";
+import { compile } from "../targets/registry.js";
+import { serviceName } from "../vocabulary/names.js";
 import { InternalError, UsageError } from "../errors.js";
 import type { Federation } from "../federation/normalize.js";
 import { pickGateways } from "./context.js";

@@ -2,7 +2,7 @@
  * One gateway of a rollout (see ops/rollout.ts): stop, snapshot, replace, gate; then commit, or
  * roll back in reverse order of what was done.
  */
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { formatMs } from "../runtime/clock.js";
 import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_IMAGE_LABEL, PREVIOUS_SUFFIX } from "../runtime/containers.js";
 import { gateStarted } from "../runtime/health.js";

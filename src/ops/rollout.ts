@@ -21,7 +21,8 @@
  * explicit step ops/record.ts. Only containers carrying clawfed's ownership labels and this
  * federation's compose project are ever touched.
  */
-import { CONTAINER_STATE_DIR, LABELS } from "../compile/names.js";
+import { CONTAINER_STATE_DIR } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
 import { gatewayContainers, isOwned, PREVIOUS_SUFFIX } from "../runtime/containers.js";
 import type { ContainerInfo } from "../runtime/docker/types.js";

@@ -2,7 +2,7 @@
  * `status`: where every gateway of a federation is. One container listing, then per gateway (all
  * concurrently) an inspect and the three probes on its published port, each with its own timeout.
  */
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import type { GatewayModel } from "../federation/normalize.js";
 import { gatewayContainers } from "../runtime/containers.js";
 import type { ContainerInfo } from "../runtime/docker/types.js";

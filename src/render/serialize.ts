@@ -3,6 +3,7 @@
  * a fixed order and sorts id-keyed maps, so the same model always gives the same bytes.
  */
 import { stringify } from "yaml";
+import { blockYaml, YAML_OPTIONS } from "./yaml-block.js";
 
 /** JSON with 2-space indent and a trailing newline; `header` becomes a `//` line (JSON5 files only). */
 export function toJson(value: unknown, header?: string): string {
@@ -10,9 +11,12 @@ export function toJson(value: unknown, header?: string): string {
   return header ? `// ${header}\n${body}` : body;
 }
 
-/** YAML (no line folding, no anchors) with an optional `#` header line. */
+/**
+ * YAML (no line folding, no anchors) with an optional `#` header line: the bytes of `yaml`'s
+ * stringify, written by the fast block writer when it can (yaml-block.ts), else by `yaml`.
+ */
 export function toYaml(value: unknown, header?: string): string {
-  const body = stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true });
+  const body = blockYaml(value) ?? stringify(value, YAML_OPTIONS);
   return header ? `# ${header}\n${body}` : body;
 }
 

@@ -3,16 +3,12 @@
  * labels, and which container serves each gateway. Only containers carrying clawfed's labels and
  * the federation's compose project are ever acted on.
  */
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import type { ContainerSummary, Engine } from "./docker/types.js";
 
-/** Compose's project label (v1 and v2). */
-export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
-export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
-export const COMPOSE_CONFIG_HASH_LABEL = "com.docker.compose.config-hash";
-export const COMPOSE_IMAGE_LABEL = "com.docker.compose.image";
-/** Suffix of the name a rollout gives the previous container while the new one is on trial. */
-export const PREVIOUS_SUFFIX = ".clawfed-previous";
+// Compose's labels and the rollout's suffix are shared vocabulary (vocabulary/labels.ts).
+export { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_IMAGE_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, PREVIOUS_SUFFIX } from "../vocabulary/labels.js";
+import { COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX } from "../vocabulary/labels.js";
 
 /** What identifies a federation's containers: its name and its compose project. */
 export interface FederationRef {

@@ -10,7 +10,7 @@
  * checks the JSON body.
  */
 import http from "node:http";
-import { CONTAINER_PORT } from "../compile/names.js";
+import { CONTAINER_PORT } from "../vocabulary/names.js";
 import type { Clock } from "./clock.js";
 import { formatMs } from "./clock.js";
 import { PollError, pollUntil } from "./poll.js";

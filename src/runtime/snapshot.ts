@@ -7,7 +7,8 @@
  * Copies run in a throw-away container of the gateway's own image (it has `node`; no other tool
  * is assumed), as root, without network, and keep modes, owners, times and symlinks.
  */
-import { LABELS, projectResource, stateVolume } from "../compile/names.js";
+import { projectResource, stateVolume } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
 import type { Engine, Labels, MountSource } from "./docker/types.js";
 

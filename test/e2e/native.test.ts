@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nativeDown } from "../../src/ops/native.js";
 import { findMarked, listenerPids, listProcesses, descendants, readCmdline } from "../../src/runtime/native/procs.js";
 import { loadSpecFile } from "../../src/federation/load.js";
-import { gatewayPaths, pm2Home } from "../../src/targets/native/layout.js";
+import { gatewayPaths, pm2Home } from "../../src/vocabulary/host-layout.js";
 import { runCli } from "../helpers/cli.js";
 import { ensureKnowledgeDirs, waitForFreePorts } from "../helpers/host.js";
 import { cfnDir, specWithPorts } from "../helpers/native.js";

@@ -19,7 +19,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseDotenv } from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayTokenEnv } from "../../src/compile/names.js";
+import { gatewayTokenEnv } from "../../src/vocabulary/names.js";
 import { compose } from "../../src/runtime/compose.js";
 import { judgeProbe, nodeHttpGet } from "../../src/runtime/health.js";
 import type { FederationStatus } from "../../src/ops/status.js";

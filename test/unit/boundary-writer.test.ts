@@ -12,7 +12,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompileResult } from "../../src/compile/artifact.js";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import { MANIFEST, writeArtifacts, type WriteOptions } from "../../src/emit/write.js";
 import { isSafeRelPath } from "../../src/emit/safe-fs.js";
 import { RuntimeError, UsageError } from "../../src/errors.js";

@@ -7,7 +7,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/ops/generate.js";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { runCli } from "../helpers/cli.js";
 import { snapshotTree } from "../helpers/tree.js";

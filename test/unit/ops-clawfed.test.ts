@@ -4,7 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/compile/names.js";
+import { LABELS } from "../../src/vocabulary/labels.js";
 import { UsageError } from "../../src/errors.js";
 import { createClawfed, type ClawfedDeps } from "../../src/index.js";
 import { reportError } from "../../src/cli/output.js";

@@ -1,7 +1,7 @@
 // Redaction: the secret list from the env plan and .env, text redaction, and streamed logs
 // (secrets split across chunks).
 import { describe, expect, it } from "vitest";
-import { planEnv } from "../../src/compile/env.js";
+import { planEnv } from "../../src/vocabulary/env-plan.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import { redact, redactKnown, REDACTED, rememberSecrets, secretValues, StreamRedactor } from "../../src/runtime/redact.js";
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/compile/names.js";
+import { LABELS } from "../../src/vocabulary/labels.js";
 import { RuntimeError } from "../../src/errors.js";
 import { generate } from "../../src/ops/generate.js";
 import { openFederation, type FederationContext } from "../../src/ops/context.js";

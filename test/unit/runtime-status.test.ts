@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/compile/names.js";
+import { LABELS } from "../../src/vocabulary/labels.js";
 import { openFederation } from "../../src/ops/context.js";
 import type { ContainerInfo } from "../../src/runtime/docker/types.js";
 import type { GatewayProbes } from "../../src/runtime/health.js";

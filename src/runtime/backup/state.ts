@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import * as tarStream from "tar-stream";
-import { LABELS } from "../../compile/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import { RuntimeError } from "../../errors.js";
 import type { Engine, Labels, MountSource } from "../docker/types.js";
 import { checkMemberPath, type EntryInfo } from "./archive.js";

@@ -2,14 +2,14 @@
  * Processes of this host, read from procfs (Linux): the table (pid, parent, group, state, RSS),
  * one process's environment, who listens on a TCP port, process trees and their memory, and
  * stopping a tree. This is how `clawfed native` finds gateways a dead supervisor left running: each
- * native gateway carries `CLAWFED_ROOT` / `CLAWFED_GATEWAY` in its environment (targets/native/layout.ts).
+ * native gateway carries `CLAWFED_ROOT` / `CLAWFED_GATEWAY` in its environment (vocabulary/host-layout.ts).
  *
  * Only Linux is supported (procfs); elsewhere every function reports nothing, and `clawfed native`
  * says so (see {@link procfsAvailable}).
  */
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { MARKER_ENV } from "../../targets/native/layout.js";
+import { MARKER_ENV } from "../../vocabulary/host-layout.js";
 import { systemClock, type Clock } from "../clock.js";
 import { PollError, pollUntil } from "../poll.js";
 

@@ -18,14 +18,14 @@
  *   never in argv, a unit, a plist or PM2's process list.
  */
 import { dir, file, type Artifact, type EnvSlot } from "../../compile/artifact.js";
-import { envFor } from "../../compile/env.js";
-import { generatedHeader } from "../../compile/names.js";
+import { envFor } from "../../vocabulary/env-plan.js";
+import { generatedHeader } from "../../vocabulary/names.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { diagramLinks, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import { renderTemplate } from "../../render/templates.js";
 import { toJson } from "../../render/serialize.js";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
-import { gatewayPaths, launchdLabel, MARKER_ENV, normalizeRoot, NATIVE_FILES, pm2Home, ROOT_FILES, routeHostPath, systemdUnitName, type GatewayPaths } from "./layout.js";
+import { gatewayPaths, launchdLabel, MARKER_ENV, normalizeRoot, NATIVE_FILES, pm2Home, ROOT_FILES, routeHostPath, systemdUnitName, type GatewayPaths } from "../../vocabulary/host-layout.js";
 import type { NativeCompileOptions, OpenclawHost } from "./options.js";
 
 /** OpenClaw rotates its own file log at this size and keeps five archives (docs logging.md). */
@@ -47,8 +47,18 @@ export function nativeContext(target: string, opts: NativeCompileOptions): Nativ
   return { root: normalizeRoot(opts.root), openclaw: opts.openclaw };
 }
 
-/** The gateway's view of the federation on this host. */
+const nativeViews = new WeakMap<Federation, Map<string, WorkspaceView>>();
+
+/** The gateway's view of the federation on this host (built once per federation and root). */
 export function nativeView(fed: Federation, root: string): WorkspaceView {
+  let views = nativeViews.get(fed);
+  if (!views) nativeViews.set(fed, (views = new Map()));
+  let view = views.get(root);
+  if (!view) views.set(root, (view = buildNativeView(fed, root)));
+  return view;
+}
+
+function buildNativeView(fed: Federation, root: string): WorkspaceView {
   const ports = new Map(fed.gateways.map((g) => [g.id, g.port]));
   const knowledge = new Map(fed.knowledge.map((k) => [k.name, k.hostPath]));
   return {
@@ -200,4 +210,20 @@ export function nativeReadme(fed: Federation, target: NativeTargetName, ctx: Nat
     })),
     links,
   });
+}
+
+/** `2g` → `2G`, `1536m` → `1536M` (PM2 and systemd size notation). */
+export function sizeUpper(size: string): string {
+  return size.toUpperCase();
+}
+
+/** Native gateways with sandboxing use the host's Docker for their sandbox containers. */
+export function sandboxWarnings(fed: Federation): string[] {
+  return fed.gateways
+    .filter((g) => g.sandboxed)
+    .map(
+      (g) =>
+        `${g.id}: sandbox mode "${g.sandbox.mode}" runs agent tools in containers of this host's Docker engine; ` +
+        "the gateway user needs access to the Docker socket and the image openclaw-sandbox:bookworm-slim must exist before its agents run (the gateway itself starts without them).",
+    );
 }

@@ -27,15 +27,6 @@ export const CONTAINER_CONFIG_DIR = "/etc/clawfed";
 /** Mailbox route folders inside a container: `<dir>/<routeDir(from, to)>`. */
 export const CONTAINER_COMMS_DIR = "/shared/comms";
 
-/** Label keys put on every container, network and volume clawfed creates. */
-export const LABELS = {
-  federation: "ai.clawfed.federation",
-  gateway: "ai.clawfed.gateway",
-  role: "ai.clawfed.role",
-  managed: "ai.clawfed.managed",
-  kind: "ai.clawfed.kind",
-} as const;
-
 /** Separator of two ids in network and folder names; ids never contain it (ID_PATTERN). */
 export const ID_SEPARATOR = "--";
 /** Separator of two env prefixes in env var names; `envPrefix` never produces it. */
@@ -129,7 +120,7 @@ export const COMMS_DIR = "comms";
 
 /**
  * Folders at the root of a native federation beside the gateways' own `<root>/<id>/` homes
- * (targets/native/layout.ts). A gateway id equal to one of them would share its home with them,
+ * (vocabulary/host-layout.ts). A gateway id equal to one of them would share its home with them,
  * so the rules refuse such ids for native targets; the others are not valid ids anyway.
  */
 export const NATIVE_ROOT_DIRS = { comms: COMMS_DIR, pm2Home: ".pm2", systemdDir: "systemd", launchdDir: "launchd" } as const;

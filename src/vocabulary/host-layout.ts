@@ -22,8 +22,8 @@
  *       logs/gateway.err.log
  * ```
  */
-import { launchdLabel, NATIVE_ROOT_DIRS, nativeHomeDir, routeDir, systemdUnitName } from "../../compile/names.js";
-import type { Federation } from "../../federation/normalize.js";
+import { launchdLabel, NATIVE_ROOT_DIRS, nativeHomeDir, routeDir, systemdUnitName } from "./names.js";
+import { routesOf, type Federation, type GatewayModel } from "../federation/normalize.js";
 
 /** Every absolute path of one gateway. */
 export interface GatewayPaths {
@@ -91,10 +91,10 @@ export function routeHostPath(fed: Federation, root: string, from: string, to: s
   return `${base}/${routeDir(from, to)}`;
 }
 
-/** Mailbox route folders (absolute) that gateway `id` reads or writes. */
-export function gatewayRoutePaths(fed: Federation, root: string, id: string): string[] {
-  return fed.routes
-    .filter((r) => r.transports.includes("mailbox") && (r.from === id || r.to === id))
+/** Mailbox route folders (absolute) that gateway `g` reads or writes, in the order of fed.routes. */
+export function gatewayRoutePaths(fed: Federation, root: string, g: Pick<GatewayModel, "outbound" | "inbound">): string[] {
+  return routesOf(g)
+    .filter((r) => r.transports.includes("mailbox"))
     .map((r) => routeHostPath(fed, root, r.from, r.to));
 }
 
@@ -103,7 +103,7 @@ export function pm2Home(root: string): string {
   return `${normalizeRoot(root)}/${ROOT_FILES.pm2Home}`;
 }
 
-/** Unit and label names live with every other derived name in compile/names.ts. */
+/** Unit and label names live with every other derived name in vocabulary/names.ts. */
 export { launchdLabel, systemdUnitName };
 
 /** Markers put in every native gateway's environment so the runtime can find its processes. */

@@ -17,14 +17,13 @@
  * - resources from the spec: `MemoryMax=`, `CPUQuota=`, `TasksMax=`.
  */
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
-import { planEnv } from "../../compile/env.js";
-import { generatedHeader } from "../../compile/names.js";
+import { planEnv } from "../../vocabulary/env-plan.js";
+import { generatedHeader } from "../../vocabulary/names.js";
 import { SpecError } from "../../errors.js";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
-import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, type NativeContext } from "../native/gateway.js";
-import { sandboxWarnings, sizeUpper } from "../native/index.js";
-import { gatewayPaths, gatewayRoutePaths, ROOT_FILES, systemdUnitName } from "../native/layout.js";
-import { DEFAULT_SYSTEMD, type NativeCompileOptions, type SystemdOptions } from "../native/options.js";
+import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, sandboxWarnings, sizeUpper, type NativeContext } from "./shared.js";
+import { gatewayPaths, gatewayRoutePaths, ROOT_FILES, systemdUnitName } from "../../vocabulary/host-layout.js";
+import { DEFAULT_SYSTEMD, type NativeCompileOptions, type SystemdOptions } from "./options.js";
 
 /** First systemd release with RestartSteps= and RestartMaxDelaySec= (growing restart delays). */
 export const SYSTEMD_RESTART_STEPS_VERSION = 254;
@@ -90,7 +89,7 @@ export function systemdUnit(fed: Federation, g: GatewayModel, ctx: NativeContext
     "NoNewPrivileges=yes",
     "ProtectSystem=strict",
     "PrivateTmp=yes",
-    `ReadWritePaths=${[p.state, ...gatewayRoutePaths(fed, ctx.root, g.id)].join(" ")}`,
+    `ReadWritePaths=${[p.state, ...gatewayRoutePaths(fed, ctx.root, g)].join(" ")}`,
   );
   if (g.knowledge.length > 0) lines.push(`ReadOnlyPaths=${g.knowledge.map((k) => `-${k.hostPath}`).join(" ")}`);
   lines.push("", "[Install]", `WantedBy=${sd.scope === "system" ? "multi-user.target" : "default.target"}`);

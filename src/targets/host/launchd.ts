@@ -7,7 +7,7 @@
  * - `RunAtLoad` true, `KeepAlive` true;
  * - `ProgramArguments` = `[node, <openclaw entry>, "gateway", "--port", "<port>"]`;
  * - `EnvironmentVariables` with `OPENCLAW_STATE_DIR` and `OPENCLAW_CONFIG_PATH` (plus the rest of the
- *   native environment, see native/gateway.ts), never a secret: the gateway reads its tokens from
+ *   native environment, see host/shared.ts), never a secret: the gateway reads its tokens from
  *   `<state>/.env` (0600) itself;
  * - `StandardOutPath` / `StandardErrorPath` inside the state dir.
  * Like OpenClaw's own agents: `ThrottleInterval` 10 s, `ExitTimeOut` 20 s, `ProcessType`
@@ -15,13 +15,12 @@
  */
 import { build } from "plist";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
-import { planEnv } from "../../compile/env.js";
-import { generatedHeader } from "../../compile/names.js";
+import { planEnv } from "../../vocabulary/env-plan.js";
+import { generatedHeader } from "../../vocabulary/names.js";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
-import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, type NativeContext } from "../native/gateway.js";
-import { sandboxWarnings } from "../native/index.js";
-import { gatewayPaths, launchdLabel, ROOT_FILES } from "../native/layout.js";
-import type { NativeCompileOptions } from "../native/options.js";
+import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, sandboxWarnings, type NativeContext } from "./shared.js";
+import { gatewayPaths, launchdLabel, ROOT_FILES } from "../../vocabulary/host-layout.js";
+import type { NativeCompileOptions } from "./options.js";
 
 /** Labels OpenClaw itself uses for the default gateway and the node host (facts §10.3). */
 export const RESERVED_LABELS = new Set(["ai.openclaw.gateway", "ai.openclaw.node"]);

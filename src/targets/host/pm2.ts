@@ -1,6 +1,6 @@
 /**
  * The native target: every gateway as a plain OpenClaw process on this host, supervised by PM2
- * (`clawfed native up`). Output: the gateway folders (see layout.ts), the mailbox, a README and
+ * (`clawfed native up`). Output: the gateway folders (see vocabulary/host-layout.ts), the mailbox, a README and
  * `pm2.ecosystem.json`, one PM2 app per gateway:
  * - `script` = the Node ≥ 24.16 binary with `interpreter: "none"` and `args` = the OpenClaw entry,
  *   `gateway --port <port>`: PM2 spawns exactly `node openclaw.mjs gateway --port N` (no PM2 wrapper
@@ -17,12 +17,12 @@
  * Secrets never reach PM2: the ecosystem names no secret, each gateway reads its own `<state>/.env`.
  */
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
-import { planEnv } from "../../compile/env.js";
-import { pm2AppName } from "../../compile/names.js";
+import { planEnv } from "../../vocabulary/env-plan.js";
+import { pm2AppName } from "../../vocabulary/names.js";
 import { toJson } from "../../render/serialize.js";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
-import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, type NativeContext } from "./gateway.js";
-import { gatewayPaths, ROOT_FILES } from "./layout.js";
+import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, sandboxWarnings, sizeUpper, type NativeContext } from "./shared.js";
+import { gatewayPaths, ROOT_FILES } from "../../vocabulary/host-layout.js";
 import type { NativeCompileOptions } from "./options.js";
 
 /** First restart delay after a crash (ms); PM2 multiplies it by 1.5 per crash, up to 15000. */
@@ -33,11 +33,6 @@ export const PM2_KILL_TIMEOUT_MS = 60_000;
 export const PM2_MIN_UPTIME_MS = 20_000;
 /** After this many unstable starts in a row PM2 gives up (status errored). */
 export const PM2_MAX_RESTARTS = 16;
-
-/** `2g` → `2G`, `1536m` → `1536M` (PM2 and systemd size notation). */
-export function sizeUpper(size: string): string {
-  return size.toUpperCase();
-}
 
 /** One PM2 app (ecosystem file entry) for a gateway. */
 export function pm2App(fed: Federation, g: GatewayModel, ctx: NativeContext): Record<string, unknown> {
@@ -82,15 +77,4 @@ export function compileNative(fed: Federation, opts: NativeCompileOptions = {}):
   artifacts.push(file(ROOT_FILES.ecosystem, toJson(ecosystem)));
   artifacts.push(file("README.md", nativeReadme(fed, "native", ctx)));
   return { target: "native", artifacts, env, warnings: sandboxWarnings(fed) };
-}
-
-/** Native gateways with sandboxing use the host's Docker for their sandbox containers. */
-export function sandboxWarnings(fed: Federation): string[] {
-  return fed.gateways
-    .filter((g) => g.sandboxed)
-    .map(
-      (g) =>
-        `${g.id}: sandbox mode "${g.sandbox.mode}" runs agent tools in containers of this host's Docker engine; ` +
-        "the gateway user needs access to the Docker socket and the image openclaw-sandbox:bookworm-slim must exist before its agents run (the gateway itself starts without them).",
-    );
 }
