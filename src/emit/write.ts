@@ -16,14 +16,14 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import pMap from "p-map";
 import type { Artifact, CompileResult, EnvSlot } from "../compile/artifact.js";
-import { generatedHeader } from "../vocabulary/names.js";
+import { generatedHeader, MANIFEST_PATH } from "../vocabulary/names.js";
 import { RuntimeError, SpecError, UsageError, type SpecIssue } from "../errors.js";
 import { dotenvValue, DotenvValueError } from "../render/serialize.js";
 import { checkRoot, chmodBelow, createRoot, ensureDirBelow, fsFailure, inspect, isSafeRelPath, readBelow, unlinkBelow, writeBelow, type Found, type Root } from "./safe-fs.js";
 
 /** uid/gid of `node` in the official OpenClaw image (facts §5.1). */
 export const GATEWAY_UID = 1000;
-export const MANIFEST = ".clawfed/manifest.json";
+export const MANIFEST = MANIFEST_PATH;
 export const ENV_FILE = ".env";
 
 export interface WriteOptions {
