@@ -191,11 +191,7 @@ export function parseManifest(text: string): Manifest | undefined {
 
 const isRoot = () => process.getuid?.() === 0;
 
-/**
- * File-system calls in flight at once. A large federation is thousands of small files, each an
- * lstat walk, a temporary file, an fsync and a rename: one at a time the writer mostly waits on
- * the disk (measured in bench/generate.mjs, BENCHMARKS.md); a few dozen at once overlap the waits.
- */
+/** File-system calls in flight at once: one at a time the writer mostly waited on the disk (bench/generate.mjs). */
 const FS_CONCURRENCY = 32;
 
 /**
