@@ -9,14 +9,15 @@ import { compileNative } from "../targets/native/index.js";
 import { compileSystemd } from "../targets/systemd/index.js";
 import { compileLaunchd } from "../targets/launchd/index.js";
 import type { NativeCompileOptions } from "../targets/native/options.js";
+import { compileKubernetes, type KubernetesCompileOptions } from "../targets/kubernetes/index.js";
 
-export type TargetName = "compose" | "native" | "systemd" | "launchd";
+export type TargetName = "compose" | "native" | "systemd" | "launchd" | "kubernetes";
 
 /**
  * Host facts a target may need, resolved by generate() / the CLI, never looked up here. Native
  * targets (native, systemd, launchd) need `root` and `openclaw`; compose ignores them.
  */
-export type CompileOptions = NativeCompileOptions;
+export type CompileOptions = NativeCompileOptions & KubernetesCompileOptions;
 
 /** Every target clawfed can compile to, by name. */
 export const TARGETS: Record<TargetName, (fed: Federation, opts?: CompileOptions) => CompileResult> = {
@@ -24,6 +25,7 @@ export const TARGETS: Record<TargetName, (fed: Federation, opts?: CompileOptions
   native: compileNative,
   systemd: compileSystemd,
   launchd: compileLaunchd,
+  kubernetes: compileKubernetes,
 };
 
 export function isTarget(name: string): name is TargetName {
