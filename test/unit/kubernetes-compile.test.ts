@@ -181,6 +181,15 @@ links:
     expect(() => compile(fed, "kubernetes", { namespace: "Bad_NS" })).toThrow(UsageError);
   });
 
+  it("the schema check is not vacuous: it rejects a wrong type, a bad enum and a missing field", () => {
+    const sts = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "x" }, spec: { selector: {}, serviceName: "x", template: { spec: { containers: [{ name: "a", image: "b" }] } } } };
+    expect(() => validateObject(sts)).not.toThrow();
+    expect(() => validateObject({ ...sts, spec: { ...sts.spec, replicas: "one" } })).toThrow(/StatefulSet\/x/);
+    expect(() => validateObject({ apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { type: "Nope" } })).toThrow();
+    expect(() => validateObject({ apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ports: [{ name: "p" }] } })).toThrow();
+    expect(() => validateObject({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } })).toThrow(/no schema model/);
+  });
+
   it("spec sizes become Kubernetes quantities of the same size", () => {
     expect(memoryQuantity("2g")).toBe("2Gi");
     expect(memoryQuantity("1536m")).toBe("1536Mi");
