@@ -1,8 +1,10 @@
 /**
- * Rules of the spec's `kubernetes:` block (registered in rules.ts as "kubernetes"):
- * - on every target: `unsandboxed` names gateways and `knowledgeClaims` names knowledge bases
- *   that exist (a typo would otherwise be ignored silently);
- * - on the kubernetes target: sandbox mode `all` is refused unless the gateway is listed in `kubernetes.unsandboxed`: every session would run in a
+ * Rules of the spec's `kubernetes:` block (registered in rules.ts as "kubernetes"), on the
+ * kubernetes target only (the other targets ignore the block, so a stale name there must not
+ * stop them):
+ * - `unsandboxed` names gateways and `knowledgeClaims` names knowledge bases that exist (a typo
+ *   would otherwise be ignored silently);
+ * - sandbox mode `all` is refused unless the gateway is listed in `kubernetes.unsandboxed`: every session would run in a
  *   Docker sandbox container, and no pod gets a Docker socket (a hostPath socket is forbidden by
  *   the restricted Pod Security Standard and would hand the node's Docker engine to the gateway).
  *   OpenClaw never falls back to running a sandboxed session on the host (docs
@@ -16,6 +18,7 @@ export const KUBERNETES_TARGET = "kubernetes";
 
 export function kubernetesRules(spec: SpecParsed, _fed: Federation, ctx: RuleContext): RuleIssue[] {
   const out: RuleIssue[] = [];
+  if (ctx.target !== KUBERNETES_TARGET) return out;
   const k8s = spec.kubernetes;
   const ids = Object.keys(spec.gateways);
   if (k8s) {
@@ -30,7 +33,6 @@ export function kubernetesRules(spec: SpecParsed, _fed: Federation, ctx: RuleCon
       }
     }
   }
-  if (ctx.target !== KUBERNETES_TARGET) return out;
   const unsandboxed = new Set(k8s?.unsandboxed ?? []);
   for (const [id, g] of Object.entries(spec.gateways)) {
     if (g.sandbox.mode === "all" && !unsandboxed.has(id)) {
