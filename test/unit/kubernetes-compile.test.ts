@@ -1,6 +1,10 @@
 // The kubernetes target, compiled (pure): every object valid against the Kubernetes 1.36 OpenAPI
 // schema, restricted pod security, probes, secrets only by reference, the same openclaw.json as
 // compose, the sandbox and mailbox decisions, the namespace, determinism.
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseDotenv } from "dotenv";
 import JSON5 from "json5";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +17,8 @@ import { memoryQuantity, cpuQuantity, workspaceKey } from "../../src/targets/kub
 import { probeScript } from "../../src/targets/kubernetes/workload.js";
 import { compiledObjects, validateObject, yamlObjects } from "../helpers/k8s-objects.js";
 import { federationArb } from "../helpers/spec-arb.js";
+import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const SPECS = ["federations/korax.yaml", "federations/lab.yaml"];
 
@@ -212,5 +218,38 @@ links:
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("clawfed generate --target kubernetes (the built CLI)", () => {
+  it("writes the base, prints no secret, and says what to run next", async () => {
+    const out = path.join(await tempDir("k8s-cli"), "out");
+    const res = await runCli(["generate", "federations/lab.yaml", "--target", "kubernetes", "--out", out, "--namespace", "lab-test"]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("kubectl apply -k");
+    expect(yamlObjects(await readFile(path.join(out, "kustomization.yaml"), "utf8"))[0].namespace).toBe("lab-test");
+    const env = parseDotenv(await readFile(path.join(out, ".env"), "utf8"));
+    for (const v of Object.values(env).filter((x) => x.length >= 8)) expect(res.stdout + res.stderr).not.toContain(v);
+    expect((await runCli(["generate", "--help"])).stdout).toMatch(/--namespace <name>[\s\S]*kubernetes/);
+  });
+
+  it("a bad --namespace is exit 2 and writes nothing", async () => {
+    const out = path.join(await tempDir("k8s-cli-ns"), "out");
+    const res = await runCli(["generate", "federations/lab.yaml", "--target", "kubernetes", "--out", out, "--namespace", "Not_A_Namespace"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("is not a Kubernetes namespace name");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("sandbox mode all is exit 1 at its line, naming the alternative, and writes nothing", async () => {
+    const dir = await tempDir("k8s-cli-sb");
+    const spec = path.join(dir, "fed.yaml");
+    await writeFile(spec, (await readFile("federations/korax.yaml", "utf8")).replace(/\nkubernetes:\n {2}unsandboxed: \[goreos, medico\]\n/, "\n"));
+    const res = await runCli(["generate", spec, "--target", "kubernetes", "--out", path.join(dir, "out")]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/fed\.yaml:\d+:\d+ gateways\.goreos\.sandbox\.mode: sandbox mode "all"/);
+    expect(res.stderr).toMatch(/gateways\.medico\.sandbox\.mode/);
+    expect(res.stderr).toContain("kubernetes.unsandboxed");
+    expect(existsSync(path.join(dir, "out"))).toBe(false);
   });
 });

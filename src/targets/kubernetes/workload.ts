@@ -125,20 +125,10 @@ function sharedVolumes(fed: Federation, g: GatewayModel, k8s: KubernetesSettings
   return { volumes, mounts };
 }
 
-/**
- * The gateway's StatefulSet. `envNames` are the variables it receives (env plan), all from its
- * own Secret; `workspaceFiles` are the ConfigMap keys and workspace paths the init container copies.
- */
-export function statefulSet(
-  fed: Federation,
-  g: GatewayModel,
-  k8s: KubernetesSettings,
-  envNames: string[],
-  workspaceFiles: Array<{ key: string; rel: string }>,
-): IStatefulSet {
-  const shared = sharedVolumes(fed, g, k8s);
+/** The gateway container: OpenClaw with its env, port, probes and mounts. */
+function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVolumeMount[]): IContainer {
   const memory = memoryQuantity(g.resources.memory);
-  const gateway: IContainer = {
+  return {
     name: "gateway",
     image: g.image,
     args: ["node", "dist/index.js", "gateway", "--port", String(CONTAINER_PORT)],
@@ -162,10 +152,14 @@ export function statefulSet(
       { name: "state", mountPath: CONTAINER_STATE_DIR },
       { name: "config", mountPath: CONTAINER_CONFIG_DIR, readOnly: true },
       { name: "tmp", mountPath: "/tmp" },
-      ...shared.mounts,
+      ...sharedMounts,
     ],
   };
-  const seed: IContainer = {
+}
+
+/** The init container that copies the ConfigMap's files into place (see the file's docstring). */
+function seedContainer(g: GatewayModel, workspaceFiles: Array<{ key: string; rel: string }>): IContainer {
+  return {
     name: "seed",
     image: g.image,
     command: ["sh", "-c", seedScript(workspaceFiles)],
@@ -177,6 +171,20 @@ export function statefulSet(
       { name: "seed", mountPath: SEED_DIR, readOnly: true },
     ],
   };
+}
+
+/**
+ * The gateway's StatefulSet. `envNames` are the variables it receives (env plan), all from its
+ * own Secret; `workspaceFiles` are the ConfigMap keys and workspace paths the init container copies.
+ */
+export function statefulSet(
+  fed: Federation,
+  g: GatewayModel,
+  k8s: KubernetesSettings,
+  envNames: string[],
+  workspaceFiles: Array<{ key: string; rel: string }>,
+): IStatefulSet {
+  const shared = sharedVolumes(fed, g, k8s);
   const storage = k8s.storage;
   return {
     apiVersion: "apps/v1",
@@ -202,8 +210,8 @@ export function statefulSet(
             fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
           },
-          initContainers: [seed],
-          containers: [gateway],
+          initContainers: [seedContainer(g, workspaceFiles)],
+          containers: [gatewayContainer(g, envNames, shared.mounts)],
           volumes: [
             { name: "config", emptyDir: { sizeLimit: "16Mi" } },
             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
