@@ -115,8 +115,11 @@ function sharedVolumes(fed: Federation, g: GatewayModel, k8s: KubernetesSettings
     volumes.push({ name, persistentVolumeClaim: { claimName: k8s.knowledgeClaims[k.name] ?? k.name, readOnly: true } });
     mounts.push({ name, mountPath: k.mountPath, readOnly: true });
   });
-  fed.routes
-    .filter((r) => r.transports.includes("mailbox") && (r.from === g.id || r.to === g.id))
+  // This gateway's own routes (not all of fed.routes: that made large federations quadratic), in
+  // fed.routes order (from, then to).
+  [...g.outbound, ...g.inbound]
+    .filter((r) => r.transports.includes("mailbox"))
+    .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0))
     .forEach((r, i) => {
       const name = `mailbox-${i}`;
       volumes.push({ name, persistentVolumeClaim: { claimName: mailboxClaim(r.from, r.to) } });
