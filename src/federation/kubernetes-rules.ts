@@ -11,12 +11,19 @@
  *   gateway/sandboxing/modes-scope-and-backend.md), so the gateway could answer nothing.
  */
 import type { Federation } from "./normalize.js";
-import type { RuleContext, RuleIssue } from "./rules.js";
 import type { SpecParsed } from "./schema.js";
 
 export const KUBERNETES_TARGET = "kubernetes";
 
-export function kubernetesRules(spec: SpecParsed, _fed: Federation, ctx: RuleContext): RuleIssue[] {
+/** rules.ts's RuleIssue, restated so this file does not import rules.ts (which imports it). */
+interface RuleIssue {
+  path: ReadonlyArray<string | number>;
+  message: string;
+  hint?: string;
+  atKey?: boolean;
+}
+
+export function kubernetesRules(spec: SpecParsed, _fed: Federation, ctx: { target: string }): RuleIssue[] {
   const out: RuleIssue[] = [];
   if (ctx.target !== KUBERNETES_TARGET) return out;
   const k8s = spec.kubernetes;
