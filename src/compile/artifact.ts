@@ -23,6 +23,12 @@ export interface FileArtifact {
    * the file's header. Used for one gateway's own secrets (native targets). Set `secret` and mode 0600.
    */
   envFrom?: string[];
+  /**
+   * How `envFrom` values are written: `dotenv` (default; quoted where needed, like `.env`) or
+   * `kustomize`: `NAME=value` raw, because Kustomize's secretGenerator env files keep quotes and
+   * spaces as they are (a value with a line break is refused: that format cannot carry it).
+   */
+  envSyntax?: "dotenv" | "kustomize";
 }
 
 export interface DirArtifact {

@@ -158,8 +158,14 @@ function lineOf(text: string | undefined, name: string): number {
  * secret becomes a comment (so it stays unset). `values` come from the rendered `.env`, whose
  * values all passed dotenvValue.
  */
-export function envFileLines(names: string[], values: Record<string, string>): string {
-  return names.map((n) => (values[n] ? `${n}=${dotenvValue(values[n]!)}` : `# ${n} is empty in the federation's .env`)).join("\n") + (names.length ? "\n" : "");
+export function envFileLines(names: string[], values: Record<string, string>, syntax: "dotenv" | "kustomize" = "dotenv"): string {
+  const value = (n: string, v: string) => {
+    if (syntax === "dotenv") return dotenvValue(v);
+    // Kustomize reads everything after the first '=' up to the line end, quotes included.
+    if (/[\r\n]/.test(v)) throw new UsageError(`the value of ${n} in .env holds a line break, which a Kustomize env file (secretGenerator) cannot carry`, { hint: `put ${n} on one line in .env, then run clawfed generate again` });
+    return v;
+  };
+  return names.map((n) => (values[n] ? `${n}=${value(n, values[n]!)}` : `# ${n} is empty in the federation's .env`)).join("\n") + (names.length ? "\n" : "");
 }
 
 /** A previous run's manifest: the files it generated (only safe relative paths), and entries it ignored. */
@@ -298,7 +304,7 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   for (const f of result.artifacts) {
     if (f.kind !== "file") continue;
     if (!isSafeRelPath(f.path) || f.path === MANIFEST) throw new RuntimeError(`refusing to write the file ${JSON.stringify(f.path)}: not a relative path inside ${out.shown}`);
-    planned.set(f.path, { content: f.envFrom ? f.content + envFileLines(f.envFrom, envValues) : f.content, mode: f.mode, gatewayOwned: f.gatewayOwned });
+    planned.set(f.path, { content: f.envFrom ? f.content + envFileLines(f.envFrom, envValues, f.envSyntax) : f.content, mode: f.mode, gatewayOwned: f.gatewayOwned });
   }
   planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
   const toWrite: string[] = [];

@@ -9,6 +9,7 @@ import {
   type SpecParsed,
   type TransportName,
 } from "./schema.js";
+import type { KubernetesParsed } from "./kubernetes-schema.js";
 
 export interface KnowledgeMount {
   name: string;
@@ -78,6 +79,8 @@ export interface Federation {
   routes: Route[];
   /** Undirected gateway pairs that share a link network, sorted, each pair sorted. */
   pairs: Array<[string, string]>;
+  /** The spec's `kubernetes:` block as parsed (defaults applied), when present. */
+  kubernetes?: KubernetesParsed;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -198,6 +201,7 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     gateways,
     routes,
     pairs,
+    ...(spec.kubernetes ? { kubernetes: spec.kubernetes } : {}),
   };
 }
 

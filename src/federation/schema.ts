@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { credentialIn, secretShape } from "./credentials.js";
 import { normalizePath, pathTextProblem } from "./paths.js";
+import { Kubernetes } from "./kubernetes-schema.js";
 
 /** Default OpenClaw release the generated configs target (facts sheet: openclaw@2026.9.6). */
 export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
@@ -427,6 +428,7 @@ export const Spec = z
       .describe("The file mailbox used by links with the mailbox transport."),
     gateways: z.record(z.string(), Gateway).describe("The gateways, by id."),
     links: z.array(Link).default([]).describe("Which gateway may reach which, and how."),
+    kubernetes: Kubernetes.optional(),
   })
   .strict()
   .describe("A clawfed federation: OpenClaw gateways, their shared knowledge, and the links between them.");

@@ -38,6 +38,8 @@ export interface GenerateOptions {
   openclaw?: Partial<OpenclawHost>;
   /** systemd target: scope, user (default the current user for scope system) and version (default: this host's systemd, else 254). */
   systemd?: Partial<SystemdOptions>;
+  /** kubernetes target: namespace (default `kubernetes.namespace` of the spec, else the federation name). */
+  namespace?: string;
 }
 
 export interface GenerateResult extends WriteResult {
@@ -135,7 +137,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const fed = withImage(loaded.federation, opts.image);
   if (Array.isArray(opts.rotate)) pickGateways(fed, opts.rotate, "--rotate");
   const native = NATIVE_TARGETS.has(target);
-  const compileOpts: CompileOptions = native ? nativeCompileOptions(fed.name, target, opts) : {};
+  const compileOpts: CompileOptions = native ? nativeCompileOptions(fed.name, target, opts) : opts.namespace !== undefined ? { namespace: opts.namespace } : {};
   const result: CompileResult = compile(fed, target, compileOpts);
   // A native federation is generated where it runs (its root), unless told otherwise.
   const outDir = opts.outDir ?? (native ? compileOpts.root! : defaultOutDir(fed.name));

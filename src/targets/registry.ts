@@ -16,6 +16,7 @@
  * are resolved by `generate()`, never looked up by the target. test/unit/targets-registry.test.ts
  * then checks the new target against the contract every target keeps.
  */
+import { compileKubernetes } from "./kubernetes/index.js";
 import type { Federation } from "../federation/normalize.js";
 import type { CompileResult } from "../compile/artifact.js";
 import { compileCompose } from "./compose/index.js";
@@ -36,6 +37,7 @@ export const TARGETS = {
   native: compileNative,
   systemd: compileSystemd,
   launchd: compileLaunchd,
+  kubernetes: compileKubernetes,
 } satisfies Record<string, TargetCompiler>;
 
 type Registry = typeof TARGETS;
