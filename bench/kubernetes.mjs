@@ -15,25 +15,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { dist, log, median } from "./common.mjs";
+import { bigSpec } from "./generate-spec.mjs";
 
 const run = promisify(execFile);
 
-/** The spec of bench/generate.mjs (copied: importing that script would run it): hub + n-1 spokes. */
-function bigSpec(n) {
-  const lines = ["name: big", "knowledge:", "  docs: { path: /srv/shared-docs, description: Shared documents }", "gateways:"];
-  lines.push("  hub:", "    role: hub", "    port: 20000", "    description: The hub; talks to the user and delegates.", "    model: anthropic/claude-sonnet-4-6", "    knowledge: [docs]");
-  for (let i = 1; i < n; i++) {
-    lines.push(`  s${i}:`, `    port: ${20000 + i}`, `    description: Specialist number ${i}.`, "    model: anthropic/claude-opus-4-6", "    knowledge: [docs]");
-  }
-  lines.push("links:");
-  for (let i = 1; i < n; i++) lines.push(`  - { from: hub, to: s${i}, transports: [a2a, hooks, mailbox] }`);
-  return `${lines.join("\n")}\n`;
-}
 const RUNS = Number(process.argv[2] ?? 5);
 const SIZES = (process.argv[3] ?? "250,500").split(",").map(Number);
-const { compile } = await import(dist("compile/index.js"));
+const { compile } = await import(dist("targets/registry.js"));
 const { loadSpecFile } = await import(dist("federation/load.js"));
-const { generate } = await import(dist("generate.js"));
+const { generate } = await import(dist("ops/generate.js"));
 
 const dir = await mkdtemp(path.join(tmpdir(), "cf-bench-k8s-"));
 try {
