@@ -3,7 +3,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/targets/registry.js";
-import { renderEnv } from "../../src/emit/write.js";
+import { renderEnv } from "../../src/emit/env-file.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import { specJsonSchema } from "../../src/federation/schema.js";
 import { goldenPath } from "./golden-path.js";

@@ -4,7 +4,7 @@
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/targets/registry.js";
-import { envFileLines, renderEnv } from "../../src/emit/write.js";
+import { envFileLines, renderEnv } from "../../src/emit/env-file.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import { goldenPath } from "./golden-path.js";
 
