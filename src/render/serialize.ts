@@ -3,7 +3,6 @@
  * a fixed order and sorts id-keyed maps, so the same model always gives the same bytes.
  */
 import { stringify } from "yaml";
-import { blockYaml, YAML_OPTIONS } from "./yaml-block.js";
 
 /** JSON with 2-space indent and a trailing newline; `header` becomes a `//` line (JSON5 files only). */
 export function toJson(value: unknown, header?: string): string {
@@ -11,12 +10,16 @@ export function toJson(value: unknown, header?: string): string {
   return header ? `// ${header}\n${body}` : body;
 }
 
+/** The options clawfed's YAML is written with: block collections, no line folding, no anchors, sequences indented under their key. */
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: true } as const;
+
 /**
- * YAML (no line folding, no anchors) with an optional `#` header line: the bytes of `yaml`'s
- * stringify, written by the fast block writer when it can (yaml-block.ts), else by `yaml`.
+ * YAML (yaml 2.x `stringify` with {@link YAML_OPTIONS}) with an optional `#` header line. A
+ * hand-written block writer was 6× faster (41 vs 262 ms for the 2.4 MB compose file of 1000
+ * gateways) and was removed: writing YAML is not what clawfed is for (issue 9, BENCHMARKS.md).
  */
 export function toYaml(value: unknown, header?: string): string {
-  const body = blockYaml(value) ?? stringify(value, YAML_OPTIONS);
+  const body = stringify(value, YAML_OPTIONS);
   return header ? `# ${header}\n${body}` : body;
 }
 
