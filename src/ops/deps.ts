@@ -4,7 +4,7 @@
  * Unit tests pass fakes (test/helpers/memory-engine.ts); the CLI uses {@link defaultDeps}.
  */
 import { systemClock, type Clock } from "../runtime/clock.js";
-import { compose, configHash, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
+import { compose, configHash, configHashes, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
 import type { Engine } from "../runtime/docker/types.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
 
@@ -28,6 +28,11 @@ export interface ClawfedDeps {
    * rollout replaced is the one compose would create); default `compose -f - config --hash`.
    */
   configHash: (p: ComposeProject, composeText: string, service: string) => Promise<string | undefined>;
+  /**
+   * compose's config hash of every service of the compose file text, in one compose run (plan,
+   * doctor); default `compose config --hash=*`. Undefined when compose cannot compute them.
+   */
+  configHashes: (p: ComposeProject, composeText: string) => Promise<Map<string, string> | undefined>;
 }
 
 /** @deprecated name kept for tests written before ops/: the same as {@link ClawfedDeps}. */
@@ -45,5 +50,6 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     wallNow: over.wallNow ?? Date.now,
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
+    configHashes: over.configHashes ?? configHashes,
   };
 }

@@ -15,6 +15,7 @@ import type {
   ContainerSummary,
   CreateLikeOptions,
   Engine,
+  EngineFacts,
   ExecResult,
   IdleSpec,
   ImageInfo,
@@ -51,6 +52,12 @@ export class MemoryEngine implements Engine {
   private readonly counts = new Map<string, number>();
   /** Images that can be pulled. */
   readonly pullable = new Map<string, { id: string; behaviour: Behaviour }>();
+  /** Networks: name → labels. */
+  readonly networks = new Map<string, Labels>();
+  /** What `engineInfo` answers. */
+  facts: EngineFacts = { version: "26.1.5", apiVersion: "1.45", rootDir: "/var/lib/docker" };
+  /** Answers `exec` (unset: exec is not modelled and throws). */
+  execHandler?: (container: ContainerInfo, cmd: string[]) => ExecResult;
   private seq = 0;
 
   constructor(clock = manualClock(1_000_000)) {
@@ -62,7 +69,7 @@ export class MemoryEngine implements Engine {
   }
 
   /** Add a running gateway container. */
-  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean }): string {
+  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean; envKeys?: string[] }): string {
     const img = this.images.get(o.image);
     if (!img) throw new Error(`no image ${o.image}`);
     const id = this.newId();
@@ -85,6 +92,7 @@ export class MemoryEngine implements Engine {
         mounts,
         networks: ["net-a", "net-b"],
         ports: [{ containerPort: CONTAINER_PORT, protocol: "tcp", hostIp: "127.0.0.1", hostPort: o.port }],
+        ...(o.envKeys ? { envKeys: [...o.envKeys].sort() } : {}),
       },
       logs: [],
     });
@@ -150,7 +158,7 @@ export class MemoryEngine implements Engine {
   async listContainers(labels: Labels): Promise<ContainerSummary[]> {
     return [...this.containers.values()]
       .filter((c) => Object.entries(labels).every(([k, v]) => c.info.labels[k] === v))
-      .map((c) => ({ id: c.info.id, name: c.info.name, image: c.info.image, status: c.info.status, labels: { ...c.info.labels } }));
+      .map((c) => ({ id: c.info.id, name: c.info.name, image: c.info.image, status: c.info.status, labels: { ...c.info.labels }, ports: c.info.running ? structuredClone(c.info.ports) : [] }));
   }
 
   async inspect(idOrName: string): Promise<ContainerInfo | undefined> {
@@ -236,6 +244,15 @@ export class MemoryEngine implements Engine {
     return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
   }
 
+  async listNetworks(labels: Labels): Promise<Array<{ name: string; labels: Labels }>> {
+    return [...this.networks.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: { ...l } }));
+  }
+
+  async engineInfo(): Promise<EngineFacts> {
+    this.maybeFail("engineInfo");
+    return { ...this.facts };
+  }
+
   async removeVolume(name: string): Promise<void> {
     this.calls.push(`volume rm ${name}`);
     this.volumeLabels.delete(name);
@@ -291,8 +308,12 @@ export class MemoryEngine implements Engine {
     throw new Error("MemoryEngine does not model the archive API");
   }
 
-  async exec(): Promise<ExecResult> {
-    throw new Error("MemoryEngine does not model exec");
+  async exec(id: string, cmd: string[]): Promise<ExecResult> {
+    const c = this.find(id);
+    if (!this.execHandler) throw new Error("MemoryEngine does not model exec (set execHandler)");
+    if (!c?.info.running) throw new Error(`container ${id} is not running`);
+    this.calls.push(`exec ${c.info.name} ${cmd.join(" ")}`);
+    return this.execHandler(structuredClone(c.info), cmd);
   }
 
   /** The gateway HTTP of the running containers, by published port. */
