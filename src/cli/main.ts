@@ -18,6 +18,8 @@ import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerImage } from "./commands/image.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerDoctor } from "./commands/doctor.js";
 
 export const VERSION = "0.1.0";
 
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerNative(program);
   registerAudit(program);
   registerImage(program);
+  registerPlan(program);
+  registerDoctor(program);
   // More commands register here (one line each).
   return program;
 }
@@ -61,7 +65,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; usage mistakes exit 2.
-      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // A command whose 2 means something else (plan: changes) sets its own code for bad usage.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : ((err as CommanderError & { clawfedExit?: number }).clawfedExit ?? EXIT.usage);
       return;
     }
     throw err;
