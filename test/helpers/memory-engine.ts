@@ -223,7 +223,8 @@ export class MemoryEngine implements Engine {
   async image(ref: string): Promise<ImageInfo | undefined> {
     const byRef = this.images.get(ref);
     const i = byRef ?? [...this.images.values()].find((x) => x.id === ref);
-    return i ? { id: i.id, repoTags: byRef ? [ref] : [], labels: i.labels } : undefined;
+    // Every image sets PATH and NODE_VERSION, like the OpenClaw image.
+    return i ? { id: i.id, repoTags: byRef ? [ref] : [], labels: i.labels, envKeys: ["NODE_VERSION", "PATH"] } : undefined;
   }
 
   async pull(ref: string): Promise<void> {
