@@ -247,3 +247,18 @@ describe("runDoctor (in-memory engine, fake host)", () => {
     await expect(runDoctor(await w.ctx(), deps(), DOCTOR_CHECKS, { skip: ["nope"] })).rejects.toThrow(UsageError);
   });
 });
+
+describe("the CLI's exit codes (built CLI)", () => {
+  it("plan: 1 for an invalid spec and for bad usage (2 means changes); doctor: 2 for an unknown --skip", async () => {
+    const { runCli } = await import("../helpers/cli.js");
+    const out = await tempDir("plan-cli");
+    const bad = await runCli(["plan", "test/fixtures/bad/duplicate-port.yaml", "--out", out]);
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.stderr).toMatch(/duplicate-port\.yaml:\d+:\d+ /);
+    expect((await runCli(["plan", "federations/korax.yaml", "--bogus"])).code).toBe(1);
+    expect((await runCli(["plan"])).code).toBe(1);
+    const skip = await runCli(["doctor", "federations/korax.yaml", "--out", out, "--skip", "nope", "--json"]);
+    expect(skip.code).toBe(2);
+    expect(JSON.parse(skip.stdout)).toMatchObject({ ok: false, error: "usage" });
+  });
+});
