@@ -8,9 +8,10 @@ import { compileCompose } from "../targets/compose/index.js";
 import { compileNative } from "../targets/native/index.js";
 import { compileSystemd } from "../targets/systemd/index.js";
 import { compileLaunchd } from "../targets/launchd/index.js";
+import { compileSwarm } from "../targets/swarm/index.js";
 import type { NativeCompileOptions } from "../targets/native/options.js";
 
-export type TargetName = "compose" | "native" | "systemd" | "launchd";
+export type TargetName = "compose" | "native" | "systemd" | "launchd" | "swarm";
 
 /**
  * Host facts a target may need, resolved by generate() / the CLI, never looked up here. Native
@@ -24,6 +25,7 @@ export const TARGETS: Record<TargetName, (fed: Federation, opts?: CompileOptions
   native: compileNative,
   systemd: compileSystemd,
   launchd: compileLaunchd,
+  swarm: compileSwarm,
 };
 
 export function isTarget(name: string): name is TargetName {
