@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { action, printJson, progress } from "../output.js";
 
 export function registerDown(program: Command): void {
@@ -8,10 +8,15 @@ export function registerDown(program: Command): void {
     .argument("<spec>", "federation spec")
     .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
     .option("--volumes", "also delete the gateways' state: named state volumes, state/<id> folders of sandboxed gateways, rollout snapshots")
+    .addOption(new Option("--target <target>", "compose (default) or swarm (a Docker Swarm stack through the Engine API)").choices(["compose", "swarm"]).default("compose"))
     .option("--json", "print the result as JSON")
     .addHelpText("after", "\nExit codes: 0 done, 1 invalid spec, 2 bad usage, 3 Docker/compose failed.")
     .action(
-      action(async (spec: string, opts: { out?: string; volumes?: boolean; json?: boolean }) => {
+      action(async (spec: string, opts: { out?: string; volumes?: boolean; json?: boolean; target?: string }) => {
+        if (opts.target === "swarm") {
+          const { swarmDownCommand } = await import("./swarm.js");
+          return swarmDownCommand(spec, opts);
+        }
         const { openFederation } = await import("../../runtime/context.js");
         const { down } = await import("../../runtime/down.js");
         const { defaultDeps } = await import("../../runtime/status.js");

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { action } from "../output.js";
 import { countArg, durationArg, interruptSignal } from "./runtime-args.js";
 
@@ -13,9 +13,14 @@ export function registerLogs(program: Command): void {
     .option("-n, --tail <lines>", "only the last N lines", countArg)
     .option("--since <duration>", "only lines from this long ago (e.g. 10m)", durationArg)
     .option("-t, --timestamps", "prefix each line with its time")
+    .addOption(new Option("--target <target>", "compose (default) or swarm (a Docker Swarm stack through the Engine API)").choices(["compose", "swarm"]).default("compose"))
     .addHelpText("after", "\nExit codes: 0 done, 1 invalid spec, 2 bad usage, 3 no such gateway/container or Docker failed.")
     .action(
-      action(async (spec: string, gateway: string, opts: { out?: string; follow?: boolean; tail?: number; since?: number; timestamps?: boolean }) => {
+      action(async (spec: string, gateway: string, opts: { out?: string; follow?: boolean; tail?: number; since?: number; timestamps?: boolean; target?: string }) => {
+        if (opts.target === "swarm") {
+          const { swarmLogsCommand } = await import("./swarm.js");
+          return swarmLogsCommand(spec, gateway, opts);
+        }
         const { openFederation } = await import("../../runtime/context.js");
         const { streamLogs } = await import("../../runtime/logs.js");
         const { createDockerEngine } = await import("../../runtime/engine.js");

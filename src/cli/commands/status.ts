@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { FederationStatus } from "../../runtime/status.js";
 import { action, EXIT, printJson } from "../output.js";
 import { countArg, durationArg, interruptSignal, listArg } from "./runtime-args.js";
@@ -54,6 +54,7 @@ export function registerStatus(program: Command): void {
     .option("-w, --watch", "poll again and again until interrupted")
     .option("--interval <duration>", "time between polls with --watch (default 2s)", durationArg)
     .option("--count <n>", "with --watch: stop after n polls", countArg)
+    .addOption(new Option("--target <target>", "compose (default) or swarm (a Docker Swarm stack through the Engine API)").choices(["compose", "swarm"]).default("compose"))
     .option("--json", "print JSON (with --watch: one JSON document per line and poll)")
     .addHelpText(
       "after",
@@ -62,7 +63,11 @@ export function registerStatus(program: Command): void {
         "\nExit codes: 0 all healthy, 1 invalid spec, 2 bad usage, 3 Docker unreachable, 4 some gateway is not healthy (with --watch: as of the last poll).",
     )
     .action(
-      action(async (spec: string, opts: { out?: string; only?: string[]; ready?: boolean; probeTimeout?: number; watch?: boolean; interval?: number; count?: number; json?: boolean }) => {
+      action(async (spec: string, opts: { out?: string; only?: string[]; ready?: boolean; probeTimeout?: number; watch?: boolean; interval?: number; count?: number; json?: boolean; target?: string }) => {
+        if (opts.target === "swarm") {
+          const { swarmStatusCommand } = await import("./swarm.js");
+          return swarmStatusCommand(spec, opts);
+        }
         const { openFederation } = await import("../../runtime/context.js");
         const { getStatus, defaultDeps } = await import("../../runtime/status.js");
         const ctx = await openFederation(spec, { outDir: opts.out });
