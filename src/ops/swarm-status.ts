@@ -92,8 +92,10 @@ export interface SwarmGatewayStatus {
   healthy: boolean;
   service?: string;
   image?: string;
-  /** What the spec ran before the last update (after a rollback: the image it rolled back from). */
+  /** Image of the spec before the last update, when Docker keeps it. */
   previousImage?: string;
+  /** After a rollback: the image Swarm rolled back from (that of the failed tasks). */
+  rolledBackFrom?: string;
   update?: { state: string; message?: string; at?: string };
   task?: { state: string; since: string; container?: string };
   /** Most recent failed tasks, newest first. */
@@ -129,8 +131,11 @@ function gatewayStatus(g: { id: string; role: string; port: number }, svc: Servi
   };
   out.healthy = Boolean(running && probes?.healthz.ok && probes.startupz.ok);
   out.state = out.healthy ? "healthy" : running ? (probes?.healthz.ok ? "starting" : "unhealthy") : "starting";
-  if (svc.updateState === "rollback_completed" || svc.updateState === "rollback_started" || svc.updateState === "rollback_paused") {
-    out.problems.push(`the update to ${svc.previousImage ?? "a new spec"} failed; Swarm ${svc.updateState.replace("rollback_", "rollback ")} back to ${svc.image}${svc.updateMessage ? ` (${svc.updateMessage})` : ""}`);
+  if (svc.updateState?.startsWith("rollback_")) {
+    // After a rollback Docker drops the failed spec; its image lives on in the failed tasks.
+    const from = tasks.find((t) => isFailure(t) && t.image !== svc.image)?.image ?? (svc.previousImage !== svc.image ? svc.previousImage : undefined);
+    if (from) out.rolledBackFrom = from;
+    out.problems.push(`the update to ${from ?? "a new spec"} failed; Swarm ${svc.updateState.replace("rollback_", "rollback ")} back to ${svc.image}${svc.updateMessage ? ` (${svc.updateMessage})` : ""}`);
   } else if (svc.updateState === "paused") out.problems.push(`the last update is paused: ${svc.updateMessage ?? "?"}`);
   if (!running) out.problems.push(current ? `no running task (latest: ${taskLine(current)})` : "no task");
   else if (probes && !probes.startupz.ok) out.problems.push(`/startupz: ${probes.startupz.error ?? probes.startupz.status}`);

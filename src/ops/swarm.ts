@@ -268,6 +268,8 @@ export async function swarmDown(ctx: FederationContext, deps: SwarmDeps, opts: {
     await retry(deps, deadline, () => deps.swarm.removeSecret(s.id));
     res.secrets.push(s.name);
   }
+  // Swarm removes networks asynchronously: wait until they are gone, so a following `up` can recreate them.
+  while ((await deps.swarm.networks(own)).length && deps.clock.now() < deadline) await deps.clock.sleep(500);
   if (opts.volumes) {
     for (const v of await deps.engine.listVolumes(own)) {
       await retry(deps, deadline, () => deps.engine.removeVolume(v.name));
