@@ -21,7 +21,7 @@ import { a2aTokenEnv, CONTAINER_PORT, hooksTokenEnv, LABELS, linkNetwork } from 
 import { loadSpecFile } from "../../src/federation/load.js";
 import type { Federation } from "../../src/federation/normalize.js";
 import { generate } from "../../src/generate.js";
-import { swarmDown, swarmUp, type SwarmDeps, type SwarmUpResult } from "../../src/ops/swarm.js";
+import { swarmDown, swarmLogs, swarmUp, type SwarmDeps, type SwarmUpResult } from "../../src/ops/swarm.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { createDockerEngine } from "../../src/runtime/engine.js";
 import { nodeHttpGet } from "../../src/runtime/health.js";
@@ -74,6 +74,12 @@ async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T |
   }
 }
 
+/** The suite's state volumes, once no container uses them any more. */
+async function removeStateVolumes(): Promise<void> {
+  await waitFor("the stack's task containers to go", 120_000, async () => ((await docker().listContainers({ all: true, filters: { label: [`com.docker.stack.namespace=${NAME}`] } })).length === 0 ? true : undefined));
+  for (const v of (await docker().listVolumes({ filters: { label: [`${LABELS.federation}=${NAME}`] } })).Volumes ?? []) await docker().getVolume(v.Name).remove();
+}
+
 beforeAll(async () => {
   const state = (await docker().info()).Swarm?.LocalNodeState;
   if (state !== "active") {
@@ -88,8 +94,10 @@ beforeAll(async () => {
   await writeFile(spec, korax.replace(/^name: korax$/m, `name: ${NAME}`).replace(/port: 18789/, `port: ${PORTS.korax}`).replace(/port: 18909/, `port: ${PORTS.goreos}`).replace(/port: 19029/, `port: ${PORTS.medico}`));
   fed = (await loadSpecFile(spec)).federation;
   await ensureKnowledgeDirs(fed.knowledge);
-  // A stack left by a crashed run of this suite.
+  // A stack left by a crashed run of this suite, and its state volumes (a gateway killed at the
+  // end of its stop grace period leaves its locks behind; a fresh state is what this suite tests).
   await swarmDown(await openFederation(spec, { outDir }), deps);
+  await removeStateVolumes();
 
   await generate({ spec, outDir, target: "swarm", image: TEST_IMAGE });
   const envFile = path.join(outDir, ".env");
@@ -103,7 +111,16 @@ beforeAll(async () => {
 
   const t0 = Date.now();
   upResult = await swarmUp(spec, deps, { outDir, timeoutMs: UP_TIMEOUT_MS, onProgress: log });
-  if (!upResult.ok) throw new Error(`the stack did not come up: ${upResult.gateways.filter((g) => !g.ok).map((g) => `${g.id}: ${g.reason}`).join("; ")}`);
+  if (!upResult.ok) {
+    const ctx = await openFederation(spec, { outDir });
+    const tails: string[] = [];
+    for (const g of upResult.gateways.filter((x) => !x.ok)) {
+      let text = "";
+      await swarmLogs(ctx, deps, g.id, { stdout: (t) => (text += t), stderr: (t) => (text += t) }, { tail: 25 }).catch((e: Error) => (text += e.message));
+      tails.push(`--- ${g.id}: ${g.reason}\n${text}`);
+    }
+    throw new Error(`the stack did not come up:\n${tails.join("\n")}`);
+  }
   log(`all started ${((Date.now() - t0) / 1000).toFixed(1)} s after up() began`);
 }, UP_TIMEOUT_MS + 120_000);
 
@@ -111,7 +128,7 @@ afterAll(async () => {
   if (outDir && !tornDown) await swarmDown(await openFederation(spec, { outDir }), deps).catch((e: Error) => log(`down failed: ${e.message}`));
   await docker().getSecret(decoys.secret).remove().catch(() => undefined);
   await docker().getNetwork(decoys.network).remove().catch(() => undefined);
-  for (const v of (await docker().listVolumes({ filters: { label: [`${LABELS.federation}=${NAME}`] } })).Volumes ?? []) await docker().getVolume(v.Name).remove().catch(() => undefined);
+  await removeStateVolumes().catch((e: Error) => log(`could not remove the state volumes: ${e.message}`));
   if (initialisedSwarm) await dockerCli(["swarm", "leave", "--force"]).catch((e: Error) => log(`swarm leave failed: ${e.message}`));
   else if (fed) {
     const self = (await docker().info()).Swarm.NodeID as string;
