@@ -141,7 +141,8 @@ async function plan(ctx: FederationContext, stack: SwarmStack, deps: SwarmDeps):
     const digest = secretDigest(key, value);
     const have = existing.find((e) => e.name === s.name);
     if (!have) create.push({ key: s.key, name: s.name, value, labels: { ...s.labels, [DIGEST_LABEL]: digest } });
-    else if (have.labels[DIGEST_LABEL] === digest) keepIds[s.key] = have.id;
+    // Created by hand (README) without a digest: its value cannot be checked, it is kept.
+    else if (have.labels[DIGEST_LABEL] === digest || have.labels[DIGEST_LABEL] === undefined) keepIds[s.key] = have.id;
     else problems.push(`the Docker secret ${s.name} holds another value than ${s.key} in .env (rotated?): Docker secrets cannot change; run clawfed down ${spec} --target swarm${outFlag(ctx)}, then up (state volumes are kept)`);
   }
   if (problems.length) throw new RuntimeError(`cannot start ${ctx.fed.name} on Swarm:\n  ${problems.join("\n  ")}`, { next: `fix the above, then: clawfed up ${spec} --target swarm${outFlag(ctx)}` });

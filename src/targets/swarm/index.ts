@@ -16,7 +16,7 @@ import { CONTAINER_PORT, COMMS_DIR, configDir, generatedHeader, stateDir, worksp
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts } from "../../compile/workspace.js";
 import { containerView } from "../compose/index.js";
-import { nodeLabel, stackResource, swarmStack, type SwarmStack } from "./model.js";
+import { nodeLabel, STACK_NAMESPACE_LABEL, swarmStack, type SwarmStack } from "./model.js";
 import { stackFile } from "./stack.js";
 
 /** The stack file's name in the output folder. */
@@ -42,9 +42,17 @@ export function planSwarmEnv(fed: Federation): EnvSlot[] {
 
 function readme(fed: Federation, stack: SwarmStack): string {
   const labels = fed.gateways.map((g) => `docker node update --label-add ${nodeLabel(fed.name, g.id)}=true <node of ${g.id}>`);
-  const secrets = stack.secrets.map((s) => s.key);
+  const create = stack.secrets.map(
+    (s) => `printf %s "$${s.key}" | docker secret create --label ai.clawfed.federation=${fed.name} --label ai.clawfed.managed=true --label ${STACK_NAMESPACE_LABEL}=${fed.name} ${s.name} -`,
+  );
+  // The shared README names the compose file; this output has the stack file instead.
+  const base = federationReadme(fed)
+    .trimEnd()
+    .split("\n")
+    .map((l) => (l.startsWith("- `docker-compose.yml`") ? `- \`${STACK_FILE}\`: the Swarm stack, one service per gateway (see "Docker Swarm" below).` : l))
+    .join("\n");
   return [
-    federationReadme(fed).trimEnd(),
+    base,
     "",
     "## Docker Swarm",
     "",
@@ -52,11 +60,10 @@ function readme(fed: Federation, stack: SwarmStack): string {
     "By hand instead: run this folder on the node(s) below, then",
     "```sh",
     ...labels,
-    `set -a; . ./.env; set +a   # then for each secret NAME below:`,
-    `printf %s "$NAME" | docker secret create --label ai.clawfed.federation=${fed.name} --label ai.clawfed.managed=true ${stackResource(fed.name, "NAME")} -`,
+    "set -a; . ./.env; set +a   # printf is a shell builtin: no value reaches a command line",
+    ...create,
     `docker stack deploy -c ${STACK_FILE} ${fed.name}`,
     "```",
-    `Secrets: ${secrets.join(", ") || "none"}.`,
     "Sandboxed gateways need the group of the Docker socket, which a stack file cannot give (no group_add): use `clawfed up --target swarm` for them.",
     `Ports are published in host mode on the node that runs each gateway, on every interface of that node (Swarm has no host IP for published ports): firewall them. Inside, gateways listen on ${CONTAINER_PORT}.`,
     "",
