@@ -22,7 +22,7 @@ import { openFederation, secretValues, type FederationContext } from "../runtime
 import type { Engine, Labels } from "../runtime/engine.js";
 import type { HttpGet } from "../runtime/health.js";
 import { StreamRedactor, type LogSink, type LogsOptions } from "../runtime/logs.js";
-import { networkCreates, serviceSpec } from "../runtime/swarm/spec.js";
+import { networkCreates, serviceSpec } from "../targets/swarm/service-spec.js";
 import type { SwarmEngine } from "../runtime/swarm/types.js";
 import { compileSwarm, DIGEST_KEY_ENV, STACK_FILE } from "../targets/swarm/index.js";
 import { nodeLabel, STACK_NAMESPACE_LABEL, stackResource, type SwarmStack } from "../targets/swarm/model.js";

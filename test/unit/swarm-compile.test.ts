@@ -7,7 +7,7 @@ import { compile } from "../../src/compile/index.js";
 import { CONTAINER_PORT, linkNetwork } from "../../src/compile/names.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import type { Federation } from "../../src/federation/normalize.js";
-import { networkCreates, serviceSpec } from "../../src/runtime/swarm/spec.js";
+import { networkCreates, serviceSpec } from "../../src/targets/swarm/service-spec.js";
 import { compileSwarm, DIGEST_KEY_ENV, STACK_FILE } from "../../src/targets/swarm/index.js";
 import { ENTRYPOINT_SCRIPT, memoryBytes, nodeLabel } from "../../src/targets/swarm/model.js";
 import { federationArb } from "../helpers/spec-arb.js";

@@ -2,7 +2,7 @@
  * The Swarm target's typed model: one stack per federation, built purely from the normalized
  * federation (no fs, env, clock or randomness). Two serializers read it: the stack file
  * (./stack.ts, for `docker stack deploy`) and the Engine API service specs
- * (runtime/swarm/spec.ts, for `clawfed up --target swarm`), so both deploy the same thing.
+ * (./service-spec.ts, for `clawfed up --target swarm`), so both deploy the same thing.
  *
  * Choices (README "Docker Swarm"):
  * - one service per gateway, 1 replica, at most 1 per node, `stop-first` updates and rollbacks: a

@@ -1,14 +1,27 @@
 /**
- * The swarm model (targets/swarm/model.ts) as Engine API objects (Docker Engine API v1.41
- * "ServiceSpec"), the same settings the stack file gives `docker stack deploy`. Pure.
+ * The swarm model (./model.ts) as Engine API objects (Docker Engine API v1.41 "ServiceSpec",
+ * "NetworkCreateRequest"), the same settings the stack file (./stack.ts) gives `docker stack
+ * deploy`. Pure: the runtime (runtime/swarm) sends what this builds.
  *
  * Durations in the API are nanoseconds; memory is bytes; CPUs are NanoCPUs.
  */
 import path from "node:path";
 import { CONTAINER_PORT } from "../../compile/names.js";
-import { HEALTHCHECK_SCRIPT } from "../../targets/compose/index.js";
-import { SECRET_MODE, SECRET_UID, stackResource, TIMINGS, type SwarmService, type SwarmStack } from "../../targets/swarm/model.js";
-import type { NetworkCreate, ServiceSpec } from "./types.js";
+import type Docker from "dockerode";
+import { HEALTHCHECK_SCRIPT } from "../compose/index.js";
+import { SECRET_MODE, SECRET_UID, stackResource, TIMINGS, type SwarmService, type SwarmStack } from "./model.js";
+
+/** The Engine API's service spec. */
+export type ServiceSpec = Docker.ServiceSpec;
+
+/** A swarm-scoped overlay network to create (the shape runtime/swarm's NetworkCreate takes). */
+export interface NetworkCreate {
+  name: string;
+  internal: boolean;
+  /** Options of the overlay driver, e.g. `{ encrypted: "true" }`. */
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
 
 const NS_PER_S = 1_000_000_000;
 
