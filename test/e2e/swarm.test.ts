@@ -225,6 +225,11 @@ describe("federations/korax.yaml as a Docker Swarm stack", () => {
       for (const [, v] of Object.entries(mounted)) expect(v).toBe("400 1000");
       expect(Object.keys(mounted)).toContain(`${g.id.toUpperCase()}_GATEWAY_TOKEN`);
     }
+    // The service logs as `clawfed logs --target swarm` prints them.
+    const logs = await runCli(["logs", spec, "korax", "--target", "swarm", "--out", outDir, "--tail", "300"]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain("[gateway]");
+    texts.push(["clawfed logs korax", logs.stdout + logs.stderr]);
     expect(secrets.length).toBeGreaterThan(10);
     for (const [where, text] of texts) for (const s of secrets) expect(text.includes(s), `a secret value in ${where}`).toBe(false);
     // The networks: one internal encrypted overlay per link, one egress overlay per gateway.

@@ -136,3 +136,16 @@ describe("swarm target: any federation", () => {
     );
   });
 });
+
+describe("swarm target: Docker's name limits", () => {
+  it("refuses, for the swarm target only, a federation whose service or secret names Docker would refuse", async () => {
+    const long = "a".repeat(40);
+    const text = `name: ${"f".repeat(30)}\ngateways:\n  ${long}:\n    role: hub\n    port: 18789\n    description: x\n    model: anthropic/claude-sonnet-4-6\n  b:\n    role: spoke\n    port: 18909\n    description: y\n    model: anthropic/claude-sonnet-4-6\nlinks:\n  - { from: ${long}, to: b }\n`;
+    await expect(loadSpecText(text, "f.yaml")).resolves.toBeDefined();
+    const err = await loadSpecText(text, "f.yaml", { target: "swarm" }).then(() => undefined, (e: Error) => e);
+    expect(err?.message ?? "").toBeDefined();
+    const issues = (err as unknown as { issues: Array<{ path: string; message: string }> }).issues;
+    expect(issues.map((i) => i.message).join("\n")).toMatch(/Swarm service f{30}_a{40} would be 71 characters, more than Docker's 63/);
+    expect(issues.map((i) => i.message).join("\n")).toMatch(/Docker secret names would be longer than 64 characters: .*A2A_A{40}__B_TOKEN/);
+  });
+});

@@ -11,7 +11,11 @@ async function deps() {
   return { swarm: createSwarmEngine(), engine: createDockerEngine(), get: nodeHttpGet, clock: systemClock };
 }
 
-export async function swarmUpCommand(spec: string, opts: { out?: string; image?: string; timeout?: number; force?: boolean; json?: boolean }): Promise<number> {
+export async function swarmUpCommand(spec: string, opts: { out?: string; image?: string; timeout?: number; force?: boolean; json?: boolean; ready?: boolean }): Promise<number> {
+  if (opts.ready) {
+    process.stderr.write("error: --ready is not available with --target swarm yet (it waits for /startupz started)\n");
+    return EXIT.usage;
+  }
   const { swarmUp } = await import("../../ops/swarm.js");
   const { formatMs } = await import("../../runtime/clock.js");
   const intr = interruptSignal(() => progress("interrupted: stopping the wait (the services keep running)"));
