@@ -111,7 +111,8 @@ export function serviceSpec(stack: SwarmStack, svc: SwarmService, ctx: SpecConte
         Delay: TIMINGS.restartDelayS * NS_PER_S,
         MaxAttempts: TIMINGS.restartMaxAttempts,
         Window: TIMINGS.restartWindowS * NS_PER_S,
-      } as ServiceSpec["TaskTemplate"] extends infer T ? (T extends { RestartPolicy?: infer R } ? R : never) : never,
+        // dockerode's types lack these fields of the Engine API's TaskSpec.RestartPolicy and Placement.
+      } as never,
       Placement: { Constraints: svc.constraints, MaxReplicas: 1 } as never,
       Networks: networks,
     },
