@@ -11,6 +11,7 @@ import { networkCreates, serviceSpec } from "../../src/targets/swarm/service-spe
 import { compileSwarm, DIGEST_KEY_ENV, STACK_FILE } from "../../src/targets/swarm/index.js";
 import { ENTRYPOINT_SCRIPT, memoryBytes, nodeLabel } from "../../src/targets/swarm/model.js";
 import { federationArb } from "../helpers/spec-arb.js";
+import { tempDir } from "../helpers/tmp.js";
 
 type StackService = {
   image: string;
@@ -147,5 +148,26 @@ describe("swarm target: Docker's name limits", () => {
     const issues = (err as unknown as { issues: Array<{ path: string; message: string }> }).issues;
     expect(issues.map((i) => i.message).join("\n")).toMatch(/Swarm service f{30}_a{40} would be 71 characters, more than Docker's 63/);
     expect(issues.map((i) => i.message).join("\n")).toMatch(/Docker secret names would be longer than 64 characters: .*A2A_A{40}__B_TOKEN/);
+  });
+});
+
+describe("swarm target: the entrypoint", () => {
+  it("exports each env-named file of the secrets folder verbatim (no evaluation, trailing newline dropped), skips other names, then execs", async () => {
+    const { writeFile } = await import("node:fs/promises");
+    const { execFileSync } = await import("node:child_process");
+    const dir = await tempDir("secrets");
+    const tricky = `a b 'c' "d" $(touch ${dir}/pwned) \`id\` $HOME \\n`;
+    await writeFile(`${dir}/GOOD_TOKEN`, "v1\n");
+    await writeFile(`${dir}/TRICKY`, tricky);
+    await writeFile(`${dir}/lower_name`, "no");
+    await writeFile(`${dir}/BAD-NAME`, "no");
+    const script = ENTRYPOINT_SCRIPT.replace("/run/secrets", dir).replace(/exec node .*$/, "exec node -e 'console.log(JSON.stringify(process.env))'");
+    const env = JSON.parse(execFileSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: process.env.PATH } })) as Record<string, string>;
+    expect(env.GOOD_TOKEN).toBe("v1");
+    expect(env.TRICKY).toBe(tricky);
+    expect(env.lower_name).toBeUndefined();
+    expect(Object.keys(env).some((k) => k.includes("BAD"))).toBe(false);
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(`${dir}/pwned`)).toBe(false);
   });
 });
