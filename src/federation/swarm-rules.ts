@@ -3,7 +3,7 @@
  * `<federation>_<key>` (targets/swarm/model.ts stackResource). swarmkit refuses a service name
  * longer than 63 characters (a DNS label) and a secret name longer than 64.
  */
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "../compile/names.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "../vocabulary/names.js";
 import type { Federation } from "./normalize.js";
 import type { SpecParsed } from "./schema.js";
 

@@ -4,10 +4,10 @@
  * failures with Swarm's error), and the three probes on the port published in host mode on this
  * node (`http://127.0.0.1:<port>`; health.ts judges the JSON bodies).
  */
-import { LABELS } from "../compile/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import type { Clock } from "../runtime/clock.js";
 import { formatMs } from "../runtime/clock.js";
-import type { FederationContext } from "../runtime/context.js";
+import { outFlag, pickGateways, type FederationContext } from "./context.js";
 import { GATE_POLL_MS, probe, probeGateway, type GatewayProbes, type HttpGet, type ProbeResult } from "../runtime/health.js";
 import type { ServiceInfo, SwarmEngine, TaskInfo } from "../runtime/swarm/types.js";
 import { STACK_NAMESPACE_LABEL } from "../targets/swarm/model.js";
@@ -143,12 +143,13 @@ function gatewayStatus(g: { id: string; role: string; port: number }, svc: Servi
 }
 
 /** The status of every gateway (all at once). */
-export async function swarmStatus(ctx: FederationContext, deps: Deps, opts: { probeTimeoutMs?: number } = {}): Promise<SwarmStatus> {
+export async function swarmStatus(ctx: FederationContext, deps: Deps, opts: { probeTimeoutMs?: number; only?: string[] } = {}): Promise<SwarmStatus> {
+  const picked = pickGateways(ctx.fed, opts.only, "--only");
   const t0 = deps.clock.now();
   const services = await deps.swarm.services(own(ctx.fed.name));
   const ids = new Set(ctx.fed.gateways.map((g) => g.id));
   const gateways = await Promise.all(
-    ctx.fed.gateways.map(async (g) => {
+    picked.map(async (g) => {
       const svc = services.find((s) => s.labels[LABELS.gateway] === g.id);
       const tasks = svc ? await deps.swarm.tasks(svc.id) : [];
       const running = tasks.some((t) => t.state === "running");
@@ -160,21 +161,9 @@ export async function swarmStatus(ctx: FederationContext, deps: Deps, opts: { pr
   return { federation: ctx.fed.name, healthy: gateways.every((g) => g.healthy), ms: Math.round(deps.clock.now() - t0), gateways, others };
 }
 
-/** The status as a table, then one line per problem and per recent failure. */
-export function renderSwarmStatus(st: SwarmStatus): string {
-  const rows = [["GATEWAY", "ROLE", "STATE", "TASK", "IMAGE", "UPDATE", "HEALTHZ", "STARTUPZ", "URL"]];
-  const pr = (p: ProbeResult | undefined, ok: string) => (!p ? "-" : p.ok ? ok : p.status ?? (p.httpStatus ? `HTTP ${p.httpStatus}` : "down"));
-  for (const g of st.gateways) {
-    rows.push([g.id, g.role, g.state, g.task?.state ?? "-", g.image ?? "-", g.update?.state ?? "-", pr(g.probes?.healthz, "live"), pr(g.probes?.startupz, "started"), g.url]);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
-  const healthy = st.gateways.filter((g) => g.healthy).length;
-  const out = [`${st.federation} (swarm): ${healthy}/${st.gateways.length} healthy (${st.ms} ms)`, ...lines];
-  for (const g of st.gateways) {
-    for (const p of g.problems) out.push(`  ${g.id}: ${p}`);
-    for (const f of g.failures) out.push(`  ${g.id}: task on ${f.image} failed ${f.at}: ${f.error}`);
-  }
-  for (const o of st.others) out.push(`  also: service ${o} is not a gateway of the spec`);
-  return `${out.join("\n")}\n`;
+/** `next` of a status that is not healthy: the logs of the first gateway that is not. */
+export function swarmNext(ctx: FederationContext, st: SwarmStatus): { next?: string } {
+  const bad = st.gateways.find((g) => !g.healthy);
+  if (!bad) return {};
+  return { next: bad.service ? `clawfed logs ${ctx.loaded.file} ${bad.id} --target swarm${outFlag(ctx)}` : `clawfed up ${ctx.loaded.file} --target swarm${outFlag(ctx)}` };
 }

@@ -13,15 +13,17 @@ import { createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { LABELS, serviceName } from "../compile/names.js";
+import { serviceName } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
-import { generate, withImage } from "../generate.js";
+import { generate, withImage } from "./generate.js";
 import type { Clock } from "../runtime/clock.js";
 import { formatMs } from "../runtime/clock.js";
-import { openFederation, secretValues, type FederationContext } from "../runtime/context.js";
-import type { Engine, Labels } from "../runtime/engine.js";
+import { openFederation, outFlag, pickGateways, type FederationContext } from "./context.js";
+import type { Engine, Labels } from "../runtime/docker/types.js";
 import type { HttpGet } from "../runtime/health.js";
-import { StreamRedactor, type LogSink, type LogsOptions } from "../runtime/logs.js";
+import { StreamRedactor } from "../runtime/redact.js";
+import type { LogSink, LogsOptions } from "./logs.js";
 import { networkCreates, serviceSpec } from "../targets/swarm/service-spec.js";
 import type { SwarmEngine } from "../runtime/swarm/types.js";
 import { compileSwarm, DIGEST_KEY_ENV, STACK_FILE } from "../targets/swarm/index.js";
@@ -82,7 +84,6 @@ export interface SwarmUpResult {
   next?: string;
 }
 
-const outFlag = (ctx: FederationContext) => (path.resolve(ctx.outDir) === path.resolve("out", ctx.fed.name) ? "" : ` --out ${ctx.outDir}`);
 
 /** Default image of the last generation (stack.yml), so `up` without --image keeps it. */
 async function previousImage(ctx: FederationContext): Promise<string | undefined> {
@@ -282,12 +283,10 @@ export async function swarmDown(ctx: FederationContext, deps: SwarmDeps, opts: {
 
 /** Stream a gateway's service logs (every task) with every secret of .env replaced by <redacted>. */
 export async function swarmLogs(ctx: FederationContext, deps: Pick<SwarmDeps, "swarm">, id: string, sink: LogSink, opts: LogsOptions = {}): Promise<{ service: string }> {
-  if (!ctx.fed.gateways.some((g) => g.id === id)) {
-    throw new RuntimeError(`"${id}" is not a gateway of ${ctx.fed.name}`, { next: `use one of: ${ctx.fed.gateways.map((g) => g.id).join(", ")}` });
-  }
+  pickGateways(ctx.fed, [id], "<gateway>");
   const svc = (await deps.swarm.services({ ...ownership(ctx.fed.name), [LABELS.gateway]: id }))[0];
   if (!svc) throw new RuntimeError(`gateway ${id} of ${ctx.fed.name} has no Swarm service`, { next: `clawfed up ${ctx.loaded.file} --target swarm${outFlag(ctx)}` });
-  const secrets = secretValues(ctx);
+  const secrets = ctx.secrets;
   const red = { stdout: new StreamRedactor(secrets), stderr: new StreamRedactor(secrets) };
   const dec = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   const sinceS = opts.sinceMs !== undefined ? Math.floor((Date.now() - opts.sinceMs) / 1000) : undefined;

@@ -3,8 +3,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { compile } from "../../src/compile/index.js";
-import { CONTAINER_PORT, linkNetwork } from "../../src/compile/names.js";
+import { compile } from "../../src/targets/registry.js";
+import { CONTAINER_PORT, linkNetwork } from "../../src/vocabulary/names.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import type { Federation } from "../../src/federation/normalize.js";
 import { networkCreates, serviceSpec } from "../../src/targets/swarm/service-spec.js";

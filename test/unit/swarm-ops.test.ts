@@ -4,12 +4,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { ownership, swarmDown, swarmUp, type SwarmDeps } from "../../src/ops/swarm.js";
-import { renderSwarmStatus, swarmStatus } from "../../src/ops/swarm-status.js";
-import { manualClock } from "../../src/runtime/clock.js";
-import { openFederation } from "../../src/runtime/context.js";
-import type { Engine, Labels } from "../../src/runtime/engine.js";
+import { swarmStatus } from "../../src/ops/swarm-status.js";
+import { renderSwarmStatus } from "../../src/cli/commands/swarm.js";
+import { manualClock } from "../helpers/clock.js";
+import { openFederation } from "../../src/ops/context.js";
+import type { Engine, Labels } from "../../src/runtime/docker/types.js";
 import type { HttpGet } from "../../src/runtime/health.js";
 import type { NetworkInfo, SecretInfo, ServiceInfo, SwarmEngine, SwarmNode, SwarmState, TaskInfo } from "../../src/runtime/swarm/types.js";
 import { tempDir } from "../helpers/tmp.js";

@@ -5,7 +5,8 @@
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { RuntimeError } from "../../errors.js";
-import { demuxDockerStream, type Labels } from "../engine.js";
+import { demuxDockerStream } from "../docker/demux.js";
+import type { Labels } from "../docker/types.js";
 import type { NetworkInfo, ServiceInfo, SwarmEngine, SwarmState, TaskInfo } from "./types.js";
 
 const DOWN_CODES = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);

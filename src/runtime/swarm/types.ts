@@ -9,7 +9,7 @@
  * RuntimeError carrying the engine's message. Secret payloads never appear in any error.
  */
 import type Docker from "dockerode";
-import type { Labels, LogChunk, LogOptions } from "../engine.js";
+import type { Labels, LogChunk, LogOptions } from "../docker/types.js";
 
 export type SwarmState = "inactive" | "pending" | "active" | "error" | "locked";
 

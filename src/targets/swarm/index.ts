@@ -11,8 +11,8 @@
 import type { Federation } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult, type EnvSlot } from "../../compile/artifact.js";
-import { planEnv } from "../../compile/env.js";
-import { CONTAINER_PORT, COMMS_DIR, configDir, generatedHeader, stateDir, workspaceDir } from "../../compile/names.js";
+import { planEnv } from "../../vocabulary/env-plan.js";
+import { CONTAINER_PORT, COMMS_DIR, configDir, generatedHeader, stateDir, workspaceDir } from "../../vocabulary/names.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts } from "../../compile/workspace.js";
 import { containerView } from "../compose/index.js";

@@ -21,25 +21,10 @@
  *   for published ports: the port listens on every interface of that node.
  */
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
-import {
-  CONTAINER_COMMS_DIR,
-  CONTAINER_CONFIG_DIR,
-  CONTAINER_PORT,
-  CONTAINER_STATE_DIR,
-  CONTAINER_WORKSPACE_DIR,
-  COMMS_DIR,
-  configDir,
-  egressNetwork,
-  LABELS,
-  linkNetwork,
-  routeDir,
-  serviceName,
-  stateDir,
-  stateVolume,
-  workspaceDir,
-} from "../../compile/names.js";
+import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, COMMS_DIR, configDir, egressNetwork, linkNetwork, routeDir, serviceName, stateDir, stateVolume, workspaceDir } from "../../vocabulary/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import type { EnvSlot } from "../../compile/artifact.js";
-import { envFor } from "../../compile/env.js";
+import { envFor } from "../../vocabulary/env-plan.js";
 import { DOCKER_SOCKET, HEALTHCHECK_SCRIPT } from "../compose/index.js";
 
 /** Label Docker's own `docker stack` commands use to find a stack's objects. */

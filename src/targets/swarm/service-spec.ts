@@ -6,7 +6,7 @@
  * Durations in the API are nanoseconds; memory is bytes; CPUs are NanoCPUs.
  */
 import path from "node:path";
-import { CONTAINER_PORT } from "../../compile/names.js";
+import { CONTAINER_PORT } from "../../vocabulary/names.js";
 import type Docker from "dockerode";
 import { HEALTHCHECK_SCRIPT } from "../compose/index.js";
 import { SECRET_MODE, SECRET_UID, stackResource, TIMINGS, type SwarmService, type SwarmStack } from "./model.js";

@@ -10,7 +10,7 @@
  * the stack file. `$` is doubled everywhere (the loader interpolates `${VAR}`).
  */
 import { escapeCompose } from "../compose/interpolation.js";
-import { CONTAINER_PORT } from "../../compile/names.js";
+import { CONTAINER_PORT } from "../../vocabulary/names.js";
 import { HEALTHCHECK_SCRIPT } from "../compose/index.js";
 import { SECRET_MODE, SECRET_UID, TIMINGS, type SwarmService, type SwarmStack } from "./model.js";
 
