@@ -22,11 +22,11 @@ import { LABELS } from "../../src/vocabulary/labels.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import type { Federation } from "../../src/federation/normalize.js";
 import { generate } from "../../src/ops/generate.js";
-import { swarmDown, swarmLogs, swarmUp, type SwarmDeps, type SwarmUpResult } from "../../src/ops/swarm.js";
+import { createClawfed } from "../../src/ops/clawfed.js";
+import type { SwarmUpResult } from "../../src/ops/swarm.js";
 import { systemClock } from "../../src/runtime/clock.js";
 import { createDockerEngine } from "../../src/runtime/docker/engine.js";
 import { nodeHttpGet } from "../../src/runtime/health.js";
-import { openFederation } from "../../src/ops/context.js";
 import { createSwarmEngine } from "../../src/runtime/swarm/docker.js";
 import { nodeLabel } from "../../src/targets/swarm/model.js";
 import { runCli } from "../helpers/cli.js";
@@ -52,7 +52,8 @@ let secrets: string[];
 let upResult: SwarmUpResult;
 let initialisedSwarm = false;
 let tornDown = false;
-const deps: SwarmDeps = { swarm: createSwarmEngine(), engine: createDockerEngine(), get: nodeHttpGet, clock: systemClock };
+// The operations as the CLI and the library get them, on the real engine, HTTP and clock.
+const ops = createClawfed({ swarm: createSwarmEngine(), engine: createDockerEngine(), get: nodeHttpGet, clock: systemClock });
 const decoys = { secret: `${NAME}_DECOY_NOT_OURS`, network: `${NAME}_decoy-not-ours` };
 
 const svcName = (id: string) => `${NAME}_${id}`;
@@ -97,7 +98,7 @@ beforeAll(async () => {
   await ensureKnowledgeDirs(fed.knowledge);
   // A stack left by a crashed run of this suite, and its state volumes (a gateway killed at the
   // end of its stop grace period leaves its locks behind; a fresh state is what this suite tests).
-  await swarmDown(await openFederation(spec, { outDir }), deps);
+  await ops.swarm.down(spec, { out: outDir });
   await removeStateVolumes();
 
   await generate({ spec, outDir, target: "swarm", image: TEST_IMAGE });
@@ -111,13 +112,12 @@ beforeAll(async () => {
   await docker().createNetwork({ Name: decoys.network, Driver: "overlay", Internal: true });
 
   const t0 = Date.now();
-  upResult = await swarmUp(spec, deps, { outDir, timeoutMs: UP_TIMEOUT_MS, onProgress: log });
+  upResult = await ops.swarm.up(spec, { out: outDir, timeoutMs: UP_TIMEOUT_MS, onProgress: log });
   if (!upResult.ok) {
-    const ctx = await openFederation(spec, { outDir });
     const tails: string[] = [];
     for (const g of upResult.gateways.filter((x) => !x.ok)) {
       let text = "";
-      await swarmLogs(ctx, deps, g.id, { stdout: (t) => (text += t), stderr: (t) => (text += t) }, { tail: 25 }).catch((e: Error) => (text += e.message));
+      await ops.swarm.logs(spec, { out: outDir, gateway: g.id, sink: { stdout: (t) => (text += t), stderr: (t) => (text += t) }, tail: 25 }).catch((e: Error) => (text += e.message));
       tails.push(`--- ${g.id}: ${g.reason}\n${text}`);
     }
     throw new Error(`the stack did not come up:\n${tails.join("\n")}`);
@@ -126,7 +126,7 @@ beforeAll(async () => {
 }, UP_TIMEOUT_MS + 120_000);
 
 afterAll(async () => {
-  if (outDir && !tornDown) await swarmDown(await openFederation(spec, { outDir }), deps).catch((e: Error) => log(`down failed: ${e.message}`));
+  if (outDir && !tornDown) await ops.swarm.down(spec, { out: outDir }).catch((e: Error) => log(`down failed: ${e.message}`));
   await docker().getSecret(decoys.secret).remove().catch(() => undefined);
   await docker().getNetwork(decoys.network).remove().catch(() => undefined);
   await removeStateVolumes().catch((e: Error) => log(`could not remove the state volumes: ${e.message}`));
