@@ -1,5 +1,5 @@
 /**
- * Docker Swarm behind a narrow interface, like `Engine` for containers (runtime/engine.ts): the
+ * Docker Swarm behind a narrow interface, like `Engine` for containers (runtime/docker/types.ts): the
  * Swarm objects clawfed creates (services, secrets, overlay networks), the tasks Swarm runs for
  * them, node labels for placement, and service logs. `createSwarmEngine()` (./docker.ts)
  * implements it with dockerode over the Engine API; unit tests use an in-memory one.
