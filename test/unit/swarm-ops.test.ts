@@ -14,6 +14,8 @@ import type { Engine, Labels } from "../../src/runtime/docker/types.js";
 import type { HttpGet } from "../../src/runtime/health.js";
 import type { NetworkInfo, SecretInfo, ServiceInfo, SwarmEngine, SwarmNode, SwarmState, TaskInfo } from "../../src/runtime/swarm/types.js";
 import { tempDir } from "../helpers/tmp.js";
+import { createClawfed } from "../../src/ops/clawfed.js";
+import { UsageError } from "../../src/errors.js";
 
 const SPEC = "federations/korax.yaml";
 const has = (l: Labels, want: Labels) => Object.entries(want).every(([k, v]) => l[k] === v);
@@ -205,5 +207,26 @@ describe("swarm down and status", () => {
     const text = renderSwarmStatus(st);
     expect(text).toContain("goreos: the update to bad:image failed; Swarm rollback completed back to openclaw:2026.9.6-local (rollback completed)");
     expect(text).toContain("goreos: task on bad:image failed 2026-12-01T00:00:01Z: task: non-zero exit (127)");
+  });
+
+  it("through createClawfed().swarm (what the CLI calls): ok and next follow the health, --only picks gateways, an unknown id is a UsageError", async () => {
+    await generated();
+    const { s, engine } = memorySwarm();
+    // Every gateway live and started (status probes /healthz and /startupz).
+    const get: HttpGet = async (url) => ({ status: 200, contentType: "application/json", text: JSON.stringify(url.endsWith("/healthz") ? { ok: true, status: "live" } : { ok: true, status: "started" }) });
+    const ops = createClawfed({ swarm: engine, engine: noVolumes, get, clock: manualClock() });
+    expect((await ops.swarm.up(SPEC, { out: outDir })).ok).toBe(true);
+    const all = await ops.swarm.status(SPEC, { out: outDir });
+    expect(all).toMatchObject({ ok: true, healthy: true });
+    expect(all.next).toBeUndefined();
+    s.tasks = s.tasks.filter((t) => t.serviceId !== s.services.find((x) => x.name === "korax_medico")!.id);
+    const bad = await ops.swarm.status(SPEC, { out: outDir });
+    expect(bad.ok).toBe(false);
+    expect(bad.next).toBe(`clawfed logs ${SPEC} medico --target swarm --out ${outDir}`);
+    expect((await ops.swarm.status(SPEC, { out: outDir, only: ["korax"] })).gateways.map((g) => g.id)).toEqual(["korax"]);
+    await expect(ops.swarm.status(SPEC, { out: outDir, only: ["nope"] })).rejects.toThrow(UsageError);
+    await expect(ops.swarm.logs(SPEC, { out: outDir, gateway: "nope", sink: { stdout: () => undefined, stderr: () => undefined } })).rejects.toThrow(UsageError);
+    const down = await ops.swarm.down(SPEC, { out: outDir });
+    expect(down).toMatchObject({ ok: true, services: ["korax_goreos", "korax_korax", "korax_medico"], gateways: [{ id: "goreos" }, { id: "korax" }, { id: "medico" }] });
   });
 });
