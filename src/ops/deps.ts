@@ -7,6 +7,7 @@ import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose, configHash, configHashes, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
 import type { Engine } from "../runtime/docker/types.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
+import type { SwarmEngine } from "../runtime/swarm/types.js";
 
 /** Runs one compose subcommand for a project (see runtime/compose.ts). */
 export type ComposeRunner = (p: ComposeProject, args: string[], opts?: { onLine?: (line: string) => void; timeoutMs?: number; input?: string }) => Promise<ComposeRunResult>;
@@ -32,7 +33,13 @@ export interface ClawfedDeps {
    * compose's config hash of every service of the compose file text, in one compose run (plan,
    * doctor); default `compose config --hash=*`. Undefined when compose cannot compute them.
    */
-  configHashes: (p: ComposeProject, composeText: string) => Promise<Map<string, string> | undefined>;
+  configHashes?: (p: ComposeProject, composeText: string) => Promise<Map<string, string> | undefined>;
+  /**
+   * Docker Swarm (services, tasks, secrets, overlay networks, node labels) for the `swarm`
+   * operations; default dockerode over the Engine API (runtime/swarm/docker.ts), created by the
+   * first swarm operation.
+   */
+  swarm?: SwarmEngine;
 }
 
 /** @deprecated name kept for tests written before ops/: the same as {@link ClawfedDeps}. */
@@ -51,5 +58,6 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
     configHashes: over.configHashes ?? configHashes,
+    ...(over.swarm ? { swarm: over.swarm } : {}),
   };
 }
