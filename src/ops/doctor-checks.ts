@@ -214,7 +214,7 @@ const openclawDoctor: DoctorCheck = {
       async (g): Promise<Finding[]> => {
         const at = { gateway: g.id };
         const res = await runDoctorLint(input.deps.engine, obs.containers.get(g.id)!.id);
-        if (!res.ok) return [f("openclaw-doctor", "warn", `${g.id}: openclaw doctor --lint ${res.reason}`, { ...at, fix: `${cmd(input, "logs")} ${g.id}` })];
+        if (!res.ok) return [f("openclaw-doctor", "warn", `${g.id}: ${res.reason}`, { ...at, fix: `${cmd(input, "logs")} ${g.id}` })];
         if (!res.report.findings.length) return [f("openclaw-doctor", "ok", `${g.id}: no findings (${res.report.checksRun} checks)`, at)];
         return res.report.findings.map((x) => {
           const expected = x.requirement ? EXPECTED_OPENCLAW[x.requirement] : undefined;

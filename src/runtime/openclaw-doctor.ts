@@ -11,6 +11,12 @@ import type { Engine } from "./docker/types.js";
 export const OPENCLAW_IN_IMAGE = ["node", "/app/openclaw.mjs"];
 /** The read-only lint run; `--severity-min info` so every finding is reported (the exit code is not used). */
 export const DOCTOR_LINT_ARGS = ["doctor", "--lint", "--json", "--severity-min", "info"];
+/**
+ * The fallback when lint gives no report: bare `doctor --json`, which the docs call read-only and
+ * non-interactive as well ("no prompts, repairs, or config/state rewrites"), with the same default
+ * findings and an advisory exit code (cli/doctor/lint.md).
+ */
+export const DOCTOR_JSON_ARGS = ["doctor", "--json"];
 /** Milliseconds one lint run may take (about 3 s alone; much longer on 2 busy cores). */
 export const DOCTOR_TIMEOUT_MS = 120_000;
 
@@ -34,7 +40,13 @@ export interface LintReport {
  * @returns undefined when no such document is there
  */
 export function parseLint(stdout: string): LintReport | undefined {
-  const candidates = [stdout.trim(), ...stdout.trim().split("\n").reverse()];
+  // The whole text, then from each line that opens an object to the end (a report printed after
+  // log lines, on one line or pretty-printed), then each line alone (log lines after it).
+  const lines = stdout.split("\n");
+  const candidates = [stdout.trim()];
+  lines.forEach((l, i) => {
+    if (l.trimStart().startsWith("{")) candidates.push(lines.slice(i).join("\n").trim(), l.trim());
+  });
   for (const text of candidates) {
     let doc: unknown;
     try {
@@ -61,12 +73,20 @@ export function parseLint(stdout: string): LintReport | undefined {
 /** The outcome of one lint run: the report, or why there is none. */
 export type LintRun = { ok: true; report: LintReport } | { ok: false; reason: string };
 
-/** Run the read-only lint in a running container (as its own user, with its own environment). */
+/**
+ * Run the read-only lint in a running container (as its own user, with its own environment); when
+ * it prints no report, the advisory `doctor --json` once.
+ */
 export async function runDoctorLint(engine: Pick<Engine, "exec">, containerId: string, timeoutMs = DOCTOR_TIMEOUT_MS): Promise<LintRun> {
-  const res = await engine.exec(containerId, [...OPENCLAW_IN_IMAGE, ...DOCTOR_LINT_ARGS], { timeoutMs });
-  const report = parseLint(res.stdout);
-  if (report) return { ok: true, report };
-  const why = res.exitCode === 124 ? `did not finish within ${timeoutMs / 1000} s` : `exited ${res.exitCode} without a JSON report`;
-  const tail = (res.stderr || res.stdout).trim().split("\n").slice(-2).join(" / ").slice(0, 300);
-  return { ok: false, reason: `${why}${tail ? `: ${tail}` : ""}` };
+  const reasons: string[] = [];
+  for (const args of [DOCTOR_LINT_ARGS, DOCTOR_JSON_ARGS]) {
+    const res = await engine.exec(containerId, [...OPENCLAW_IN_IMAGE, ...args], { timeoutMs });
+    const report = parseLint(res.stdout);
+    if (report) return { ok: true, report };
+    const why = res.exitCode === 124 ? `did not finish within ${timeoutMs / 1000} s` : `exited ${res.exitCode} without a JSON report`;
+    const tail = (res.stderr || res.stdout).trim().split("\n").slice(-3).join(" / ").slice(0, 400);
+    reasons.push(`openclaw ${args.slice(0, 2).join(" ")} ${why}${tail ? `: ${tail}` : ""}`);
+    if (res.exitCode === 124) break;
+  }
+  return { ok: false, reason: reasons.join("; ") };
 }

@@ -147,7 +147,7 @@ describe("plan and doctor on a real federation", () => {
     ]);
     const lint = d.findings.filter((f) => f.check === "openclaw-doctor");
     expect(new Set(lint.map((f) => f.gateway))).toEqual(new Set(["hub", "beta"]));
-    expect(lint.some((f) => /could not|without a JSON report|did not finish/.test(f.detail))).toBe(false);
+    expect(lint.filter((f) => /could not|without a JSON report|did not finish/.test(f.detail)), JSON.stringify(lint)).toEqual([]);
     expect(d.findings).toContainEqual(expect.objectContaining({ check: "env-file", status: "ok", detail: expect.stringMatching(/mode 0600/) }));
   });
 

@@ -109,6 +109,7 @@ describe("parseLint (openclaw doctor --lint --json)", () => {
         { checkId: "c2", severity: "error", message: "bad" },
       ],
     });
+    expect(parseLint(`[gateway] log line\n${JSON.stringify(doc, null, 2)}\n`)?.findings.length).toBe(2);
     expect(parseLint("Error: boom\n")).toBeUndefined();
   });
 });
@@ -230,6 +231,15 @@ describe("runDoctor (in-memory engine, fake host)", () => {
     expect(r.ok).toBe(false);
     for (const f of r.findings.filter((x) => x.status !== "ok")) expect(f.fix, f.detail).toBeTruthy();
     for (const text of [JSON.stringify(r), renderDoctor(r)]) for (const s of ctx.secrets) expect(text).not.toContain(s);
+  });
+
+  it("OpenClaw's doctor: lint first; without a report, the advisory doctor --json; neither: a warning with the reason", async () => {
+    w.eng.execHandler = (_c, cmd) => (cmd.includes("--lint") ? { exitCode: 2, stdout: "", stderr: "Error: state busy" } : lint([{ checkId: "c", severity: "warning", message: "w" }]));
+    const r = await runDoctor(await w.ctx(), deps(), DOCTOR_CHECKS.filter((c) => c.name === "openclaw-doctor"));
+    expect(r.findings.map((f) => `${f.status} ${f.detail}`)).toEqual(["warn beta: c: w", "warn hub: c: w"]);
+    w.eng.execHandler = () => ({ exitCode: 2, stdout: "", stderr: "Error: state busy" });
+    const r2 = await runDoctor(await w.ctx(), deps(), DOCTOR_CHECKS.filter((c) => c.name === "openclaw-doctor"));
+    expect(r2.findings[0]).toMatchObject({ status: "warn", detail: expect.stringMatching(/^beta: openclaw doctor --lint exited 2 without a JSON report: Error: state busy; openclaw doctor --json exited 2/) });
   });
 
   it("an unreachable engine fails the engine checks with a fix and still runs the others", async () => {
