@@ -40,6 +40,7 @@ const configJsonSchema = {
         additionalProperties: false,
         properties: {
           description: { type: "string" },
+          reachable: { type: "boolean" },
           outbox: { type: "string" },
           inbox: { type: "string" },
         },
@@ -130,7 +131,7 @@ function result(textOut, details) {
 
 function createTool(api, cfg, ctx) {
   const peers = cfg.peers ?? {};
-  const names = Object.keys(peers);
+  const names = Object.keys(peers).filter((n) => peers[n].reachable !== false);
   return {
     name: TOOL,
     label: "Federation delegate",
@@ -195,15 +196,20 @@ function createTool(api, cfg, ctx) {
  * environment (the exec tool's shell) no longer see them. It does not hide them from a process of
  * the same user reading /proc/<pid>/environ: only a sandbox does (README, "Tokens").
  */
+const stash = new Map();
 function scrubEnv(names, logger) {
-  const removed = [];
   for (const n of names ?? []) {
     if (n in process.env) {
+      stash.set(n, process.env[n]);
       delete process.env[n];
-      removed.push(n);
     }
   }
-  if (removed.length) logger?.info?.(`federation-delegate: removed ${removed.length} token variables from the process environment`);
+  if (stash.size) logger?.info?.(`federation-delegate: removed ${stash.size} token variables from the process environment`);
+}
+/** Put the removed variables back (service stop: a restart or respawn re-reads the config with them). */
+function restoreEnv() {
+  for (const [n, v] of stash) process.env[n] = v;
+  stash.clear();
 }
 
 /** Answer the pending requests of the inbound mailbox folders through this gateway's own A2A endpoint. */
@@ -255,24 +261,25 @@ export default {
       return;
     }
     api.registerTool((ctx) => createTool(api, cfg, ctx), { name: TOOL });
-    scrubEnv(cfg.scrubEnv, api.logger);
-    if (cfg.mailboxEveryMs && Object.values(cfg.peers).some((p) => p.inbox)) {
-      let timer;
-      let running = false;
-      api.registerService({
-        id: "federation-mailbox",
-        start(sctx) {
-          timer = setInterval(() => {
-            if (running) return;
-            running = true;
-            drainMailbox(cfg, sctx.config ?? api.config, sctx.logger ?? api.logger).finally(() => (running = false));
-          }, cfg.mailboxEveryMs);
-          timer.unref?.();
-        },
-        stop() {
-          clearInterval(timer);
-        },
-      });
-    }
+    const mailbox = cfg.mailboxEveryMs && Object.values(cfg.peers).some((p) => p.inbox);
+    let timer;
+    let running = false;
+    api.registerService({
+      id: "federation-delegate",
+      start(sctx) {
+        scrubEnv(cfg.scrubEnv, sctx.logger ?? api.logger);
+        if (!mailbox) return;
+        timer = setInterval(() => {
+          if (running) return;
+          running = true;
+          drainMailbox(cfg, sctx.config ?? api.config, sctx.logger ?? api.logger).finally(() => (running = false));
+        }, cfg.mailboxEveryMs);
+        timer.unref?.();
+      },
+      stop() {
+        clearInterval(timer);
+        restoreEnv();
+      },
+    });
   },
 };

@@ -28,6 +28,16 @@ export interface Route {
   twoWay: boolean;
 }
 
+/** A custom model provider (spec `models.providers.<id>`), models sorted by id. */
+export interface ProviderModel {
+  id: string;
+  baseUrl: string;
+  api: string;
+  /** Name of the .env variable with the key, when the provider needs one. */
+  apiKeyEnv?: string;
+  models: Array<{ id: string; name: string }>;
+}
+
 export interface TelegramModel {
   botTokenEnv: string;
   dmPolicy: "pairing" | "allowlist" | "open" | "disabled";
@@ -45,6 +55,8 @@ export interface GatewayModel {
   agentId: string;
   agentName: string;
   model: { primary: string; fallbacks: string[] };
+  /** Ids of the spec's custom providers this gateway's models use, sorted. */
+  providers: string[];
   telegram?: TelegramModel;
   /** Webhook endpoints enabled: explicitly, or because a link sends hooks to this gateway. */
   hooks: boolean;
@@ -73,6 +85,8 @@ export interface Federation {
   topology: "hub-and-spoke" | "mesh";
   knowledge: KnowledgeMount[];
   comms: { hostPath?: string; heartbeat: string };
+  /** Custom model providers, sorted by id. */
+  providers: ProviderModel[];
   gateways: GatewayModel[];
   /** Every allowed direction, sorted by (from, to). */
   routes: Route[];
@@ -98,6 +112,16 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     }))
     .sort((a, b) => byString(a.name, b.name));
   const ids = new Set(Object.keys(spec.gateways));
+  const providers: ProviderModel[] = Object.entries(spec.models?.providers ?? {})
+    .sort(([a], [b]) => byString(a, b))
+    .map(([id, p]) => ({
+      id,
+      baseUrl: p.baseUrl,
+      api: p.api,
+      ...(p.apiKey ? { apiKeyEnv: p.apiKey } : {}),
+      models: [...new Map(p.models.map((m) => [m.id, { id: m.id, name: m.name?.trim() || m.id }])).values()].sort((a, b) => byString(a.id, b.id)),
+    }));
+  const providerIds = new Set(providers.map((p) => p.id));
 
   // Directed routes; a later declaration of the same direction merges its transports (rules
   // report the duplicate, normalize just stays deterministic).
@@ -147,6 +171,7 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
         agentId: g.agent.id ?? id,
         agentName: g.agent.name ?? id,
         model,
+        providers: [...new Set([model.primary, ...model.fallbacks].map((m) => m.slice(0, m.indexOf("/"))).filter((p) => providerIds.has(p)))].sort(byString),
         ...(telegram ? { telegram } : {}),
         hooks: g.hooks ?? inbound.some((r) => r.transports.includes("hooks")),
         sandbox: g.sandbox,
@@ -172,6 +197,7 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     topology: spec.topology,
     knowledge,
     comms: { ...(spec.comms?.path ? { hostPath: spec.comms.path } : {}), heartbeat: spec.comms?.heartbeat ?? "30m" },
+    providers,
     gateways,
     routes,
     pairs,
