@@ -85,7 +85,7 @@ describe("compiled providers and model selection", () => {
   it("writes only the providers a gateway uses, the key as ${VAR}, the spec's models as the allowlist, primary first", async () => {
     const { federation } = await loadSpecText(spec("{ primary: local/qwen3:8b, fallbacks: [anthropic/claude-sonnet-4-6] }", OLLAMA), "p.yaml");
     const res = compile(federation, "compose");
-    const cfg = (id: string) => JSON5.parse(res.artifacts.find((a) => a.path === `gateways/${id}/openclaw.json`)!.content!);
+    const cfg = (id: string) => JSON5.parse((res.artifacts.find((a) => a.path === `gateways/${id}/openclaw.json`) as { content: string }).content);
     const hub = cfg("hub");
     expect(hub.models.providers).toEqual({
       local: { baseUrl: "http://host.docker.internal:11434/v1", api: "openai-completions", apiKey: "${LOCAL_LLM_KEY}", models: [{ id: "llama3.2:3b", name: "llama3.2:3b" }, { id: "qwen3:8b", name: "Qwen3 8B" }] },
@@ -95,7 +95,7 @@ describe("compiled providers and model selection", () => {
     expect(cfg("spoke").models).toBeUndefined();
     const key = res.env.find((s) => s.name === "LOCAL_LLM_KEY")!;
     expect(key.consumers).toEqual(["hub"]);
-    const compose = parseYaml(res.artifacts.find((a) => a.path === "docker-compose.yml")!.content!);
+    const compose = parseYaml((res.artifacts.find((a) => a.path === "docker-compose.yml") as { content: string }).content);
     expect(compose.services.hub.extra_hosts).toEqual(["host.docker.internal:host-gateway"]);
     expect(compose.services.spoke.extra_hosts).toBeUndefined();
   });
@@ -103,7 +103,7 @@ describe("compiled providers and model selection", () => {
   it("native targets reach a provider on the host at 127.0.0.1", async () => {
     const { federation } = await loadSpecText(spec("local/qwen3:8b", OLLAMA), "p.yaml", { target: "native" } as never);
     const res = compile(federation, "native", { root: "/home/u/.clawfed/p", openclaw: { node: "/opt/node", entry: "/opt/openclaw.mjs" } });
-    const hub = JSON5.parse(res.artifacts.find((a) => a.path === "hub/openclaw.json")!.content!);
+    const hub = JSON5.parse((res.artifacts.find((a) => a.path === "hub/openclaw.json") as { content: string }).content);
     expect(hub.models.providers.local.baseUrl).toBe("http://127.0.0.1:11434/v1");
   });
 });
