@@ -233,7 +233,13 @@ async function drainMailbox(cfg, config, logger) {
         continue;
       }
       if (msg.status !== "pending" || msg.type !== "request") continue;
-      await writeFile(file, JSON.stringify({ ...msg, status: "read" }, null, 2));
+      try {
+        await writeFile(file, JSON.stringify({ ...msg, status: "read" }, null, 2));
+      } catch (err) {
+        // A file this gateway cannot mark would be answered on every heartbeat: leave it.
+        logger?.warn?.(`mailbox: cannot mark ${f} as read (${err.code ?? err.message}); skipped`);
+        continue;
+      }
       const task = typeof msg.payload === "string" ? msg.payload : (msg.payload?.task ?? msg.payload?.summary ?? JSON.stringify(msg.payload));
       const depth = Math.max(1, Number(msg.depth) || 1);
       try {
@@ -243,7 +249,7 @@ async function drainMailbox(cfg, config, logger) {
         await writeFile(file, JSON.stringify({ ...msg, status: "processed" }, null, 2));
       } catch (err) {
         logger?.warn?.(`mailbox: ${f} from ${peer} not answered: ${err.message}`);
-        await writeFile(file, JSON.stringify({ ...msg, status: "pending" }, null, 2));
+        await writeFile(file, JSON.stringify({ ...msg, status: "pending" }, null, 2)).catch(() => undefined);
       }
     }
   }
@@ -272,7 +278,9 @@ export default {
         timer = setInterval(() => {
           if (running) return;
           running = true;
-          drainMailbox(cfg, sctx.config ?? api.config, sctx.logger ?? api.logger).finally(() => (running = false));
+          drainMailbox(cfg, sctx.config ?? api.config, sctx.logger ?? api.logger)
+            .catch((err) => (sctx.logger ?? api.logger)?.warn?.(`mailbox: ${err.message}`))
+            .finally(() => (running = false));
         }, cfg.mailboxEveryMs);
         timer.unref?.();
       },
