@@ -8,6 +8,7 @@
  * error is passed through redact()).
  */
 import { randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { operatorTokenEnv } from "../compile/delegation.js";
 import { RuntimeError, UsageError } from "../errors.js";
 import { openFederation, redact, secretValues } from "./context.js";
@@ -57,15 +58,16 @@ export async function ask(spec: string, gateway: string, text: string, opts: Ask
   const body = { jsonrpc: "2.0", id: randomUUID(), method: "SendMessage", params: { message: { messageId: randomUUID(), contextId, role: "ROLE_USER", parts: [{ text }] } } };
   const secrets = secretValues(ctx);
   const t0 = performance.now();
-  let res: Response;
+  let res: { status: number; ok: boolean; json(): Promise<unknown> };
   // A ref'd timer (AbortSignal.timeout is unref'd: with a half-open connection the process could
   // otherwise end with the request still pending).
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new DOMException("timeout", "TimeoutError")), timeoutMs);
   try {
-    res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body), signal: abort.signal });
+    res = await post(url, { authorization: `Bearer ${token}`, "content-type": "application/json" }, JSON.stringify(body), abort.signal);
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
+    const e = err as Error & { cause?: { code?: string }; code?: string };
+    if (!e.cause && e.code) e.cause = { code: e.code };
     if (e.name === "TimeoutError" || abort.signal.aborted) throw new RuntimeError(`${gateway} did not answer within ${Math.round(timeoutMs / 1000)} s`, { next: `clawfed ask ${spec} ${gateway} "…" --timeout ${Math.round((timeoutMs * 2) / 1000)}s` });
     clearTimeout(timer);
     throw new RuntimeError(`${gateway} is not reachable at ${url} (${redact(e.cause?.code ?? e.message, secrets)})`, { next: `clawfed status ${spec}   (then clawfed up ${spec})` });
@@ -77,6 +79,27 @@ export async function ask(spec: string, gateway: string, text: string, opts: Ask
   const task = json.result?.task ?? json.result;
   const answer = artifactText(task);
   return { gateway, state: task?.status?.state ?? "unknown", taskId: task?.id, contextId, answer: redact(answer, secrets), ms: Math.round(performance.now() - t0) };
+}
+
+/**
+ * One POST on a fresh connection (no keep-alive pool: a blocking task can outlive the server's
+ * idle timeout of a pooled socket, which then fails with UND_ERR_SOCKET before the request is sent).
+ */
+function post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; ok: boolean; json(): Promise<unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: "POST", agent: false, headers: { ...headers, "content-length": Buffer.byteLength(body) }, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const status = res.statusCode ?? 0;
+        resolve({ status, ok: status >= 200 && status < 300, json: async () => JSON.parse(text) });
+      });
+    });
+    req.on("error", (err) => reject(signal.aborted ? Object.assign(new Error("timeout"), { name: "TimeoutError" }) : err));
+    req.end(body);
+  });
 }
 
 interface A2aTask {

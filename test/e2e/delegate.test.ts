@@ -68,6 +68,8 @@ links:
 `;
 
 const seen = (m: string) => model.requests.filter((r) => r.model === m);
+/** Requests of `m` that carry a task (its mailbox heartbeat, every 5 s here, runs the model too). */
+const tasks = (m: string) => seen(m).filter((r) => /TASK |federation from=/.test(r.lastUser));
 
 /** One A2A task to `port` as peer `token`'s owner; returns the answer text and state. */
 async function a2a(port: number, token: string, text: string): Promise<{ state: string; answer: string }> {
@@ -109,8 +111,8 @@ describe("delegation on the real Docker Engine (scripted model)", () => {
     expect(res.answer).toContain("GOREOS-MARKER answered TASK g1");
     const g = seen("goreos").find((r) => r.lastUser.includes("TASK g1"));
     expect(g?.lastUser).toContain("[federation from=korax depth=1]");
-    expect(seen("medico")).toHaveLength(0);
-    expect(seen("backup")).toHaveLength(0);
+    expect(tasks("medico")).toHaveLength(0);
+    expect(tasks("backup")).toHaveLength(0);
     expect(seen("korax").length).toBeGreaterThanOrEqual(2);
     // No token in what ask returns.
     for (const [k, v] of Object.entries(env)) if (k.endsWith("_TOKEN")) expect(JSON.stringify(res)).not.toContain(v);
@@ -141,7 +143,7 @@ describe("delegation on the real Docker Engine (scripted model)", () => {
     expect(r.state).toBe("TASK_STATE_COMPLETED");
     expect(r.answer).toMatch(/error|refused|not linked/i);
     expect(r.answer).not.toContain("MEDICO-MARKER");
-    expect(seen("medico")).toHaveLength(0);
+    expect(tasks("medico")).toHaveLength(0);
   });
 
   it("mailbox: a request file in comms/korax--to--goreos is answered into comms/goreos--to--korax on goreos's heartbeat", async () => {
