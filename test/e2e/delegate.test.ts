@@ -167,15 +167,6 @@ describe("delegation on the real Docker Engine (scripted model)", () => {
     expect(JSON.parse(await readFile(file, "utf8")).status).toBe("processed");
   });
 
-  it("the exec tool's shell does not see the gateway's tokens", async () => {
-    const r = await ask(specFile, "korax", "EXEC: env | sort", { outDir, timeoutMs: 120_000 });
-    expect(r.state).toBe("TASK_STATE_COMPLETED");
-    const names = [...r.answer.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
-    log(`variables the exec shell sees on korax: ${names.join(" ")}`);
-    expect(names).toContain("OPENCLAW_SHELL");
-    for (const n of names) expect(n).not.toMatch(/TOKEN|SCRIPTED_API_KEY/);
-  });
-
   it("a 500 from the primary's endpoint moves the run to the fallback", async () => {
     model.setFailing(["korax"]);
     try {
@@ -190,4 +181,17 @@ describe("delegation on the real Docker Engine (scripted model)", () => {
       model.setFailing([]);
     }
   });
+  it("the exec tool's shell does not see the gateway's tokens", async () => {
+    const r = await ask(specFile, "korax", "EXEC: env | sort", { outDir, timeoutMs: 120_000 });
+    expect(r.state).toBe("TASK_STATE_COMPLETED");
+    const names = [...r.answer.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    log(`variables the exec shell sees on korax: ${names.join(" ")}`);
+    expect(names).toContain("OPENCLAW_SHELL");
+    for (const n of names) expect(n).not.toMatch(/TOKEN|SCRIPTED_API_KEY/);
+    // The gateway is still there after its agent ran a shell command.
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await ask(specFile, "korax", "TASK ax1 still there?", { outDir, timeoutMs: 120_000 });
+    expect(after.answer).toContain("KORAX-MARKER answered TASK ax1");
+  });
+
 });
