@@ -13,7 +13,6 @@
 import { readFileSync } from "node:fs";
 import type { Federation, GatewayModel } from "../federation/normalize.js";
 import { file, dir, type Artifact } from "./artifact.js";
-import { envPrefix } from "./names.js";
 
 /** Plugin id (openclaw.plugin.json) and folder name. */
 export const DELEGATE_PLUGIN = "federation-delegate";
@@ -24,16 +23,7 @@ export const CONTAINER_PLUGIN_DIR = `/opt/clawfed/plugins/${DELEGATE_PLUGIN}`;
 /** Output folder of the plugin, relative to the output directory / native root. */
 export const PLUGIN_OUT_DIR = `plugins/${DELEGATE_PLUGIN}`;
 
-/**
- * A2A peer name of the host operator (`clawfed ask`). It contains a '.', which gateway ids never
- * do (schema ID_PATTERN), so it cannot collide with a gateway; A2A peer names allow it.
- */
-export const OPERATOR_PEER = "clawfed.operator";
-
-/** `.env` variable of the operator token of gateway `id`: `<ID>_OPERATOR_TOKEN` (other derived names end in _GATEWAY_TOKEN / _HOOKS_TOKEN or start with A2A_). */
-export function operatorTokenEnv(id: string): string {
-  return `${envPrefix(id)}_OPERATOR_TOKEN`;
-}
+export { OPERATOR_PEER, operatorTokenEnv } from "./names.js";
 
 /** Milliseconds of a spec duration (`30m`, `1h`, `90s`, `500ms`). */
 export function durationMs(d: string): number {

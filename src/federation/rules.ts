@@ -2,8 +2,7 @@
  * Cross-field rules: small named checks over the parsed spec and its normalized model. Each
  * returns issues with a key path; load.ts turns paths into file:line:col.
  */
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../compile/names.js";
-import { operatorTokenEnv } from "../compile/delegation.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS, operatorTokenEnv } from "../compile/names.js";
 import { credentialIn } from "./credentials.js";
 import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
