@@ -85,6 +85,9 @@ export function delegates(g: GatewayModel): boolean {
 export function scrubbedEnv(fed: Federation, g: GatewayModel): string[] {
   const names = [gatewayTokenEnv(g.id), operatorTokenEnv(g.id)];
   if (g.hooks) names.push(hooksTokenEnv(g.id));
+  // The hooks tokens of the gateways it may call: no generated file uses them any more (the
+  // delegate tool speaks A2A); they stay in its environment for operators' own scripts only.
+  for (const to of hooksTargets(g)) names.push(hooksTokenEnv(to));
   for (const p of a2aPeers(fed, g.id)) {
     names.push(a2aTokenEnv(p.peer, g.id));
     if (p.outbound) names.push(a2aTokenEnv(g.id, p.peer));
