@@ -18,6 +18,7 @@ import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerAsk } from "./commands/ask.js";
+import { registerImage } from "./commands/image.js";
 
 export const VERSION = "0.1.0";
 
@@ -26,6 +27,9 @@ export function buildProgram(): Command {
     .description("Compile one federation spec into a running federation of OpenClaw gateways, and operate it.")
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
+    // `clawfed --version` only before a command, so a command may have its own --version
+    // (`clawfed image build --version 2026.9.6`).
+    .enablePositionalOptions()
     .exitOverride();
   registerGenerate(program);
   registerValidate(program);
@@ -40,6 +44,7 @@ export function buildProgram(): Command {
   registerNative(program);
   registerAudit(program);
   registerAsk(program);
+  registerImage(program);
   // More commands register here (one line each).
   return program;
 }

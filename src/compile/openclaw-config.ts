@@ -9,9 +9,9 @@
  */
 import type { Federation, GatewayModel } from "../federation/normalize.js";
 import { HOST_GATEWAY_NAME } from "../federation/schema.js";
-import { delegatePluginConfig, OPERATOR_PEER, operatorTokenEnv, usesDelegatePlugin, type PluginPlacement } from "./delegation.js";
-import { a2aPeers } from "./env.js";
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
+import { a2aPeers } from "../vocabulary/env-plan.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, OPERATOR_PEER, operatorTokenEnv } from "../vocabulary/names.js";
+import { delegatePluginConfig, usesDelegatePlugin, type PluginPlacement } from "./delegation.js";
 
 export const DELEGATE_SKILL = "federation-delegate";
 
@@ -67,9 +67,9 @@ export function hooksTargets(g: GatewayModel): string[] {
   return g.outbound.filter((r) => r.transports.includes("hooks")).map((r) => r.to);
 }
 
-/** True when the gateway takes part in any mailbox route. */
-export function usesMailbox(fed: Federation, id: string): boolean {
-  return fed.routes.some((r) => r.transports.includes("mailbox") && (r.from === id || r.to === id));
+/** True when the gateway takes part in any mailbox route (reads only its own routes). */
+export function usesMailbox(g: Pick<GatewayModel, "outbound" | "inbound">): boolean {
+  return [...g.outbound, ...g.inbound].some((r) => r.transports.includes("mailbox"));
 }
 
 /** True when the gateway can reach at least one other gateway (and so gets the delegate skill). */
@@ -88,7 +88,7 @@ export function scrubbedEnv(fed: Federation, g: GatewayModel): string[] {
   // The hooks tokens of the gateways it may call: no generated file uses them any more (the
   // delegate tool speaks A2A); they stay in its environment for operators' own scripts only.
   for (const to of hooksTargets(g)) names.push(hooksTokenEnv(to));
-  for (const p of a2aPeers(fed, g.id)) {
+  for (const p of a2aPeers(g)) {
     names.push(a2aTokenEnv(p.peer, g.id));
     if (p.outbound) names.push(a2aTokenEnv(g.id, p.peer));
   }
@@ -96,9 +96,10 @@ export function scrubbedEnv(fed: Federation, g: GatewayModel): string[] {
   return [...new Set(names)].sort();
 }
 
-export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
+/** `agents`: the gateway's one agent and the defaults clawfed sets for it. */
+function agentsSection(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
   const agentEntry: Record<string, unknown> = { name: g.agentName, model: { primary: g.model.primary, fallbacks: g.model.fallbacks } };
-  if (usesMailbox(fed, g.id)) {
+  if (usesMailbox(g)) {
     // The mailbox is read on heartbeats (AGENTS.md says how); HEARTBEAT.md is retired (facts §8).
     agentEntry.heartbeat = { every: fed.comms.heartbeat, target: g.telegram && g.telegram.owners.length > 0 ? "owner" : "none" };
   }
@@ -127,22 +128,11 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
     };
   }
 
-  const config: Record<string, unknown> = {
-    gateway: {
-      mode: "local",
-      port: at.port,
-      bind: at.bind,
-      auth: { mode: "token", token: `\${${gatewayTokenEnv(g.id)}}` },
-      controlUi: { allowedOrigins: [`http://127.0.0.1:${at.publishedPort}`, `http://localhost:${at.publishedPort}`] },
-    },
-    agents: { defaults, entries: { [g.agentId]: agentEntry } },
-  };
-  const models = providersFor(fed, g, at);
-  if (models) config.models = models;
-  if (g.knowledge.length > 0) {
-    config.memory = { search: { extraPaths: g.knowledge.map((k) => at.knowledgePath(k.name)) } };
-  }
+  return { defaults, entries: { [g.agentId]: agentEntry } };
+}
 
+/** `channels`: Telegram when the spec configures it; A2A always (linked peers and the host operator). */
+function channelsSection(g: GatewayModel, at: Placement): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
   if (g.telegram) {
     const tg = g.telegram;
@@ -156,7 +146,7 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
   }
   // Every gateway answers A2A: its linked peers, and the host operator (`clawfed ask`).
   const entries: Record<string, unknown> = { [OPERATOR_PEER]: { token: `\${${operatorTokenEnv(g.id)}}` } };
-  for (const p of a2aPeers(fed, g.id)) {
+  for (const p of a2aPeers(g)) {
     const peer: Record<string, unknown> = { token: `\${${a2aTokenEnv(p.peer, g.id)}}` };
     if (p.outbound) {
       peer.url = `${at.peerBaseUrl(p.peer)}/a2a/v1`;
@@ -165,6 +155,32 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
     entries[p.peer] = peer;
   }
   channels.a2a = { enabled: true, exposeAgents: [g.agentId], rateLimitPerMinute: A2A_RATE_LIMIT_PER_MINUTE, peers: entries };
+  return channels;
+}
+
+/**
+ * One gateway's `openclaw.json` (as data; the target serializes it). Secrets appear only as
+ * `${NAME}` references to the gateway's environment, which OpenClaw substitutes (docs
+ * gateway/config-secrets-env.md); `at` places it (container or host).
+ */
+export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    gateway: {
+      mode: "local",
+      port: at.port,
+      bind: at.bind,
+      auth: { mode: "token", token: `\${${gatewayTokenEnv(g.id)}}` },
+      controlUi: { allowedOrigins: [`http://127.0.0.1:${at.publishedPort}`, `http://localhost:${at.publishedPort}`] },
+    },
+    agents: agentsSection(fed, g, at),
+  };
+  const models = providersFor(fed, g, at);
+  if (models) config.models = models;
+  if (g.knowledge.length > 0) {
+    config.memory = { search: { extraPaths: g.knowledge.map((k) => at.knowledgePath(k.name)) } };
+  }
+
+  const channels = channelsSection(g, at);
   if (Object.keys(channels).length > 0) config.channels = channels;
   if (g.telegram && g.telegram.owners.length > 0) {
     config.commands = { ownerAllowFrom: g.telegram.owners.map((id) => `telegram:${id}`) };
