@@ -12,11 +12,12 @@ import { dist, IMAGE, log, quantile } from "./common.mjs";
 import { startScriptedModel } from "../test/helpers/scripted-model.mjs";
 
 const N = Number(process.env.N ?? 50);
-const { generate } = await import(dist("generate.js"));
-const { up } = await import(dist("runtime/up.js"));
-const { defaultDeps } = await import(dist("runtime/status.js"));
+const { generate } = await import(dist("ops/generate.js"));
+const { up } = await import(dist("ops/up.js"));
+const { defaultDeps } = await import(dist("ops/deps.js"));
 const { compose } = await import(dist("runtime/compose.js"));
-const { ask } = await import(dist("runtime/a2a-client.js"));
+const { createClawfed } = await import(dist("ops/clawfed.js"));
+const clawfed = createClawfed();
 
 const model = await startScriptedModel({ host: "0.0.0.0" });
 const root = await mkdtemp("/tmp/cfb-dlg-");
@@ -40,10 +41,10 @@ try {
   await generate({ spec, outDir, image: IMAGE });
   const envFile = path.join(outDir, ".env");
   await writeFile(envFile, (await readFile(envFile, "utf8")).replace(/^SCRIPTED_API_KEY=$/m, `SCRIPTED_API_KEY=b-${randomBytes(8).toString("hex")}`), { mode: 0o600 });
-  const res = await up(spec, defaultDeps(), { outDir, image: IMAGE, timeoutMs: 300_000, onProgress: log });
+  const res = await up(spec, await defaultDeps(), { outDir, image: IMAGE, timeoutMs: 300_000, onProgress: log });
   if (!res.ok) throw new Error("federation did not come up");
   const once = async (gw, text) => {
-    const r = await ask(spec, gw, text, { outDir, timeoutMs: 120_000 });
+    const r = await clawfed.ask(spec, { gateway: gw, text, out: outDir, timeoutMs: 120_000 });
     if (r.state !== "TASK_STATE_COMPLETED") throw new Error(`${gw}: ${r.state} ${r.answer}`);
     return r.ms;
   };

@@ -23,7 +23,7 @@ export const CONTAINER_PLUGIN_DIR = `/opt/clawfed/plugins/${DELEGATE_PLUGIN}`;
 /** Output folder of the plugin, relative to the output directory / native root. */
 export const PLUGIN_OUT_DIR = `plugins/${DELEGATE_PLUGIN}`;
 
-export { OPERATOR_PEER, operatorTokenEnv } from "./names.js";
+export { OPERATOR_PEER, operatorTokenEnv } from "../vocabulary/names.js";
 
 /** Milliseconds of a spec duration (`30m`, `1h`, `90s`, `500ms`). */
 export function durationMs(d: string): number {

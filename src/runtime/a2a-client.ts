@@ -1,114 +1,105 @@
 /**
- * `clawfed ask`: one A2A task from the host to a gateway as the operator peer
- * (`clawfed.operator`, token `<ID>_OPERATOR_TOKEN` from the federation's .env; only the host and
- * that gateway hold it). A blocking `SendMessage` with a fresh or given contextId; the answer is the
- * task's artifact text (OpenClaw docs channels/a2a.md).
+ * A2A over HTTP (adapter): one blocking `SendMessage` JSON-RPC request to a gateway's
+ * `/a2a/v1` endpoint and the task it returns (OpenClaw docs channels/a2a.md). Knows nothing of
+ * specs or `.env`: the caller (ops/ask.ts) picks the URL and the token and turns failures into
+ * clawfed errors with the next command.
  *
- * The token travels only in the Authorization header: never in argv, output or error text (every
- * error is passed through redact()).
+ * The token travels only in the Authorization header; nothing here prints or throws it.
  */
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { operatorTokenEnv } from "../compile/delegation.js";
-import { RuntimeError, UsageError } from "../errors.js";
-import { openFederation, redact, secretValues } from "./context.js";
 
-export interface AskOptions {
-  /** Output directory (where .env is); default out/<federation name>. */
-  outDir?: string;
-  /** Blocking wait (ms); the gateway's own reply wait is at most 600 s. */
-  timeoutMs?: number;
-  /** Continue a conversation (A2A contextId); default a fresh one. */
-  contextId?: string;
-}
-
-export interface AskResult {
-  gateway: string;
-  state: string;
-  taskId?: string;
+/** One task to send. */
+export interface A2aSend {
+  /** Endpoint, e.g. `http://127.0.0.1:18789/a2a/v1`. */
+  url: string;
+  /** Bearer token of the calling peer (never logged). */
+  token: string;
+  /** The task text (one text part). */
+  text: string;
+  /** A2A contextId of the conversation. */
   contextId: string;
-  answer: string;
-  ms: number;
+  /** Blocking wait in ms before the request is aborted. */
+  timeoutMs: number;
 }
 
-/** Default wait of `clawfed ask` (ms). */
-export const ASK_TIMEOUT_MS = 120_000;
-const CONTEXT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A task as a gateway returns it (the fields clawfed reads). */
+export interface A2aTask {
+  id?: string;
+  status?: { state?: string; message?: { parts?: Array<{ text?: string }> } };
+  artifacts?: Array<{ parts?: Array<{ text?: string }> }>;
+}
+
+/** The HTTP reply: status, and the JSON-RPC error or task when the body was JSON. */
+export interface A2aReply {
+  status: number;
+  error?: { code: number; message: string };
+  task?: A2aTask;
+}
+
+/** The request did not get a reply: `timeout` (no answer within timeoutMs) or `unreachable` (connection failed; `code` e.g. ECONNREFUSED). */
+export class A2aTransportError extends Error {
+  constructor(
+    readonly reason: "timeout" | "unreachable",
+    readonly code: string,
+  ) {
+    super(`A2A request ${reason} (${code})`);
+    this.name = "A2aTransportError";
+  }
+}
 
 /**
- * Send `text` to `gateway` and wait for its answer.
- * @throws UsageError (exit 2) for an unknown gateway or a bad context id; RuntimeError (exit 3)
- *   when the token is missing, the gateway is down or answers with an error.
+ * Send one message and wait for the task.
+ * @throws A2aTransportError when no HTTP reply came (timeout or connection error)
  */
-export async function ask(spec: string, gateway: string, text: string, opts: AskOptions = {}): Promise<AskResult> {
-  const ctx = await openFederation(spec, { outDir: opts.outDir });
-  const g = ctx.fed.gateways.find((x) => x.id === gateway);
-  if (!g) throw new UsageError(`no gateway "${gateway}" in ${spec}`, { hint: `known: ${ctx.fed.gateways.map((x) => x.id).join(", ")}` });
-  if (opts.contextId !== undefined && !CONTEXT_ID.test(opts.contextId)) {
-    throw new UsageError(`--context "${opts.contextId}" is not an A2A context id`, { hint: "1-128 letters, digits, '.', '_', ':' or '-'" });
-  }
-  const tokenName = operatorTokenEnv(gateway);
-  const token = ctx.env[tokenName];
-  if (!token) {
-    throw new RuntimeError(`${ctx.outDir}/.env has no ${tokenName}`, { next: `clawfed generate ${spec}${opts.outDir ? ` --out ${opts.outDir}` : ""} && clawfed up ${spec}` });
-  }
-  const contextId = opts.contextId ?? `ask-${randomUUID()}`;
-  const timeoutMs = opts.timeoutMs ?? ASK_TIMEOUT_MS;
-  const url = `http://127.0.0.1:${g.port}/a2a/v1`;
-  const body = { jsonrpc: "2.0", id: randomUUID(), method: "SendMessage", params: { message: { messageId: randomUUID(), contextId, role: "ROLE_USER", parts: [{ text }] } } };
-  const secrets = secretValues(ctx);
-  const t0 = performance.now();
-  let res: { status: number; ok: boolean; json(): Promise<unknown> };
+export async function sendA2aMessage(req: A2aSend): Promise<A2aReply> {
+  const body = JSON.stringify({
+    jsonrpc: "2.0",
+    id: randomUUID(),
+    method: "SendMessage",
+    params: { message: { messageId: randomUUID(), contextId: req.contextId, role: "ROLE_USER", parts: [{ text: req.text }] } },
+  });
   // A ref'd timer (AbortSignal.timeout is unref'd: with a half-open connection the process could
   // otherwise end with the request still pending).
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new DOMException("timeout", "TimeoutError")), timeoutMs);
+  const timer = setTimeout(() => abort.abort(), req.timeoutMs);
   try {
-    res = await post(url, { authorization: `Bearer ${token}`, "content-type": "application/json" }, JSON.stringify(body), abort.signal);
+    const res = await post(req.url, { authorization: `Bearer ${req.token}`, "content-type": "application/json" }, body, abort.signal);
+    let json: { error?: { code: number; message: string }; result?: { task?: A2aTask } & A2aTask } | undefined;
+    try {
+      json = JSON.parse(res.text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, ...(json?.error ? { error: json.error } : {}), ...(json?.result ? { task: json.result.task ?? json.result } : {}) };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string }; code?: string };
-    if (!e.cause && e.code) e.cause = { code: e.code };
-    if (e.name === "TimeoutError" || abort.signal.aborted) throw new RuntimeError(`${gateway} did not answer within ${Math.round(timeoutMs / 1000)} s`, { next: `clawfed ask ${spec} ${gateway} "…" --timeout ${Math.round((timeoutMs * 2) / 1000)}s` });
+    if (abort.signal.aborted) throw new A2aTransportError("timeout", "ETIMEDOUT");
+    const e = err as NodeJS.ErrnoException;
+    throw new A2aTransportError("unreachable", e.code ?? e.name);
+  } finally {
     clearTimeout(timer);
-    throw new RuntimeError(`${gateway} is not reachable at ${url} (${redact(e.cause?.code ?? e.message, secrets)})`, { next: `clawfed status ${spec}   (then clawfed up ${spec})` });
   }
-  const json = (await res.json().catch(() => undefined).finally(() => clearTimeout(timer))) as { error?: { code: number; message: string }; result?: { task?: A2aTask } & A2aTask } | undefined;
-  if (res.status === 401) throw new RuntimeError(`${gateway} refused the operator token (HTTP 401)`, { next: `clawfed generate ${spec} && clawfed up ${spec}   (the gateway runs an older config)` });
-  if (!res.ok || !json) throw new RuntimeError(`${gateway} answered HTTP ${res.status}`, { next: `clawfed logs ${spec} ${gateway} --tail 50` });
-  if (json.error) throw new RuntimeError(`${gateway}: A2A error ${json.error.code}: ${redact(json.error.message, secrets)}`, { next: `clawfed logs ${spec} ${gateway} --tail 50` });
-  const task = json.result?.task ?? json.result;
-  const answer = artifactText(task);
-  return { gateway, state: task?.status?.state ?? "unknown", taskId: task?.id, contextId, answer: redact(answer, secrets), ms: Math.round(performance.now() - t0) };
 }
 
 /**
  * One POST on a fresh connection (no keep-alive pool: a blocking task can outlive the server's
  * idle timeout of a pooled socket, which then fails with UND_ERR_SOCKET before the request is sent).
  */
-function post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; ok: boolean; json(): Promise<unknown> }> {
+function post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: "POST", agent: false, headers: { ...headers, "content-length": Buffer.byteLength(body) }, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        const status = res.statusCode ?? 0;
-        resolve({ status, ok: status >= 200 && status < 300, json: async () => JSON.parse(text) });
-      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
     });
-    req.on("error", (err) => reject(signal.aborted ? Object.assign(new Error("timeout"), { name: "TimeoutError" }) : err));
+    req.on("error", reject);
     req.end(body);
   });
 }
 
-interface A2aTask {
-  id?: string;
-  status?: { state?: string; message?: { parts?: Array<{ text?: string }> } };
-  artifacts?: Array<{ parts?: Array<{ text?: string }> }>;
-}
-
-function artifactText(task: A2aTask | undefined): string {
+/** The answer text of a task: its artifacts' text parts, else its status message's. */
+export function artifactText(task: A2aTask | undefined): string {
   const parts = (task?.artifacts ?? []).flatMap((a) => a.parts ?? []).map((p) => p.text ?? "");
   if (parts.length === 0) parts.push(...(task?.status?.message?.parts ?? []).map((p) => p.text ?? ""));
   return parts.join("\n").trim();

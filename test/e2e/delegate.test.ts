@@ -10,18 +10,22 @@ import { chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { a2aTokenEnv } from "../../src/compile/names.js";
-import { generate } from "../../src/generate.js";
-import { ask } from "../../src/runtime/a2a-client.js";
+import { a2aTokenEnv } from "../../src/vocabulary/names.js";
+import { generate } from "../../src/ops/generate.js";
+import { createClawfed } from "../../src/ops/clawfed.js";
 import { compose } from "../../src/runtime/compose.js";
-import { defaultDeps } from "../../src/runtime/status.js";
-import { up } from "../../src/runtime/up.js";
+import { defaultDeps } from "../../src/ops/deps.js";
+import { up } from "../../src/ops/up.js";
 import { startScriptedModel } from "../helpers/scripted-model.mjs";
 import { waitForFreePorts } from "../helpers/host.js";
 import { TEST_IMAGE } from "../helpers/setup-docker.js";
 
 const NAME = "dlgfed";
 const PORTS = { korax: 28789, goreos: 28909, medico: 29029 };
+const clawfed = createClawfed();
+/** `clawfed ask` as the CLI calls it (one ops call). */
+const ask = (spec: string, gateway: string, text: string, opts: { outDir: string; timeoutMs: number }) =>
+  clawfed.ask(spec, { gateway, text, out: opts.outDir, timeoutMs: opts.timeoutMs });
 const log = (line: string) => process.stderr.write(`[delegate-e2e] ${line}\n`);
 
 let model: Awaited<ReturnType<typeof startScriptedModel>>;
@@ -92,7 +96,7 @@ beforeAll(async () => {
   await writeFile(envFile, (await readFile(envFile, "utf8")).replace(/^SCRIPTED_API_KEY=$/m, `SCRIPTED_API_KEY=scripted-${randomBytes(8).toString("hex")}`), { mode: 0o600 });
   env = parseDotenv(await readFile(envFile, "utf8"));
   const t0 = Date.now();
-  const res = await up(specFile, defaultDeps(), { outDir, image: TEST_IMAGE, timeoutMs: 300_000, onProgress: (l) => log(l) });
+  const res = await up(specFile, await defaultDeps(), { outDir, image: TEST_IMAGE, timeoutMs: 300_000, onProgress: (l) => log(l) });
   if (!res.ok) throw new Error(`the federation did not come up: ${res.gateways.map((g) => `${g.id} ${g.ok} ${g.reason ?? ""}`).join("; ")}`);
   log(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }, 900_000);

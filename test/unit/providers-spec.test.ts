@@ -3,7 +3,7 @@
 // env plan for provider keys, and compose's host-gateway mapping for a server on the Docker host.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import { loadSpecText } from "../../src/federation/load.js";
 import { SpecError } from "../../src/errors.js";
 import { parse as parseYaml } from "yaml";
