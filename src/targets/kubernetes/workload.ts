@@ -99,10 +99,20 @@ export function service(fed: Federation, g: GatewayModel): IService {
   };
 }
 
+/** Where the init container puts the federation-delegate plugin (inside the config volume, read-only for the gateway). */
+export const K8S_PLUGIN_DIR = `${CONTAINER_CONFIG_DIR}/plugins/federation-delegate`;
+
+/** ConfigMap files the init container copies: workspace files (below the workspace) and plugin files (below {@link K8S_PLUGIN_DIR}). */
+export interface SeedFiles {
+  workspace: Array<{ key: string; rel: string }>;
+  plugin: Array<{ key: string; rel: string }>;
+}
+
 /** The init container's script: fixed text and paths derived from ids and fixed file names only. */
-function seedScript(workspaceFiles: Array<{ key: string; rel: string }>): string {
+function seedScript(files: SeedFiles): string {
   const lines = ["set -eu", `install -D -m 0644 ${SEED_DIR}/openclaw.json ${CONTAINER_CONFIG_DIR}/openclaw.json`];
-  for (const f of workspaceFiles) lines.push(`install -D -m 0644 ${SEED_DIR}/${f.key} ${CONTAINER_WORKSPACE_DIR}/${f.rel}`);
+  for (const f of files.workspace) lines.push(`install -D -m 0644 ${SEED_DIR}/${f.key} ${CONTAINER_WORKSPACE_DIR}/${f.rel}`);
+  for (const f of files.plugin) lines.push(`install -D -m 0644 ${SEED_DIR}/${f.key} ${K8S_PLUGIN_DIR}/${f.rel}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -161,11 +171,11 @@ function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVo
 }
 
 /** The init container that copies the ConfigMap's files into place (see the file's docstring). */
-function seedContainer(g: GatewayModel, workspaceFiles: Array<{ key: string; rel: string }>): IContainer {
+function seedContainer(g: GatewayModel, seedFiles: SeedFiles): IContainer {
   return {
     name: "seed",
     image: g.image,
-    command: ["sh", "-c", seedScript(workspaceFiles)],
+    command: ["sh", "-c", seedScript(seedFiles)],
     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
     securityContext: containerSecurity,
     volumeMounts: [
@@ -178,14 +188,14 @@ function seedContainer(g: GatewayModel, workspaceFiles: Array<{ key: string; rel
 
 /**
  * The gateway's StatefulSet. `envNames` are the variables it receives (env plan), all from its
- * own Secret; `workspaceFiles` are the ConfigMap keys and workspace paths the init container copies.
+ * own Secret; `seedFiles` are the ConfigMap keys and paths the init container copies.
  */
 export function statefulSet(
   fed: Federation,
   g: GatewayModel,
   k8s: KubernetesSettings,
   envNames: string[],
-  workspaceFiles: Array<{ key: string; rel: string }>,
+  seedFiles: SeedFiles,
 ): IStatefulSet {
   const shared = sharedVolumes(fed, g, k8s);
   const storage = k8s.storage;
@@ -213,7 +223,7 @@ export function statefulSet(
             fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
           },
-          initContainers: [seedContainer(g, workspaceFiles)],
+          initContainers: [seedContainer(g, seedFiles)],
           containers: [gatewayContainer(g, envNames, shared.mounts)],
           volumes: [
             { name: "config", emptyDir: { sizeLimit: "16Mi" } },
