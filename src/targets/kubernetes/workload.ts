@@ -31,6 +31,7 @@ import type { IIoK8sApiCoreV1Volume as IVolume } from "kubernetes-models/v1/Volu
 import type { IIoK8sApiCoreV1VolumeMount as IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, routeDir } from "../../vocabulary/names.js";
+import { CONTAINER_PLUGIN_DIR } from "../../compile/delegation.js";
 import { configMapName, cpuQuantity, K8S_LABELS, mailboxClaim, memoryQuantity, PORT_NAME, secretName, SEED_DIR } from "./names.js";
 import type { KubernetesSettings } from "./settings.js";
 
@@ -99,8 +100,14 @@ export function service(fed: Federation, g: GatewayModel): IService {
   };
 }
 
-/** Where the init container puts the federation-delegate plugin (inside the config volume, read-only for the gateway). */
-export const K8S_PLUGIN_DIR = `${CONTAINER_CONFIG_DIR}/plugins/federation-delegate`;
+/**
+ * Where the init container puts the federation-delegate plugin: an emptyDir of its own, read-only
+ * for the gateway, at the path compose mounts it (so both targets write the same openclaw.json).
+ */
+export const K8S_PLUGIN_DIR = CONTAINER_PLUGIN_DIR;
+/** The plugin's emptyDir volume: present only when the gateway loads the plugin. */
+const pluginVolume = (files: SeedFiles) => (files.plugin.length > 0 ? [{ name: "plugin", emptyDir: { sizeLimit: "1Mi" } }] : []);
+const pluginMount = (files: SeedFiles, readOnly: boolean) => (files.plugin.length > 0 ? [{ name: "plugin", mountPath: K8S_PLUGIN_DIR, ...(readOnly ? { readOnly } : {}) }] : []);
 
 /** ConfigMap files the init container copies: workspace files (below the workspace) and plugin files (below {@link K8S_PLUGIN_DIR}). */
 export interface SeedFiles {
@@ -139,7 +146,7 @@ function sharedVolumes(fed: Federation, g: GatewayModel, k8s: KubernetesSettings
 }
 
 /** The gateway container: OpenClaw with its env, port, probes and mounts. */
-function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVolumeMount[]): IContainer {
+function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVolumeMount[], seedFiles: SeedFiles): IContainer {
   const memory = memoryQuantity(g.resources.memory);
   return {
     name: "gateway",
@@ -165,6 +172,7 @@ function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVo
       { name: "state", mountPath: CONTAINER_STATE_DIR },
       { name: "config", mountPath: CONTAINER_CONFIG_DIR, readOnly: true },
       { name: "tmp", mountPath: "/tmp" },
+      ...pluginMount(seedFiles, true),
       ...sharedMounts,
     ],
   };
@@ -182,6 +190,7 @@ function seedContainer(g: GatewayModel, seedFiles: SeedFiles): IContainer {
       { name: "state", mountPath: CONTAINER_STATE_DIR },
       { name: "config", mountPath: CONTAINER_CONFIG_DIR },
       { name: "seed", mountPath: SEED_DIR, readOnly: true },
+      ...pluginMount(seedFiles, false),
     ],
   };
 }
@@ -224,11 +233,12 @@ export function statefulSet(
             seccompProfile: { type: "RuntimeDefault" },
           },
           initContainers: [seedContainer(g, seedFiles)],
-          containers: [gatewayContainer(g, envNames, shared.mounts)],
+          containers: [gatewayContainer(g, envNames, shared.mounts, seedFiles)],
           volumes: [
             { name: "config", emptyDir: { sizeLimit: "16Mi" } },
             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
             { name: "seed", configMap: { name: configMapName(g.id) } },
+            ...pluginVolume(seedFiles),
             ...shared.volumes,
           ],
         },
