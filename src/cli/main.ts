@@ -17,6 +17,7 @@ import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerRestore(program);
   registerNative(program);
   registerAudit(program);
+  registerEcs(program);
   // More commands register here (one line each).
   return program;
 }

@@ -9,8 +9,9 @@ import { compileNative } from "../targets/native/index.js";
 import { compileSystemd } from "../targets/systemd/index.js";
 import { compileLaunchd } from "../targets/launchd/index.js";
 import type { NativeCompileOptions } from "../targets/native/options.js";
+import { compileEcs } from "../targets/ecs/index.js";
 
-export type TargetName = "compose" | "native" | "systemd" | "launchd";
+export type TargetName = "compose" | "native" | "systemd" | "launchd" | "ecs";
 
 /**
  * Host facts a target may need, resolved by generate() / the CLI, never looked up here. Native
@@ -24,6 +25,7 @@ export const TARGETS: Record<TargetName, (fed: Federation, opts?: CompileOptions
   native: compileNative,
   systemd: compileSystemd,
   launchd: compileLaunchd,
+  ecs: compileEcs,
 };
 
 export function isTarget(name: string): name is TargetName {

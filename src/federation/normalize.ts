@@ -60,6 +60,10 @@ export interface GatewayModel {
   outbound: Route[];
   /** Routes reaching this gateway, sorted by source. */
   inbound: Route[];
+  /** AWS tags of this gateway's resources (ecs target), keys sorted. */
+  tags?: Record<string, string>;
+  /** Settings only the ecs target reads. */
+  ecs?: { sandbox?: "off" };
 }
 
 export interface Federation {
@@ -78,6 +82,10 @@ export interface Federation {
   routes: Route[];
   /** Undirected gateway pairs that share a link network, sorted, each pair sorted. */
   pairs: Array<[string, string]>;
+  /** AWS tags of every resource (ecs target), keys sorted. */
+  tags?: Record<string, string>;
+  /** Settings only the ecs target reads. */
+  ecs?: { logRetentionDays: number; vpcCidr: string };
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -160,6 +168,8 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
         image: g.image ?? image,
         outbound,
         inbound,
+        tags: sortedRecord(g.tags ?? {}),
+        ecs: { ...(g.ecs?.sandbox ? { sandbox: g.ecs.sandbox } : {}) },
       };
     });
 
@@ -175,7 +185,14 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     gateways,
     routes,
     pairs,
+    tags: sortedRecord(spec.tags ?? {}),
+    ecs: { logRetentionDays: spec.ecs?.logRetentionDays ?? 30, vpcCidr: spec.ecs?.vpcCidr ?? "10.42.0.0/16" },
   };
+}
+
+/** A copy of `r` with its keys in sorted order (stable output whatever the YAML order). */
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => byString(a, b)));
 }
 
 /** Routes that use the mailbox transport and involve `id` (either end). */

@@ -7,6 +7,7 @@ import { credentialIn } from "./credentials.js";
 import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
+import { ecsRules } from "../targets/ecs/rules.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;
@@ -305,6 +306,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["mounts", mounts],
   ["secrets", secrets],
   ["literal-secrets", literalSecrets],
+  ["ecs", ecsRules],
 ];
 
 export function checkRules(spec: SpecParsed, fed: Federation, ctx: RuleContext): RuleIssue[] {

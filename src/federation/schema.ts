@@ -317,6 +317,22 @@ export const Resources = z
   .strict()
   .describe("Resource limits of the gateway's container (defaults match `openclaw fleet`).");
 
+/**
+ * AWS resource tags (cost allocation) for the ecs target: keys 1-128 and values 0-256 characters
+ * of letters, digits, spaces and `_ . : / = + - @`; the `aws:` prefix is reserved by AWS
+ * (docs: AWS General Reference, "Tagging AWS resources"). Other targets ignore them.
+ */
+export const Tags = z
+  .record(
+    z
+      .string()
+      .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, { message: "tag keys are 1-128 letters, digits, spaces and _ . : / = + - @" })
+      .refine((k) => !/^aws:/i.test(k), { message: 'tag keys may not start with "aws:" (reserved by AWS)' }),
+    z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u, { message: "tag values are 0-256 letters, digits, spaces and _ . : / = + - @" }),
+  )
+  .default({})
+  .describe("Cost-allocation tags put on the AWS resources of the ecs target (e.g. CostCenter: ClientA); other targets ignore them.");
+
 export const Gateway = z
   .object({
     role: z.enum(["hub", "spoke"]).default("spoke").describe("hub talks to the user and delegates; spokes are specialists."),
@@ -363,6 +379,19 @@ export const Gateway = z
       .describe("Extra .env variables this gateway needs, e.g. ANTHROPIC_API_KEY. Only these reach its environment."),
     resources: Resources.default({ memory: "2g", cpus: 2, pids: 512 }),
     image: ImageRef.optional().describe("Image for this gateway only (clawfed rollout records new images here)."),
+    tags: Tags.describe("Tags of this gateway's AWS resources (ecs target), added to the federation's tags."),
+    ecs: z
+      .object({
+        sandbox: z
+          .literal("off")
+          .optional()
+          .describe(
+            "What sandbox.mode becomes on ECS Fargate, which has no Docker socket for sandbox containers: only `off` (the gateway's own Fargate micro-VM is then its only isolation). Required by the ecs target when sandbox.mode is non-main or all.",
+          ),
+      })
+      .strict()
+      .default({})
+      .describe("Settings of this gateway that only the ecs target (AWS ECS Fargate) reads."),
   })
   .strict();
 
@@ -427,6 +456,22 @@ export const Spec = z
       .describe("The file mailbox used by links with the mailbox transport."),
     gateways: z.record(z.string(), Gateway).describe("The gateways, by id."),
     links: z.array(Link).default([]).describe("Which gateway may reach which, and how."),
+    tags: Tags.describe("Tags of every AWS resource of the federation (ecs target)."),
+    ecs: z
+      .object({
+        logRetentionDays: z
+          .union([z.literal(1), z.literal(3), z.literal(5), z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90), z.literal(180), z.literal(365)])
+          .default(30)
+          .describe("Days CloudWatch keeps the gateways' logs (one of 1, 3, 5, 7, 14, 30, 60, 90, 180, 365)."),
+        vpcCidr: z
+          .string()
+          .regex(/^10\.(?:\d|[1-9]\d|1\d\d|2[0-4]\d|25[0-5])\.0\.0\/16$/, { message: "must be a 10.x.0.0/16 block" })
+          .default("10.42.0.0/16")
+          .describe("Address block of the VPC the stack creates (a 10.x.0.0/16)."),
+      })
+      .strict()
+      .default({ logRetentionDays: 30, vpcCidr: "10.42.0.0/16" })
+      .describe("Settings that only the ecs target (AWS ECS Fargate, `generate --target ecs`) reads."),
   })
   .strict()
   .describe("A clawfed federation: OpenClaw gateways, their shared knowledge, and the links between them.");

@@ -3,7 +3,7 @@ import { action, EXIT, printJson, progress } from "../output.js";
 
 interface GenerateFlags {
   out?: string;
-  target: "compose" | "native" | "systemd" | "launchd";
+  target: "compose" | "native" | "systemd" | "launchd" | "ecs";
   rotate?: string;
   image?: string;
   dryRun?: boolean;
@@ -21,6 +21,7 @@ interface GenerateFlags {
 function nextStep(target: GenerateFlags["target"], spec: string, outDir: string, rootGiven: boolean): string {
   if (target === "native") return `clawfed native up ${spec}${rootGiven ? ` --root ${outDir}` : ""}`;
   if (target === "systemd") return `install the units in ${outDir}/systemd (see ${outDir}/README.md)`;
+  if (target === "ecs") return `cd ${outDir} && npm ci && npx cdk synth   (then npx cdk deploy; see ${outDir}/README.md)`;
   if (target === "launchd") return `install the plists in ${outDir}/launchd, then clawfed audit ~/Library/LaunchAgents (see ${outDir}/README.md)`;
   return `cd ${outDir} && docker compose up -d   (or: clawfed up ${spec})`;
 }
@@ -31,7 +32,7 @@ export function registerGenerate(program: Command): void {
     .description("Compile a federation spec into docker-compose.yml, .env, per-gateway openclaw.json, workspaces and the delegate skill.")
     .argument("<spec>", "federation spec, e.g. federations/korax.yaml")
     .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
-    .addOption(new Option("-t, --target <target>", "what to generate: compose, or native processes (native = PM2, systemd units, launchd plists)").choices(["compose", "native", "systemd", "launchd"]).default("compose"))
+    .addOption(new Option("-t, --target <target>", "what to generate: compose, native processes (native = PM2, systemd units, launchd plists), or ecs (an AWS CDK app for ECS Fargate)").choices(["compose", "native", "systemd", "launchd", "ecs"]).default("compose"))
     .option("--root <dir>", "native targets: where the gateways live and run (default: --out, else ~/.clawfed/<federation>)")
     .option("--node <path>", "native targets: Node >= 24.16 binary the gateways run with (default: the pinned one in tools/openclaw)")
     .option("--openclaw-entry <path>", "native targets: OpenClaw's openclaw.mjs (default: the pinned one in tools/openclaw)")
