@@ -51,7 +51,8 @@ function packageJson(fed: Federation): Record<string, unknown> {
 
 /** cdk.json: no feature-flag context (the stack sets what it relies on explicitly), no lookups, no version reporting. */
 const CDK_JSON = {
-  app: "npx tsx bin/app.ts",
+  // tsx as a Node loader, not through npx: synth never touches the network.
+  app: "node --import tsx bin/app.ts",
   versionReporting: false,
   pathMetadata: false,
   assetMetadata: false,

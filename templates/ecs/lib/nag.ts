@@ -14,7 +14,7 @@ export function acknowledgeSecret(secret: secretsmanager.Secret, generated: bool
   Validations.of(secret).acknowledge({
     id: "AwsSolutions-SMG4",
     reason: generated
-      ? "A gateway or link token: both ends read it only at task start, so a scheduled rotation would lock peers out until every consumer restarts; rotate with `aws secretsmanager rotate-secret`-free replacement by regenerating, then force a new deployment of its readers (README, Secrets)."
+      ? "A gateway or link token: every reader gets it only when its task starts, so a scheduled rotation would lock peers out until all of them restart; rotate it on purpose instead (new value, then a new deployment of each reader's service; README, Secrets)."
       : "A user secret (API key, bot token): its value comes from the provider, which Secrets Manager cannot rotate; the user replaces it with put-secret-value.",
   });
 }
