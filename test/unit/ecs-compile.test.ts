@@ -166,3 +166,19 @@ describe("names", () => {
     expect(taskFamily("korax", "goreos")).toBe("clawfed-korax--goreos");
   });
 });
+
+describe("optional dependencies", () => {
+  it("a missing CDK package is a RuntimeError that says how to install it", async () => {
+    const { loadOptional } = await import("../../src/targets/ecs/synth.js");
+    const { RuntimeError } = await import("../../src/errors.js");
+    const err = await loadOptional("aws-cdk-lib-not-installed-here").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as Error).message).toContain("aws-cdk-lib-not-installed-here");
+    expect((err as Error).message).toContain("npm install --save-dev aws-cdk-lib@2");
+  });
+
+  it("the CLI never loads aws-cdk-lib: compile, generate and run-task stay free of it", async () => {
+    const sources = await Promise.all(["src/targets/ecs/index.ts", "src/targets/ecs/describe.ts", "src/targets/ecs/run-task.ts", "src/cli/commands/ecs.ts"].map((f) => readFile(f, "utf8")));
+    for (const s of sources) expect(s).not.toMatch(/from "(aws-cdk-lib|cdk-nag|constructs)/);
+  });
+});

@@ -20,7 +20,8 @@ export interface EcsSynthResult {
   ms: number;
 }
 
-async function load<T>(specifier: string): Promise<T> {
+/** Import an optional dependency of the ecs target. @throws RuntimeError naming it and how to install it. */
+export async function loadOptional<T>(specifier: string): Promise<T> {
   try {
     return (await import(specifier)) as T;
   } catch (err) {
@@ -40,9 +41,9 @@ async function load<T>(specifier: string): Promise<T> {
  */
 export async function synthEcs(d: EcsFederationDescription, opts: { nag?: boolean; validate?: boolean } = {}): Promise<EcsSynthResult> {
   const started = performance.now();
-  const cdk = await load<typeof import("aws-cdk-lib")>("aws-cdk-lib");
-  await load("constructs");
-  const nag = await load<typeof import("cdk-nag")>("cdk-nag");
+  const cdk = await loadOptional<typeof import("aws-cdk-lib")>("aws-cdk-lib");
+  await loadOptional("constructs");
+  const nag = await loadOptional<typeof import("cdk-nag")>("cdk-nag");
   // A computed specifier: the stack is TypeScript shipped for the generated app, loaded by vitest/tsx.
   const stackModule = new URL("../../../templates/ecs/lib/federation-stack.ts", import.meta.url).href;
   const nagModule = new URL("../../../templates/ecs/lib/nag.ts", import.meta.url).href;
