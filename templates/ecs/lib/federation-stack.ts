@@ -26,6 +26,49 @@ import { acknowledgeSecret } from "./nag.js";
 /** uid/gid the gateways run as in the official image (node), and own their files as. */
 export const GATEWAY_UID = "1000";
 
+/** The federation's own VPC: 2 AZs, public subnets for one NAT gateway, private ones for the tasks, flow logs. */
+function createVpc(scope: Construct, d: EcsFederationDescription, retention: logs.RetentionDays): ec2.Vpc {
+  const flowLogs = new logs.LogGroup(scope, "FlowLogs", { retention, removalPolicy: RemovalPolicy.DESTROY });
+  return new ec2.Vpc(scope, "Vpc", {
+    ipAddresses: ec2.IpAddresses.cidr(d.vpcCidr),
+    maxAzs: 2,
+    natGateways: 1,
+    // Nothing uses the default security group; restricting it would add a Lambda custom resource.
+    restrictDefaultSecurityGroup: false,
+    subnetConfiguration: [
+      { name: "public", subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+      { name: "private", subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+    ],
+    flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL } },
+  });
+}
+
+/** One encrypted file system in the private subnets, kept with the state when the stack goes; TLS only. */
+function createFileSystem(scope: Construct, vpc: ec2.IVpc): efs.FileSystem {
+  const fileSystem = new efs.FileSystem(scope, "FileSystem", {
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    encrypted: true,
+    enableAutomaticBackups: true,
+    throughputMode: efs.ThroughputMode.ELASTIC,
+    // Gateway state outlives the stack: deleting the federation must not delete its memory.
+    removalPolicy: RemovalPolicy.RETAIN,
+    // `false` would make CDK add a statement letting *any* IAM principal write with root access.
+    // With a policy in place EFS refuses clients it does not allow (anonymous ones included); the
+    // task roles are allowed by their own policies (grantAccessPoints).
+    allowAnonymousAccess: true,
+  });
+  fileSystem.addToResourcePolicy(
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ["*"],
+      conditions: { Bool: { "aws:SecureTransport": "false" } },
+    }),
+  );
+  return fileSystem;
+}
+
 export class FederationStack extends Stack {
   readonly gateways = new Map<string, GatewayService>();
 
@@ -36,46 +79,14 @@ export class FederationStack extends Stack {
     for (const [k, v] of Object.entries(d.tags)) Tags.of(this).add(k, v);
     const retention = d.logRetentionDays as logs.RetentionDays;
 
-    const flowLogs = new logs.LogGroup(this, "FlowLogs", { retention, removalPolicy: RemovalPolicy.DESTROY });
-    const vpc = new ec2.Vpc(this, "Vpc", {
-      ipAddresses: ec2.IpAddresses.cidr(d.vpcCidr),
-      maxAzs: 2,
-      natGateways: 1,
-      // Nothing uses the default security group; restricting it would add a Lambda custom resource.
-      restrictDefaultSecurityGroup: false,
-      subnetConfiguration: [
-        { name: "public", subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: "private", subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
-      ],
-      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL } },
-    });
+    const vpc = createVpc(this, d, retention);
     const cluster = new ecs.Cluster(this, "Cluster", {
       vpc,
       clusterName: d.clusterName,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
       defaultCloudMapNamespace: { name: d.namespace, type: servicediscovery.NamespaceType.DNS_PRIVATE, vpc, useForServiceConnect: false },
     });
-    const fileSystem = new efs.FileSystem(this, "FileSystem", {
-      vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      encrypted: true,
-      enableAutomaticBackups: true,
-      throughputMode: efs.ThroughputMode.ELASTIC,
-      // Gateway state outlives the stack: deleting the federation must not delete its memory.
-      removalPolicy: RemovalPolicy.RETAIN,
-      // `false` would make CDK add a statement letting *any* IAM principal write with root access.
-      // With a policy in place EFS refuses clients it does not allow (anonymous ones included); the
-      // task roles are allowed by their own policies (grantAccessPoints).
-      allowAnonymousAccess: true,
-    });
-    fileSystem.addToResourcePolicy(
-      new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ["*"],
-        conditions: { Bool: { "aws:SecureTransport": "false" } },
-      }),
-    );
+    const fileSystem = createFileSystem(this, vpc);
 
     const accessPoints = new Map<string, efs.AccessPoint>();
     for (const ap of d.accessPoints) {
