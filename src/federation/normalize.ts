@@ -63,7 +63,7 @@ export interface GatewayModel {
   /** AWS tags of this gateway's resources (ecs target), keys sorted. */
   tags?: Record<string, string>;
   /** Settings only the ecs target reads. */
-  ecs?: { sandbox?: "off" };
+  ecs?: { sandbox?: "off"; taskRolePolicies?: string[] };
 }
 
 export interface Federation {
@@ -169,7 +169,7 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
         outbound,
         inbound,
         tags: sortedRecord(g.tags ?? {}),
-        ecs: { ...(g.ecs?.sandbox ? { sandbox: g.ecs.sandbox } : {}) },
+        ecs: { ...(g.ecs?.sandbox ? { sandbox: g.ecs.sandbox } : {}), taskRolePolicies: [...new Set(g.ecs?.taskRolePolicies ?? [])].sort(byString) },
       };
     });
 

@@ -388,9 +388,20 @@ export const Gateway = z
           .describe(
             "What sandbox.mode becomes on ECS Fargate, which has no Docker socket for sandbox containers: only `off` (the gateway's own Fargate micro-VM is then its only isolation). Required by the ecs target when sandbox.mode is non-main or all.",
           ),
+        taskRolePolicies: z
+          .array(
+            z
+              .string()
+              .regex(/^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy\/[\w+=,.@/-]{1,512}$/, { message: "must be the ARN of an IAM managed policy, e.g. arn:aws:iam::123456789012:policy/read-reports" }),
+          )
+          .max(10)
+          .default([])
+          .describe(
+            "IAM managed policies (ARNs) attached to this gateway's task role, the AWS identity its agents' tools run with. By default the task role may only mount this gateway's own file system access points.",
+          ),
       })
       .strict()
-      .default({})
+      .default({ taskRolePolicies: [] })
       .describe("Settings of this gateway that only the ecs target (AWS ECS Fargate) reads."),
   })
   .strict();

@@ -147,6 +147,8 @@ describe.each(cases.map((c) => [c.spec, c] as const))("%s on ECS", (_spec, c) =>
         expect(mine.has(apRoots.get(aps[0]!)!), `${g.id} may mount ${apRoots.get(aps[0]!)}`).toBe(true);
       }
       expect(taskStatements.length).toBe(g.mounts.length);
+      // No managed policy unless the spec names one (ecs.taskRolePolicies).
+      expect(resources(t)[ids.task]!.Properties.ManagedPolicyArns, g.id).toBeUndefined();
     }
   });
 
@@ -197,6 +199,36 @@ describe.each(cases.map((c) => [c.spec, c] as const))("%s on ECS", (_spec, c) =>
     expect(new Set(ours)).toEqual(new Set(["CloudFormation-Validate::W3010", "CloudFormation-Validate::F3002", "CloudFormation-Validate::F3003", "Annotation::AwsSolutions-ECS2", "Annotation::AwsSolutions-SMG4", "CloudFormation-Validate::E1029"]));
   });
 });
+
+it("attaches the task role policies a spec asks for, and only to that gateway", async () => {
+  const text = `name: pol
+gateways:
+  hub:
+    role: hub
+    port: 18789
+    description: The hub.
+    model: anthropic/claude-sonnet-4-6
+    ecs:
+      taskRolePolicies: [arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess, arn:aws:iam::123456789012:policy/reports-read]
+  spoke:
+    port: 18909
+    description: A spoke.
+    model: anthropic/claude-sonnet-4-6
+links:
+  - { from: hub, to: spoke }
+`;
+  const { loadSpecText } = await import("../../src/federation/load.js");
+  const fed = (await loadSpecText(text, "pol.yaml", { target: "ecs" })).federation;
+  const d = describeEcs(fed, "h");
+  const res = await synthEcs(d, { nag: true, validate: false });
+  const byId = gatewayResources(res.template, d);
+  const arns = resources(res.template)[byId.get("hub")!.task]!.Properties.ManagedPolicyArns;
+  expect(arns).toEqual(["arn:aws:iam::123456789012:policy/reports-read", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]);
+  expect(resources(res.template)[byId.get("spoke")!.task]!.Properties.ManagedPolicyArns).toBeUndefined();
+  expect(res.findings).toEqual([]);
+  const { SpecError } = await import("../../src/errors.js");
+  await expect(loadSpecText(text.replace("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "AdministratorAccess"), "pol.yaml", { target: "ecs" })).rejects.toBeInstanceOf(SpecError);
+}, 60_000);
 
 it("every acknowledge() call in the app's code carries a reason", async () => {
   const text = await readFile("templates/ecs/lib/nag.ts", "utf8");

@@ -172,6 +172,7 @@ function gatewayOf(fed: Federation, g: GatewayModel, secrets: EcsSecret[], heade
     ingressFrom: g.inbound.map((r) => r.from).sort(),
     egressTo: g.outbound.map((r) => r.to).sort(),
     healthCheck: { command: ["CMD", "node", "-e", HEALTHCHECK_SCRIPT], intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 180 },
+    taskRolePolicies: g.ecs?.taskRolePolicies ?? [],
     tags: { ...fed.tags, ...g.tags, "clawfed:gateway": g.id },
   };
 }

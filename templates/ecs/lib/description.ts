@@ -73,6 +73,8 @@ export interface EcsGateway {
   /** Gateways this one may open TCP 18789 on (routes leaving it), sorted. */
   egressTo: string[];
   healthCheck: { command: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number; startPeriodSeconds: number };
+  /** IAM managed policies the spec attaches to the task role (`ecs.taskRolePolicies`), sorted; usually none. */
+  taskRolePolicies: string[];
   /** Tags of this gateway's resources (federation tags, then its own), keys sorted. */
   tags: Record<string, string>;
 }

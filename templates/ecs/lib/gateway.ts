@@ -8,13 +8,13 @@ import { CfnOutput, Duration, RemovalPolicy, Tags } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import type * as efs from "aws-cdk-lib/aws-efs";
-import type * as iam from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as servicediscovery from "aws-cdk-lib/aws-servicediscovery";
 import { Construct } from "constructs";
 import type { EcsFederationDescription, EcsGateway } from "./description.js";
-import { acknowledgeTaskDefinition } from "./nag.js";
+import { acknowledgeTaskDefinition, acknowledgeTaskRolePolicies } from "./nag.js";
 
 export interface GatewayContext {
   d: EcsFederationDescription;
@@ -115,6 +115,9 @@ export class GatewayService extends Construct {
     });
     this.service.node.addDependency(refs.fileSystem.mountTargetsAvailable);
     acknowledgeTaskDefinition(this.taskDefinition);
+    // Only what the spec names (ecs.taskRolePolicies); nothing by default.
+    g.taskRolePolicies.forEach((arn, i) => this.taskRole.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(this, `TaskRolePolicy${i}`, arn)));
+    if (g.taskRolePolicies.length > 0) acknowledgeTaskRolePolicies(this.taskDefinition.taskRole, g.id, g.taskRolePolicies);
   }
 }
 

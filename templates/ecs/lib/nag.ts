@@ -6,6 +6,7 @@
 import { Validations } from "aws-cdk-lib";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as ecs from "aws-cdk-lib/aws-ecs";
+import type * as iam from "aws-cdk-lib/aws-iam";
 
 /** App context of every synth (bin/app.ts and clawfed's tests): template validation findings are errors. */
 export const APP_CONTEXT = { "@aws-cdk/core:validateAgainstDefaultRules": true } as const;
@@ -28,4 +29,14 @@ export function acknowledgeTaskDefinition(taskDefinition: ecs.FargateTaskDefinit
     id: "CloudFormation-Validate::E1029",
     reason: "The ${VAR} strings are OpenClaw's environment references inside the generated openclaw.json (CLAWFED_FILES), not CloudFormation parameters; CloudFormation leaves plain strings as they are.",
   });
+}
+
+/** One acknowledgement per managed policy the spec names (cdk-nag reports each as IAM4[Policy::<arn>]). */
+export function acknowledgeTaskRolePolicies(role: iam.IRole, gateway: string, arns: string[]): void {
+  for (const arn of arns) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::${arn}]`,
+      reason: `A managed policy the spec attaches on purpose (gateways.${gateway}.ecs.taskRolePolicies): the spec's author grants this gateway's agents exactly these AWS permissions.`,
+    });
+  }
 }
