@@ -7,7 +7,7 @@ import { credentialIn } from "./credentials.js";
 import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
-import { ecsRules } from "../targets/ecs/rules.js";
+import { ecsRules } from "./ecs-rules.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;

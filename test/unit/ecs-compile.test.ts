@@ -13,6 +13,7 @@ import type { EcsFederationDescription as Apps } from "../../templates/ecs/lib/d
 import { fargatePairs, fargateSize, memoryMiB } from "../../src/targets/ecs/fargate.js";
 import { accessPointId, knowledgeRoot, mailboxRoot, secretName, stateRoot, taskFamily } from "../../src/targets/ecs/names.js";
 import { secretShape } from "../../src/federation/schema.js";
+import { fitsFargate } from "../../src/federation/ecs-rules.js";
 
 const korax = async () => (await loadSpecFile("federations/korax.yaml", { target: "ecs" })).federation;
 
@@ -127,8 +128,10 @@ describe("Fargate sizes", () => {
   it("rounds up to the smallest valid pair that holds both (property)", () => {
     const pairs = fargatePairs();
     fc.assert(
-      fc.property(fc.double({ min: 0.25, max: 16, noNaN: true }), fc.integer({ min: 512, max: 122880 }), (cpus, mib) => {
+      fc.property(fc.double({ min: 0.25, max: 20, noNaN: true }), fc.integer({ min: 512, max: 140000 }), (cpus, mib) => {
         const got = fargateSize(cpus, `${mib}m`);
+        // The spec rule (federation layer) and the target agree on what fits.
+        expect(fitsFargate(cpus, `${mib}m`)).toBe(got !== undefined);
         if (!got) return;
         expect(pairs).toContainEqual(got);
         expect(got.cpu).toBeGreaterThanOrEqual(Math.ceil(cpus * 1024));

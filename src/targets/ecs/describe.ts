@@ -32,7 +32,9 @@ import {
 } from "./description.js";
 import { fargateSize } from "./fargate.js";
 import { accessPointId, cloudMapNamespace, clusterName, knowledgeRoot, mailboxRoot, secretName, stackName, stateRoot, taskFamily } from "./names.js";
-import { MAX_ENVIRONMENT_BYTES } from "./rules.js";
+
+/** Size of a task definition's plain environment ECS accepts, with room for the rest (the limit is 64 KiB per task definition). */
+export const MAX_ENVIRONMENT_BYTES = 48 * 1024;
 
 /** Where the generated openclaw.json is written inside the task (the image's /etc is not writable by uid 1000). */
 export const ECS_CONFIG_PATH = "/tmp/clawfed/openclaw.json";
