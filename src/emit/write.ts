@@ -14,6 +14,7 @@ import { constants as FS } from "node:fs";
 import { access, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
+import pMap from "p-map";
 import type { Artifact, CompileResult, EnvSlot } from "../compile/artifact.js";
 import { generatedHeader } from "../compile/names.js";
 import { RuntimeError, SpecError, UsageError, type SpecIssue } from "../errors.js";
@@ -191,6 +192,13 @@ export function parseManifest(text: string): Manifest | undefined {
 const isRoot = () => process.getuid?.() === 0;
 
 /**
+ * File-system calls in flight at once. A large federation is thousands of small files, each an
+ * lstat walk, a temporary file, an fsync and a rename: one at a time the writer mostly waits on
+ * the disk (measured in bench/generate.mjs, BENCHMARKS.md); a few dozen at once overlap the waits.
+ */
+const FS_CONCURRENCY = 32;
+
+/**
  * Write `result` into `opts.outDir`, in two phases: everything is checked first (nothing is written
  * when a check fails, so a refused run leaves the folder byte-identical), then written.
  *
@@ -260,7 +268,8 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
 
   // Folders, with the roots of absolute ones (the spec names those on purpose).
   const roots = new Map<string, { root: Root; cache: Map<string, Found> }>();
-  const dirs: Array<{ d: Artifact & { kind: "dir" }; root: Root; rel: string; cache: Map<string, Found>; missing: boolean }> = [];
+  type DirPlan = { d: Artifact & { kind: "dir" }; root: Root; rel: string; cache: Map<string, Found>; missing: boolean };
+  const wanted: Array<Omit<DirPlan, "missing">> = [];
   for (const d of result.artifacts) {
     if (d.kind !== "dir") continue;
     if (d.absolute) {
@@ -275,16 +284,13 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
         r = { root, cache: new Map() };
         roots.set(base, r);
       }
-      const rel = path.basename(d.path);
-      const rr = r;
-      const found = await check(() => inspect(rr.root, rel, "dir", rr.cache));
-      dirs.push({ d, root: r.root, rel, cache: r.cache, missing: found?.kind === "missing" });
+      wanted.push({ d, root: r.root, rel: path.basename(d.path), cache: r.cache });
     } else {
       if (!isSafeRelPath(d.path)) throw new RuntimeError(`refusing to create the folder ${JSON.stringify(d.path)}: not a relative path inside ${out.shown}`);
-      const found = await check(() => inspect(out, d.path, "dir", cache));
-      dirs.push({ d, root: out, rel: d.path, cache, missing: found?.kind === "missing" });
+      wanted.push({ d, root: out, rel: d.path, cache });
     }
   }
+  const dirs: DirPlan[] = await pMap(wanted, async (w) => ({ ...w, missing: (await check(() => inspect(w.root, w.rel, "dir", w.cache)))?.kind === "missing" }), { concurrency: FS_CONCURRENCY });
 
   // Files: what changes.
   const prevEnv = await check(() => readBelow(out, ENV_FILE, cache));
@@ -302,8 +308,10 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   if (result.env.length > 0 || prevEnv) planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
   const toWrite: string[] = [];
   const toChmod: string[] = [];
+  const currents = await pMap(planned, ([rel, f]) => (rel === ENV_FILE ? prevEnv : check(() => readBelow(out, rel, cache, Buffer.byteLength(f.content)))), { concurrency: FS_CONCURRENCY });
+  let i = 0;
   for (const [rel, f] of planned) {
-    const current = rel === ENV_FILE ? prevEnv : await check(() => readBelow(out, rel, cache, Buffer.byteLength(f.content)));
+    const current = currents[i++];
     if (current?.text === f.content) {
       res.unchanged.push(rel);
       if (current.mode !== f.mode) toChmod.push(rel);
@@ -343,7 +351,8 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   if (problems.length > 0) {
     // One line per path (a planted folder link is met by every file below it).
     const seen = new Set<string>();
-    problems.splice(0, problems.length, ...problems.filter((p) => !seen.has(p.message) && seen.add(p.message)));
+    // Sorted: the checks run concurrently, and the same folder must give the same message.
+    problems.splice(0, problems.length, ...problems.filter((p) => !seen.has(p.message) && seen.add(p.message)).sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)));
     if (problems.length === 1) throw problems[0]!;
     const first = problems.slice(0, 10).map((p) => `  ${p.message.split("\n")[0]}`);
     throw new RuntimeError(`${problems.length} problems in the folders clawfed writes; nothing was written:\n${first.join("\n")}${problems.length > 10 ? "\n  …" : ""}`, {
@@ -359,20 +368,33 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   const madeIn = (r: Root) => made.get(r) ?? made.set(r, new Set()).get(r)!;
   try {
     await createRoot(out);
+    for (const { d, root } of dirs) if (root !== out) await createRoot(root, d.mode);
+    // Shallow folders first, so a listed parent gets its own mode before a child creates it;
+    // folders of one depth are distinct and go at once.
+    const depths = [...new Set(dirs.map((x) => x.rel.split("/").length))].sort((a, b) => a - b);
+    for (const depth of depths) {
+      const level = dirs.filter((x) => x.rel.split("/").length === depth);
+      await pMap(level, ({ d, root, rel }) => ensureDirBelow(root, rel, d.mode, madeIn(root), d.gatewayOwned && isRoot() ? { uid: GATEWAY_UID, gid: GATEWAY_UID } : undefined), {
+        concurrency: FS_CONCURRENCY,
+      });
+    }
     for (const { d, root, rel } of dirs) {
-      if (root !== out) await createRoot(root, d.mode);
-      const owner = d.gatewayOwned && isRoot() ? { uid: GATEWAY_UID, gid: GATEWAY_UID } : undefined;
-      await ensureDirBelow(root, rel, d.mode, madeIn(root), owner);
       if (d.gatewayOwned && !isRoot() && process.getuid?.() !== GATEWAY_UID) {
         const p = path.join(root.real!, rel);
         res.warnings.push(`${d.absolute ? p : d.path}: the gateways run as uid ${GATEWAY_UID} and need to write here; run: sudo chown -R ${GATEWAY_UID}:${GATEWAY_UID} ${p}`);
       }
     }
-    for (const rel of toWrite) {
-      const f = planned.get(rel)!;
-      await writeBelow(out, rel, f.content, f.mode, madeIn(out), f.gatewayOwned && isRoot() ? { uid: GATEWAY_UID, gid: GATEWAY_UID } : undefined);
-    }
-    for (const rel of toChmod) await chmodBelow(out, rel, planned.get(rel)!.mode);
+    // Distinct files, so order does not matter; a shared parent is created once (EEXIST is fine).
+    await pMap(
+      toWrite,
+      (rel) => {
+        const f = planned.get(rel)!;
+        return writeBelow(out, rel, f.content, f.mode, madeIn(out), f.gatewayOwned && isRoot() ? { uid: GATEWAY_UID, gid: GATEWAY_UID } : undefined);
+      },
+      { concurrency: FS_CONCURRENCY },
+    );
+    await pMap(toChmod, (rel) => chmodBelow(out, rel, planned.get(rel)!.mode), { concurrency: FS_CONCURRENCY });
+    // One at a time: removing a file also removes the folders it leaves empty.
     for (const rel of orphans) await unlinkBelow(out, rel);
     const manifestOut = { generator: "clawfed", target: result.target, files: [...planned.keys()].sort() };
     await writeBelow(out, MANIFEST, `${JSON.stringify(manifestOut, null, 2)}\n`, 0o644, madeIn(out));
