@@ -46,5 +46,15 @@ export function ecsRules(spec: SpecParsed, fed: Federation, ctx: { target: strin
       });
     }
   }
+  const e = spec.ecs;
+  if (e?.knowledgeFileSystem && !e.vpc) {
+    out.push({ path: ["ecs", "knowledgeFileSystem"], message: "an existing file system is reachable only from its own VPC, and the stack would create a new one", hint: "add ecs.vpc with the ids of the VPC that holds its mount targets" });
+  }
+  if (e?.vpc && e.vpc.availabilityZones.length !== e.vpc.privateSubnets.length) {
+    out.push({ path: ["ecs", "vpc", "privateSubnets"], message: `${e.vpc.privateSubnets.length} private subnets for ${e.vpc.availabilityZones.length} availability zones`, hint: "give one private subnet per availability zone, in the same order" });
+  }
+  if (e?.vpc && new Set(e.vpc.availabilityZones).size !== e.vpc.availabilityZones.length) {
+    out.push({ path: ["ecs", "vpc", "availabilityZones"], message: "names an availability zone twice (EFS has one mount target per zone)", hint: "one subnet per availability zone" });
+  }
   return out;
 }

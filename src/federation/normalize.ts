@@ -85,7 +85,12 @@ export interface Federation {
   /** AWS tags of every resource (ecs target), keys sorted. */
   tags?: Record<string, string>;
   /** Settings only the ecs target reads. */
-  ecs?: { logRetentionDays: number; vpcCidr: string };
+  ecs?: {
+    logRetentionDays: number;
+    vpcCidr: string;
+    vpc?: { id: string; availabilityZones: string[]; privateSubnets: string[] };
+    knowledgeFileSystem?: { id: string; securityGroup: string };
+  };
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -186,7 +191,12 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     routes,
     pairs,
     tags: sortedRecord(spec.tags ?? {}),
-    ecs: { logRetentionDays: spec.ecs?.logRetentionDays ?? 30, vpcCidr: spec.ecs?.vpcCidr ?? "10.42.0.0/16" },
+    ecs: {
+      logRetentionDays: spec.ecs?.logRetentionDays ?? 30,
+      vpcCidr: spec.ecs?.vpcCidr ?? "10.42.0.0/16",
+      ...(spec.ecs?.vpc ? { vpc: { id: spec.ecs.vpc.id, availabilityZones: [...spec.ecs.vpc.availabilityZones], privateSubnets: [...spec.ecs.vpc.privateSubnets] } } : {}),
+      ...(spec.ecs?.knowledgeFileSystem ? { knowledgeFileSystem: { ...spec.ecs.knowledgeFileSystem } } : {}),
+    },
   };
 }
 

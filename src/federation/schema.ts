@@ -478,7 +478,35 @@ export const Spec = z
           .string()
           .regex(/^10\.(?:\d|[1-9]\d|1\d\d|2[0-4]\d|25[0-5])\.0\.0\/16$/, { message: "must be a 10.x.0.0/16 block" })
           .default("10.42.0.0/16")
-          .describe("Address block of the VPC the stack creates (a 10.x.0.0/16)."),
+          .describe("Address block of the VPC the stack creates (a 10.x.0.0/16); ignored with `vpc`."),
+        vpc: z
+          .object({
+            id: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "must be a VPC id like vpc-0123456789abcdef0" }).describe("The VPC's id."),
+            availabilityZones: z
+              .array(z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d[a-z]$/, { message: "must be an availability zone like eu-west-1a" }))
+              .min(2)
+              .max(6)
+              .describe("Its availability zones, one per private subnet, in the same order."),
+            privateSubnets: z
+              .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "must be a subnet id like subnet-0123456789abcdef0" }))
+              .min(2)
+              .max(6)
+              .describe("Private subnets with a route to the internet (NAT), one per availability zone: the tasks and the file system's mount targets go there."),
+          })
+          .strict()
+          .optional()
+          .describe("An existing VPC to use instead of creating one (its ids, so synthesis still looks nothing up). Needed for `knowledgeFileSystem`, whose mount targets live in a VPC."),
+        knowledgeFileSystem: z
+          .object({
+            id: z.string().regex(/^fs-[0-9a-f]{8,17}$/, { message: "must be an EFS file system id like fs-0123456789abcdef0" }).describe("The file system's id."),
+            securityGroup: z
+              .string()
+              .regex(/^sg-[0-9a-f]{8,17}$/, { message: "must be a security group id like sg-0123456789abcdef0" })
+              .describe("Security group of its mount targets; the stack admits NFS from the gateways that read knowledge."),
+          })
+          .strict()
+          .optional()
+          .describe("An existing EFS file system (in `vpc`) that holds the knowledge bases, instead of the federation's own."),
       })
       .strict()
       .default({ logRetentionDays: 30, vpcCidr: "10.42.0.0/16" })

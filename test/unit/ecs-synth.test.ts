@@ -230,6 +230,49 @@ links:
   await expect(loadSpecText(text.replace("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "AdministratorAccess"), "pol.yaml", { target: "ecs" })).rejects.toBeInstanceOf(SpecError);
 }, 60_000);
 
+it("uses an existing VPC and knowledge file system by their ids, with no lookup", async () => {
+  const { loadSpecText } = await import("../../src/federation/load.js");
+  const text = (await readFile("federations/korax.yaml", "utf8")).replace(
+    "\ngateways:\n",
+    `\necs:
+  vpc: { id: vpc-0123456789abcdef0, availabilityZones: [eu-west-1a, eu-west-1b], privateSubnets: [subnet-0aaaaaaaaaaaaaaa1, subnet-0bbbbbbbbbbbbbbb2] }
+  knowledgeFileSystem: { id: fs-0123456789abcdef0, securityGroup: sg-0123456789abcdef0 }
+gateways:\n`,
+  );
+  const fed = (await loadSpecText(text, "korax.yaml", { target: "ecs" })).federation;
+  const d = describeEcs(fed, "h");
+  const res = await synthEcs(d, { nag: true, validate: false });
+  const t = res.template;
+  expect(res.findings).toEqual([]);
+  expect(ofType(t, "AWS::EC2::VPC")).toEqual([]);
+  expect(ofType(t, "AWS::EC2::NatGateway")).toEqual([]);
+  for (const [, svc] of ofType(t, "AWS::ECS::Service")) {
+    expect(((svc.Properties.NetworkConfiguration as Json).AwsvpcConfiguration as Json).Subnets).toEqual(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
+  }
+  expect(ofType(t, "AWS::EFS::MountTarget").map(([, r]) => r.Properties.SubnetId).sort()).toEqual(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]);
+  for (const [, ap] of ofType(t, "AWS::EFS::AccessPoint")) {
+    const knowledge = String((ap.Properties.RootDirectory as Json).Path).includes("--knowledge/");
+    if (knowledge) expect(ap.Properties.FileSystemId).toBe("fs-0123456789abcdef0");
+    else expect(refOf(ap.Properties.FileSystemId)).toBeDefined();
+  }
+  // NFS into the existing file system's security group, from exactly the gateways that read knowledge.
+  const byId = gatewayResources(t, d);
+  const sgOwner = new Map([...byId].map(([id, r]) => [r.sg, id]));
+  const nfs = ofType(t, "AWS::EC2::SecurityGroupIngress").filter(([, r]) => r.Properties.GroupId === "sg-0123456789abcdef0");
+  expect(nfs.map(([, r]) => [sgOwner.get(refOf(r.Properties.SourceSecurityGroupId)!), r.Properties.FromPort]).sort()).toEqual([
+    ["goreos", 2049],
+    ["korax", 2049],
+    ["medico", 2049],
+  ]);
+  // Refused: an existing file system without the VPC it lives in, and subnets that do not match the zones.
+  const { SpecError } = await import("../../src/errors.js");
+  const noVpc = text.replace(/\n  vpc: [^\n]*/, "");
+  const e1 = await loadSpecText(noVpc, "korax.yaml", { target: "ecs" }).catch((e: unknown) => e);
+  expect((e1 as InstanceType<typeof SpecError>).issues.map((i) => i.path)).toContain("ecs.knowledgeFileSystem");
+  const e2 = await loadSpecText(text.replace(", subnet-0bbbbbbbbbbbbbbb2", ""), "korax.yaml", { target: "ecs" }).catch((e: unknown) => e);
+  expect((e2 as InstanceType<typeof SpecError>).issues.map((i) => i.path)).toContain("ecs.vpc.privateSubnets");
+}, 60_000);
+
 it("every acknowledge() call in the app's code carries a reason", async () => {
   const text = await readFile("templates/ecs/lib/nag.ts", "utf8");
   const calls = text.split("acknowledge({").slice(1);

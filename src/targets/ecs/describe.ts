@@ -201,6 +201,8 @@ export function describeEcs(fed: Federation, header: string): EcsFederationDescr
     clusterName: clusterName(fed.name),
     namespace: cloudMapNamespace(fed.name),
     vpcCidr: fed.ecs?.vpcCidr ?? "10.42.0.0/16",
+    ...(fed.ecs?.vpc ? { vpc: fed.ecs.vpc } : {}),
+    ...(fed.ecs?.knowledgeFileSystem ? { knowledgeFileSystem: fed.ecs.knowledgeFileSystem } : {}),
     logRetentionDays: fed.ecs?.logRetentionDays ?? 30,
     containerPort: CONTAINER_PORT,
     tags: { ...fed.tags, "clawfed:federation": fed.name },

@@ -90,6 +90,10 @@ export interface EcsFederationDescription {
   /** Cloud Map private DNS namespace: peers are `<id>.<namespace>`. */
   namespace: string;
   vpcCidr: string;
+  /** An existing VPC (ids only: synthesis looks nothing up); absent: the stack creates one with `vpcCidr`. */
+  vpc?: { id: string; availabilityZones: string[]; privateSubnets: string[] };
+  /** An existing EFS file system in `vpc` holding the knowledge access points; absent: the federation's own. */
+  knowledgeFileSystem?: { id: string; securityGroup: string };
   logRetentionDays: number;
   /** Port every gateway listens on inside its task (18789). */
   containerPort: number;

@@ -13,6 +13,8 @@ export function ecsReadme(fed: Federation, d: EcsFederationDescription, header: 
     clusterName: d.clusterName,
     namespace: d.namespace,
     vpcCidr: d.vpcCidr,
+    vpcId: d.vpc?.id ?? "",
+    knowledgeFs: d.knowledgeFileSystem?.id ?? "",
     port: d.containerPort,
     retention: d.logRetentionDays,
     gateways: d.gateways.map((g) => ({

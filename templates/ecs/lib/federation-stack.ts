@@ -47,7 +47,8 @@ function createVpc(scope: Construct, d: EcsFederationDescription, retention: log
 function createFileSystem(scope: Construct, vpc: ec2.IVpc): efs.FileSystem {
   const fileSystem = new efs.FileSystem(scope, "FileSystem", {
     vpc,
-    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    // EFS takes one mount target per availability zone.
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, onePerAz: true },
     encrypted: true,
     enableAutomaticBackups: true,
     throughputMode: efs.ThroughputMode.ELASTIC,
@@ -79,7 +80,10 @@ export class FederationStack extends Stack {
     for (const [k, v] of Object.entries(d.tags)) Tags.of(this).add(k, v);
     const retention = d.logRetentionDays as logs.RetentionDays;
 
-    const vpc = createVpc(this, d, retention);
+    // An existing VPC by its ids (no lookup), or a new one.
+    const vpc: ec2.IVpc = d.vpc
+      ? ec2.Vpc.fromVpcAttributes(this, "Vpc", { vpcId: d.vpc.id, availabilityZones: d.vpc.availabilityZones, privateSubnetIds: d.vpc.privateSubnets })
+      : createVpc(this, d, retention);
     const cluster = new ecs.Cluster(this, "Cluster", {
       vpc,
       clusterName: d.clusterName,
@@ -87,13 +91,20 @@ export class FederationStack extends Stack {
       defaultCloudMapNamespace: { name: d.namespace, type: servicediscovery.NamespaceType.DNS_PRIVATE, vpc, useForServiceConnect: false },
     });
     const fileSystem = createFileSystem(this, vpc);
-
+    const knowledgeFs = d.knowledgeFileSystem
+      ? efs.FileSystem.fromFileSystemAttributes(this, "KnowledgeFileSystem", {
+          fileSystemId: d.knowledgeFileSystem.id,
+          securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, "KnowledgeFileSystemSecurityGroup", d.knowledgeFileSystem.securityGroup),
+        })
+      : fileSystem;
+    const kinds = new Map(d.accessPoints.map((a) => [a.id, a.kind]));
+    const fileSystemOf = (apId: string): efs.IFileSystem => (kinds.get(apId) === "knowledge" ? knowledgeFs : fileSystem);
     const accessPoints = new Map<string, efs.AccessPoint>();
     for (const ap of d.accessPoints) {
       accessPoints.set(
         ap.id,
         new efs.AccessPoint(this, `AccessPoint-${ap.id}`, {
-          fileSystem,
+          fileSystem: fileSystemOf(ap.id),
           path: ap.rootDirectory,
           createAcl: { ownerUid: GATEWAY_UID, ownerGid: GATEWAY_UID, permissions: ap.permissions },
           posixUser: { uid: GATEWAY_UID, gid: GATEWAY_UID },
@@ -102,7 +113,10 @@ export class FederationStack extends Stack {
     }
 
     const secrets = new Map<string, secretsmanager.Secret>();
-    for (const g of d.gateways) this.gateways.set(g.id, new GatewayService(this, g, { d, vpc, cluster, fileSystem, retention }));
+    for (const g of d.gateways) {
+      const fileSystems = [...new Set(g.mounts.map((m) => fileSystemOf(m.accessPoint)))];
+      this.gateways.set(g.id, new GatewayService(this, g, { d, vpc, cluster, fileSystems, retention }));
+    }
     for (const s of d.secrets) {
       const owner = this.gateways.get(s.owner)!;
       const secret = new secretsmanager.Secret(owner, `Secret-${s.env}`, {
@@ -115,8 +129,8 @@ export class FederationStack extends Stack {
       secrets.set(s.name, secret);
     }
     linkSecurityGroups(d, this.gateways);
-    for (const g of d.gateways) this.gateways.get(g.id)!.addTask(g, { accessPoints, secrets, fileSystem });
-    this.grantAccessPoints(d, fileSystem, accessPoints);
+    for (const g of d.gateways) this.gateways.get(g.id)!.addTask(g, { accessPoints, secrets, fileSystemOf, mountTargets: fileSystem.mountTargetsAvailable });
+    this.grantAccessPoints(d, fileSystemOf, accessPoints);
 
     new CfnOutput(this, "ClusterName", { value: cluster.clusterName, description: "ECS cluster (clawfed ecs run-task --cluster)" });
     new CfnOutput(this, "PrivateSubnets", {
@@ -131,7 +145,7 @@ export class FederationStack extends Stack {
    * file system policy: that policy is a property of the file system, which every access point
    * references, so naming an access point there is a dependency cycle CloudFormation refuses.
    */
-  private grantAccessPoints(d: EcsFederationDescription, fileSystem: efs.FileSystem, aps: Map<string, efs.AccessPoint>): void {
+  private grantAccessPoints(d: EcsFederationDescription, fileSystemOf: (apId: string) => efs.IFileSystem, aps: Map<string, efs.AccessPoint>): void {
     for (const ap of d.accessPoints) {
       const arn = aps.get(ap.id)!.accessPointArn;
       const grant = (who: string[], actions: string[]) => {
@@ -139,7 +153,7 @@ export class FederationStack extends Stack {
           this.gateways.get(id)!.taskRole.addToPrincipalPolicy(
             new iam.PolicyStatement({
               actions,
-              resources: [fileSystem.fileSystemArn],
+              resources: [fileSystemOf(ap.id).fileSystemArn],
               conditions: { StringEquals: { "elasticfilesystem:AccessPointArn": arn }, Bool: { "elasticfilesystem:AccessedViaMountTarget": "true" } },
             }),
           );

@@ -12,7 +12,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as servicediscovery from "aws-cdk-lib/aws-servicediscovery";
-import { Construct } from "constructs";
+import { Construct, type IDependable } from "constructs";
 import type { EcsFederationDescription, EcsGateway } from "./description.js";
 import { acknowledgeTaskDefinition, acknowledgeTaskRolePolicies } from "./nag.js";
 
@@ -20,7 +20,8 @@ export interface GatewayContext {
   d: EcsFederationDescription;
   vpc: ec2.IVpc;
   cluster: ecs.Cluster;
-  fileSystem: efs.FileSystem;
+  /** The file systems this gateway mounts (NFS is opened to each). */
+  fileSystems: efs.IFileSystem[];
   retention: logs.RetentionDays;
 }
 
@@ -41,7 +42,7 @@ export class GatewayService extends Construct {
       description: `clawfed ${ctx.d.federation} gateway ${g.id}: port ${ctx.d.containerPort} open only to linked gateways`,
     });
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), "HTTPS: model providers, channels, image registry, AWS APIs");
-    ctx.fileSystem.connections.allowDefaultPortFrom(this.securityGroup, `NFS from gateway ${g.id}`);
+    for (const fs of ctx.fileSystems) fs.connections.allowDefaultPortFrom(this.securityGroup, `NFS from gateway ${g.id}`);
     this.logGroup = new logs.LogGroup(this, "Logs", {
       logGroupName: `/clawfed/${ctx.d.federation}/${g.id}`,
       retention: ctx.retention,
@@ -62,7 +63,10 @@ export class GatewayService extends Construct {
   }
 
   /** The container, its mounts and secrets, and the service (after every secret and access point exists). */
-  addTask(g: EcsGateway, refs: { accessPoints: Map<string, efs.AccessPoint>; secrets: Map<string, secretsmanager.ISecret>; fileSystem: efs.FileSystem }): void {
+  addTask(
+    g: EcsGateway,
+    refs: { accessPoints: Map<string, efs.AccessPoint>; secrets: Map<string, secretsmanager.ISecret>; fileSystemOf: (apId: string) => efs.IFileSystem; mountTargets: IDependable },
+  ): void {
     const { d, cluster } = this.ctx;
     const linux = new ecs.LinuxParameters(this, "Linux", { initProcessEnabled: true });
     linux.dropCapabilities(ecs.Capability.ALL);
@@ -89,7 +93,7 @@ export class GatewayService extends Construct {
       this.taskDefinition.addVolume({
         name: m.accessPoint,
         efsVolumeConfiguration: {
-          fileSystemId: refs.fileSystem.fileSystemId,
+          fileSystemId: refs.fileSystemOf(m.accessPoint).fileSystemId,
           transitEncryption: "ENABLED",
           authorizationConfig: { accessPointId: refs.accessPoints.get(m.accessPoint)!.accessPointId, iam: "ENABLED" },
         },
@@ -113,7 +117,7 @@ export class GatewayService extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       enableECSManagedTags: true,
     });
-    this.service.node.addDependency(refs.fileSystem.mountTargetsAvailable);
+    this.service.node.addDependency(refs.mountTargets);
     acknowledgeTaskDefinition(this.taskDefinition);
     // Only what the spec names (ecs.taskRolePolicies); nothing by default.
     g.taskRolePolicies.forEach((arn, i) => this.taskRole.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(this, `TaskRolePolicy${i}`, arn)));
