@@ -11,6 +11,7 @@ import path from "node:path";
 import { execFile } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { generate } from "../../src/generate.js";
+import { loadSpecFile } from "../../src/federation/load.js";
 
 const CDK = path.resolve("node_modules/.bin/cdk");
 let tmp = "";
@@ -51,8 +52,8 @@ it.each(["korax", "lab"])("cdk synth of the generated %s app succeeds offline, w
   const r = runs.get(name)!;
   expect(r.exitCode, r.stderr).toBe(0);
   const template = JSON.parse(await readFile(path.join(r.cdkOut, `clawfed-${name}.template.json`), "utf8")) as { Resources: Record<string, { Type: string }> };
-  const spec = await readFile(`federations/${name}.yaml`, "utf8");
-  const gateways = (spec.match(/^  [a-z0-9-]+:\n    (?:role|port):/gm) ?? []).length;
+  const gateways = (await loadSpecFile(`federations/${name}.yaml`, { target: "ecs" })).federation.gateways.length;
+  expect(gateways).toBeGreaterThan(1);
   expect(Object.values(template.Resources).filter((x) => x.Type === "AWS::ECS::Service")).toHaveLength(gateways);
   process.stderr.write(`ecs-app: cdk synth ${name} took ${r.ms} ms\n`);
 });

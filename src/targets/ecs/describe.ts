@@ -108,10 +108,10 @@ function accessPointsOf(fed: Federation): EcsAccessPoint[] {
 }
 
 /** On Fargate a gateway whose spec says `ecs.sandbox: off` runs without OpenClaw's sandbox (rules refuse the rest). */
-export function withoutSandbox(g: GatewayModel): GatewayModel {
+export function withoutSandbox(g: GatewayModel, specFile: string): GatewayModel {
   if (g.sandbox.mode === "off") return g;
   if (g.ecs?.sandbox !== "off") {
-    throw new SpecError([{ file: "", line: 0, col: 0, path: `gateways.${g.id}.sandbox.mode`, message: `sandbox mode ${g.sandbox.mode} needs a Docker socket, which AWS Fargate does not have`, hint: `add "ecs: { sandbox: off }" to gateway ${g.id}, or use --target compose` }]);
+    throw new SpecError([{ file: specFile, line: 0, col: 0, path: `gateways.${g.id}.sandbox.mode`, message: `sandbox mode ${g.sandbox.mode} needs a Docker socket, which AWS Fargate does not have`, hint: `add "ecs: { sandbox: off }" to gateway ${g.id}, or use --target compose` }]);
   }
   return { ...g, sandbox: { ...g.sandbox, mode: "off" }, sandboxed: false };
 }
@@ -185,7 +185,7 @@ function gatewayOf(fed: Federation, g: GatewayModel, secrets: EcsSecret[], heade
  *   files do not fit a task definition (the rules report the first case with its place first).
  */
 export function describeEcs(fed: Federation, header: string): EcsFederationDescription {
-  const plain: Federation = { ...fed, gateways: fed.gateways.map(withoutSandbox) };
+  const plain: Federation = { ...fed, gateways: fed.gateways.map((g) => withoutSandbox(g, fed.specFile)) };
   const slots = planEnv(plain);
   const secrets = secretsOf(plain, slots);
   // Every env name a gateway receives must be one of its secrets (nothing else is in the plan).
