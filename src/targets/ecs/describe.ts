@@ -5,7 +5,7 @@
  * except for links, egress HTTPS) and adds the federation's links.
  */
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
-import { SpecError } from "../../errors.js";
+import { InternalError, SpecError } from "../../errors.js";
 import { envFor, planEnv, a2aPeers } from "../../compile/env.js";
 import {
   a2aTokenEnv,
@@ -159,7 +159,8 @@ function gatewayOf(fed: Federation, g: GatewayModel, secrets: EcsSecret[], heade
   if (bytes > MAX_ENVIRONMENT_BYTES) {
     throw new SpecError([{ file: fed.specFile, line: 0, col: 0, path: `gateways.${g.id}`, message: `the generated files of ${g.id} take ${bytes} bytes, more than the ${MAX_ENVIRONMENT_BYTES} a Fargate task definition carries`, hint: "shorten the descriptions of the gateways linked to it, or split the federation" }]);
   }
-  const mine = secrets.filter((s) => s.readers.includes(g.id) && (s.generated || s.owner === g.id));
+  // Its own tokens, the link and hooks tokens it shares, and its own copy of each user secret.
+  const mine = secrets.filter((s) => s.readers.includes(g.id));
   return {
     id: g.id,
     family: taskFamily(fed.name, g.id),
@@ -191,7 +192,7 @@ export function describeEcs(fed: Federation, header: string): EcsFederationDescr
   // Every env name a gateway receives must be one of its secrets (nothing else is in the plan).
   for (const g of plain.gateways) {
     const have = new Set(secrets.filter((s) => s.readers.includes(g.id)).map((s) => s.env));
-    for (const n of envFor(slots, g.id)) if (!have.has(n)) throw new Error(`ecs: ${g.id} needs ${n} but no secret holds it`);
+    for (const n of envFor(slots, g.id)) if (!have.has(n)) throw new InternalError(`ecs: ${g.id} needs ${n} but no secret holds it`);
   }
   return {
     version: ECS_DESCRIPTION_VERSION,
