@@ -6,7 +6,7 @@
  */
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { InternalError, SpecError } from "../../errors.js";
-import { envFor, planEnv, a2aPeers } from "../../compile/env.js";
+import { envFor, planEnv } from "../../compile/env.js";
 import {
   a2aTokenEnv,
   CONTAINER_COMMS_DIR,
@@ -60,7 +60,13 @@ function tokenOwners(fed: Federation): Map<string, string> {
   for (const g of fed.gateways) {
     owners.set(gatewayTokenEnv(g.id), g.id);
     if (g.hooks) owners.set(hooksTokenEnv(g.id), g.id);
-    for (const p of a2aPeers(fed, g.id)) owners.set(a2aTokenEnv(p.peer, g.id), g.id);
+  }
+  // Both tokens of an a2a pair belong to the gateway that verifies them (the env plan names the
+  // reverse one too, sealed, when the link is one-way).
+  for (const r of fed.routes) {
+    if (!r.transports.includes("a2a")) continue;
+    owners.set(a2aTokenEnv(r.from, r.to), r.to);
+    owners.set(a2aTokenEnv(r.to, r.from), r.from);
   }
   return owners;
 }
