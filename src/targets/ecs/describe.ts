@@ -81,7 +81,8 @@ function secretsOf(fed: Federation, slots: EnvSlot[]): EcsSecret[] {
   const out: EcsSecret[] = [];
   for (const s of slots) {
     if (s.kind === "token") {
-      const owner = owners.get(s.name)!;
+      const owner = owners.get(s.name);
+      if (owner === undefined) throw new InternalError(`ecs: no owner for the token ${s.name}`);
       out.push({ env: s.name, name: secretName(fed.name, owner, s.name), owner, generated: true, description: s.comment, readers: [...s.consumers] });
     } else if (s.kind === "user") {
       for (const c of s.consumers) {
