@@ -185,3 +185,13 @@ describe("optional dependencies", () => {
     for (const s of sources) expect(s).not.toMatch(/from "(aws-cdk-lib|cdk-nag|constructs)/);
   });
 });
+
+describe("generate --target ecs", () => {
+  it("refuses --rotate (Secrets Manager keeps the tokens), writing nothing", async () => {
+    const { generate } = await import("../../src/generate.js");
+    const { UsageError } = await import("../../src/errors.js");
+    const err = await generate({ spec: "federations/korax.yaml", target: "ecs", rotate: "all", outDir: "/nonexistent/never-written" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toContain("Secrets Manager");
+  });
+});
