@@ -7,9 +7,10 @@
  * Copies run in a throw-away container of the gateway's own image (it has `node`; no other tool
  * is assumed), as root, without network, and keep modes, owners, times and symlinks.
  */
-import { LABELS, projectResource, stateVolume } from "../compile/names.js";
+import { projectResource, stateVolume } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
 import { RuntimeError } from "../errors.js";
-import type { Engine, Labels, MountSource } from "./engine.js";
+import type { Engine, Labels, MountSource } from "./docker/types.js";
 
 /** Milliseconds a copy may take (state is SQLite files and small JSON: seconds at most). */
 export const COPY_TIMEOUT_MS = 10 * 60_000;

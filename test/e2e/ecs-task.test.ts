@@ -11,7 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadSpecFile } from "../../src/federation/load.js";
-import { generatedHeader } from "../../src/compile/names.js";
+import { generatedHeader } from "../../src/vocabulary/names.js";
 import { describeEcs, ECS_CONFIG_PATH } from "../../src/targets/ecs/describe.js";
 import type { EcsGateway } from "../../src/targets/ecs/description.js";
 import { execIn } from "../helpers/docker.js";

@@ -3,8 +3,8 @@
 // synthesizes. Synthesizing twice must give the same template: no random ids, no timestamps.
 // After an intended change: `npx vitest run test/golden -u`, then review the diff.
 import { expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
-import { generatedHeader } from "../../src/compile/names.js";
+import { compile } from "../../src/targets/registry.js";
+import { generatedHeader } from "../../src/vocabulary/names.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import { describeEcs } from "../../src/targets/ecs/describe.js";
 import { synthEcs } from "../../src/targets/ecs/synth.js";

@@ -6,9 +6,9 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSpecFile } from "../../src/federation/load.js";
-import { generatedHeader } from "../../src/compile/names.js";
+import { generatedHeader } from "../../src/vocabulary/names.js";
 import { describeEcs, ECS_CONFIG_PATH, FILES_ENV } from "../../src/targets/ecs/describe.js";
-import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
+import { runOpenclaw } from "../helpers/openclaw.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const specs = (await readdir("federations")).filter((f) => f.endsWith(".yaml")).sort();

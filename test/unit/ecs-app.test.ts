@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { execFile } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 
 const CDK = path.resolve("node_modules/.bin/cdk");

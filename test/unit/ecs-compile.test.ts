@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import { SpecError } from "../../src/errors.js";
 import { ECS_APP_SOURCES, ECS_APP_VERSIONS } from "../../src/targets/ecs/index.js";
 import { describeEcs } from "../../src/targets/ecs/describe.js";
@@ -188,7 +188,7 @@ describe("optional dependencies", () => {
 
 describe("generate --target ecs", () => {
   it("refuses --rotate (Secrets Manager keeps the tokens), writing nothing", async () => {
-    const { generate } = await import("../../src/generate.js");
+    const { generate } = await import("../../src/ops/generate.js");
     const { UsageError } = await import("../../src/errors.js");
     const err = await generate({ spec: "federations/korax.yaml", target: "ecs", rotate: "all", outDir: "/nonexistent/never-written" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);

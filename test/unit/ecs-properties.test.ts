@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { loadSpecText } from "../../src/federation/load.js";
 import { describeEcs } from "../../src/targets/ecs/describe.js";
 import { stateRoot } from "../../src/targets/ecs/names.js";
-import { envFor, planEnv } from "../../src/compile/env.js";
+import { envFor, planEnv } from "../../src/vocabulary/env-plan.js";
 import { federationArb } from "../helpers/spec-arb.js";
 
 it("secrets, reachability and mounts follow the links exactly (property)", async () => {

@@ -8,7 +8,7 @@ import { Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSpecFile } from "../../src/federation/load.js";
-import { generatedHeader } from "../../src/compile/names.js";
+import { generatedHeader } from "../../src/vocabulary/names.js";
 import { describeEcs } from "../../src/targets/ecs/describe.js";
 import type { EcsFederationDescription } from "../../src/targets/ecs/description.js";
 import { stateRoot } from "../../src/targets/ecs/names.js";

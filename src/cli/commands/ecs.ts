@@ -1,10 +1,11 @@
 /**
  * `clawfed ecs run-task <spec> <gateway> --print`: the RunTask input of one gateway's task
  * definition with per-run overrides (seed 002), as JSON for `aws ecs run-task --cli-input-json`.
- * clawfed never calls AWS: --print is the only mode.
+ * clawfed never calls AWS: --print is the only mode. Thin: flags → ops `ecs.runTask` → JSON.
  */
 import { Command } from "commander";
 import { UsageError } from "../../errors.js";
+import { clawfed } from "../clawfed.js";
 import { action, printJson, progress } from "../output.js";
 
 interface RunTaskFlags {
@@ -18,20 +19,6 @@ interface RunTaskFlags {
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-/** `--tag Key=Value` pairs, checked with the spec's own tag rules. @throws UsageError */
-async function parseTags(pairs: string[]): Promise<Record<string, string>> {
-  const { Tags } = await import("../../federation/schema.js");
-  const raw: Record<string, string> = {};
-  for (const p of pairs) {
-    const i = p.indexOf("=");
-    if (i <= 0) throw new UsageError(`--tag ${JSON.stringify(p)} is not Key=Value`, { hint: "e.g. --tag CostCenter=ClientA" });
-    raw[p.slice(0, i)] = p.slice(i + 1);
-  }
-  const parsed = Tags.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`--tag: ${parsed.error.issues.map((x) => x.message).join("; ")}`, { hint: "e.g. --tag CostCenter=ClientA" });
-  return parsed.data;
-}
 
 export function registerEcs(program: Command): void {
   const ecs = program.command("ecs").description("AWS ECS Fargate helpers for a federation generated with --target ecs (nothing here calls AWS).");
@@ -56,17 +43,9 @@ export function registerEcs(program: Command): void {
     .action(
       action(async (spec: string, gateway: string, opts: RunTaskFlags) => {
         if (!opts.print && !opts.json) throw new UsageError("clawfed does not call AWS: add --print and pass the JSON to `aws ecs run-task --cli-input-json`");
-        const cpus = opts.cpus === undefined ? undefined : Number(opts.cpus);
-        if (cpus !== undefined && !(cpus > 0)) throw new UsageError(`--cpus must be a positive number of cores, got ${JSON.stringify(opts.cpus)}`);
-        const tags = await parseTags(opts.tag);
-        const { loadSpecFile } = await import("../../federation/load.js");
-        const { runTaskInput } = await import("../../targets/ecs/run-task.js");
-        const loaded = await loadSpecFile(spec, { target: "ecs" });
-        const input = runTaskInput(loaded.federation, gateway, { cpus, memory: opts.memory, tags, subnets: opts.subnet, securityGroups: opts.securityGroup });
-        if (!opts.subnet.length || !opts.securityGroup.length) {
-          progress(`note: subnets and security group are placeholders; pass --subnet and --security-group (outputs of stack clawfed-${loaded.federation.name}: aws cloudformation describe-stacks --stack-name clawfed-${loaded.federation.name} --query 'Stacks[0].Outputs')`);
-        }
-        printJson(input);
+        const res = await (await clawfed()).ecs.runTask(spec, gateway, { cpus: opts.cpus, memory: opts.memory, tags: opts.tag, subnets: opts.subnet, securityGroups: opts.securityGroup });
+        if (res.next) progress(`note: ${res.next}`);
+        printJson(res.input);
       }),
     );
 }

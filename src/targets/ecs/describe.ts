@@ -6,7 +6,7 @@
  */
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { InternalError, SpecError } from "../../errors.js";
-import { envFor, planEnv } from "../../compile/env.js";
+import { envFor, planEnv } from "../../vocabulary/env-plan.js";
 import {
   a2aTokenEnv,
   CONTAINER_COMMS_DIR,
@@ -16,7 +16,7 @@ import {
   gatewayTokenEnv,
   hooksTokenEnv,
   routeDir,
-} from "../../compile/names.js";
+} from "../../vocabulary/names.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import type { EnvSlot } from "../../compile/artifact.js";

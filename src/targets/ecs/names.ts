@@ -3,7 +3,7 @@
  * compile/names.ts: ids are `[a-z0-9]+(-[a-z0-9]+)*` (no `--`, no `/`, no upper case), env names
  * are `[A-Z_][A-Z0-9_]*` (no `/`, no `-`).
  */
-import { routeDir } from "../../compile/names.js";
+import { routeDir } from "../../vocabulary/names.js";
 
 /** Where a gateway's state, knowledge and mailbox live on the file system (one tree per federation). */
 export const EFS_ROOT = "/federations";
