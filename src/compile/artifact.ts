@@ -1,4 +1,10 @@
-/** What a compile produces: files and folders relative to the output directory, plus the .env plan. */
+/**
+ * What a compile produces: files and folders relative to the output directory, plus the .env plan.
+ * Every target (targets/<name>/) returns a CompileResult; the writer (emit/) consumes it.
+ */
+import type { EnvSlot } from "../vocabulary/env-plan.js";
+
+export type { EnvSlot };
 
 export interface FileArtifact {
   kind: "file";
@@ -17,6 +23,12 @@ export interface FileArtifact {
    * the file's header. Used for one gateway's own secrets (native targets). Set `secret` and mode 0600.
    */
   envFrom?: string[];
+  /**
+   * How `envFrom` values are written: `dotenv` (default; quoted where needed, like `.env`) or
+   * `kustomize`: `NAME=value` raw, because Kustomize's secretGenerator env files keep quotes and
+   * spaces as they are (a value with a line break is refused: that format cannot carry it).
+   */
+  envSyntax?: "dotenv" | "kustomize";
 }
 
 export interface DirArtifact {
@@ -31,29 +43,31 @@ export interface DirArtifact {
 export type Artifact = FileArtifact | DirArtifact;
 
 /**
- * One variable of the federation's `.env`.
- * - token: a random secret clawfed generates once and keeps across runs;
- * - user: a secret the user fills in (clawfed writes an empty placeholder and keeps any value);
- * - fixed: a value fully derived from the spec (e.g. COMPOSE_PROJECT_NAME);
- * - host: a fact of the host the writer looks up (e.g. the Docker socket's group id).
+ * A secret of the federation's `.env` plan (vocabulary/env-plan.ts) that a target's platform keeps
+ * instead of any `.env`: the same variable, kind and consumers as the plan's slot, and where it lives.
  */
-export interface EnvSlot {
+export interface PlatformSecret {
+  /** The plan's variable (the container receives it under this name). */
   name: string;
-  kind: "token" | "user" | "fixed" | "host";
-  /** For fixed slots: the value. For host slots: which fact ("docker-gid"). */
-  value?: string;
-  /** Gateways whose environment receives it. */
+  kind: "token" | "user";
+  /** Gateways that receive it, sorted: exactly the plan slot's consumers. */
   consumers: string[];
-  /** Gateways whose `--rotate` replaces it (tokens only). */
-  rotateWith: string[];
-  /** One line shown above it in .env. */
-  comment: string;
+  /** Where the platform keeps it, e.g. `AWS Secrets Manager`. */
+  store: string;
+  /** The platform generates the value (it exists nowhere else); true for every token, which clawfed then never sees. */
+  generated: boolean;
 }
 
 export interface CompileResult {
   target: string;
   artifacts: Artifact[];
   env: EnvSlot[];
+  /**
+   * Secrets of the federation's `.env` plan that this target leaves to its platform instead of a
+   * `.env` (ecs: AWS Secrets Manager generates the tokens and holds the user's secrets). Absent for
+   * targets whose secrets are all in `env`: then every slot of the plan must be there.
+   */
+  platformSecrets?: PlatformSecret[];
   /** Things the user should know (e.g. a gateway gets the Docker socket). */
   warnings: string[];
 }
