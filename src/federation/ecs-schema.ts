@@ -10,15 +10,17 @@ import { z } from "zod";
  * AWS resource tags (cost allocation) for the ecs target: keys 1-128 and values 0-256 characters
  * of letters, digits, spaces and `_ . : / = + - @`; the `aws:` prefix is reserved by AWS
  * (docs: AWS General Reference, "Tagging AWS resources"). Other targets ignore them.
+ * TagKey and TagValue check one tag (`clawfed ecs run-task --tag`); Tags is the spec field.
  */
+export const TagKey = z
+  .string()
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, { message: "tag keys are 1-128 letters, digits, spaces and _ . : / = + - @" })
+  .refine((k) => !/^aws:/i.test(k), { message: 'tag keys may not start with "aws:" (reserved by AWS)' });
+/** A tag value (see {@link Tags}). */
+export const TagValue = z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u, { message: "tag values are 0-256 letters, digits, spaces and _ . : / = + - @" });
+/** Tags of the federation or of one gateway. */
 export const Tags = z
-  .record(
-    z
-      .string()
-      .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, { message: "tag keys are 1-128 letters, digits, spaces and _ . : / = + - @" })
-      .refine((k) => !/^aws:/i.test(k), { message: 'tag keys may not start with "aws:" (reserved by AWS)' }),
-    z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u, { message: "tag values are 0-256 letters, digits, spaces and _ . : / = + - @" }),
-  )
+  .record(TagKey, TagValue)
   .default({})
   .describe("Cost-allocation tags put on the AWS resources of the ecs target (e.g. CostCenter: ClientA); other targets ignore them.");
 

@@ -6,7 +6,7 @@
  */
 import type { RunTaskCommandInput } from "@aws-sdk/client-ecs";
 import { UsageError } from "../errors.js";
-import { Tags } from "../federation/ecs-schema.js";
+import { TagKey, TagValue } from "../federation/ecs-schema.js";
 import { loadSpecFile } from "../federation/load.js";
 import { runTaskInput } from "../targets/ecs/run-task.js";
 import { stackName } from "../targets/ecs/names.js";
@@ -38,19 +38,26 @@ export interface EcsRunTaskResult {
 
 const TAG_HINT = "e.g. --tag CostCenter=ClientA";
 
-/** `Key=Value` pairs (or a record), checked with the spec's own tag rules. @throws UsageError */
+/**
+ * `Key=Value` pairs (or a record), each checked with the spec's own tag rules; every bad tag is
+ * reported at once. @throws UsageError
+ */
 function parseTags(tags: EcsRunTaskOptions["tags"]): Record<string, string> {
-  let raw: Record<string, string> = {};
+  const pairs: Array<[string, string]> = [];
+  const problems: string[] = [];
   if (Array.isArray(tags)) {
     for (const p of tags as readonly string[]) {
       const i = p.indexOf("=");
-      if (i <= 0) throw new UsageError(`--tag ${JSON.stringify(p)} is not Key=Value`, { hint: TAG_HINT });
-      raw[p.slice(0, i)] = p.slice(i + 1);
+      if (i <= 0) problems.push(`--tag ${JSON.stringify(p)} is not Key=Value`);
+      else pairs.push([p.slice(0, i), p.slice(i + 1)]);
     }
-  } else raw = { ...(tags as Record<string, string> | undefined) };
-  const parsed = Tags.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`--tag: ${parsed.error.issues.map((x) => x.message).join("; ")}`, { hint: TAG_HINT });
-  return parsed.data;
+  } else pairs.push(...Object.entries((tags as Record<string, string> | undefined) ?? {}));
+  for (const [key, value] of pairs) {
+    const issues = [...(TagKey.safeParse(key).error?.issues ?? []), ...(TagValue.safeParse(value).error?.issues ?? [])];
+    if (issues.length) problems.push(`--tag ${JSON.stringify(`${key}=${value}`)}: ${issues.map((x) => x.message).join("; ")}`);
+  }
+  if (problems.length) throw new UsageError(problems.join("\n"), { hint: TAG_HINT });
+  return Object.fromEntries(pairs);
 }
 
 /** `--cpus` as a positive number of cores. @throws UsageError */

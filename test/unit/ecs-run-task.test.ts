@@ -9,6 +9,7 @@ import { loadSpecFile } from "../../src/federation/load.js";
 import { runTaskInput, GATEWAY_CONTAINER } from "../../src/targets/ecs/run-task.js";
 import { describeEcs } from "../../src/targets/ecs/describe.js";
 import { UsageError } from "../../src/errors.js";
+import { createClawfed } from "../../src/ops/index.js";
 
 const run = promisify(execFile);
 const korax = async () => (await loadSpecFile("federations/korax.yaml", { target: "ecs" })).federation;
@@ -66,6 +67,30 @@ describe("runTaskInput", () => {
     const fed = await korax();
     expect(() => runTaskInput(fed, "nope")).toThrow(UsageError);
     expect(() => runTaskInput(fed, "korax", { cpus: 64 })).toThrow(/no Fargate size/);
+  });
+});
+
+describe("Clawfed.ecs.runTask (what the CLI calls)", () => {
+  const ops = createClawfed();
+  it("parses the flags as typed, merges the run's tags and says when subnets and security group are placeholders", async () => {
+    const res = await ops.ecs.runTask("federations/korax.yaml", "medico", { cpus: "4", memory: "8g", tags: ["CostCenter=ClientA", "Run=nightly"] });
+    expect(res.ok).toBe(true);
+    expect(res.gateways).toEqual([{ id: "medico" }]);
+    expect(res.input.overrides).toMatchObject({ cpu: "4096", memory: "8192" });
+    expect(res.input.tags).toEqual(expect.arrayContaining([{ key: "CostCenter", value: "ClientA" }, { key: "Run", value: "nightly" }, { key: "clawfed:gateway", value: "medico" }]));
+    expect(res.next).toMatch(/--subnet and --security-group .*describe-stacks --stack-name clawfed-korax/);
+    const given = await ops.ecs.runTask("federations/korax.yaml", "medico", { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-a"] });
+    expect(given.next).toBeUndefined();
+    expect(given.input.networkConfiguration?.awsvpcConfiguration).toMatchObject({ subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-a"] });
+  });
+
+  it("refuses bad flags before reading the spec, and an unknown gateway the way every command does", async () => {
+    // A spec that does not exist: the usage errors come first.
+    await expect(ops.ecs.runTask("no/such/spec.yaml", "korax", { cpus: "x" })).rejects.toThrow(new UsageError('--cpus must be a positive number of cores, got "x"'));
+    await expect(ops.ecs.runTask("no/such/spec.yaml", "korax", { cpus: 0 })).rejects.toThrow(UsageError);
+    await expect(ops.ecs.runTask("no/such/spec.yaml", "korax", { tags: ["bad"] })).rejects.toThrow(/--tag "bad" is not Key=Value/);
+    await expect(ops.ecs.runTask("no/such/spec.yaml", "korax", { tags: ["aws:x=y"] })).rejects.toThrow(/reserved by AWS/);
+    await expect(ops.ecs.runTask("federations/korax.yaml", "nope")).rejects.toThrow(/<gateway> names "nope", which is not a gateway of korax/);
   });
 });
 
