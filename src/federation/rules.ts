@@ -8,6 +8,7 @@ import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 import { kubernetesRules } from "./kubernetes-rules.js";
+import { swarmNames } from "./swarm-rules.js";
 import { ecsRules } from "./ecs-rules.js";
 
 export interface RuleIssue {
@@ -308,6 +309,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["secrets", secrets],
   ["literal-secrets", literalSecrets],
   ["kubernetes", kubernetesRules],
+  ["swarm-names", swarmNames],
   ["ecs", ecsRules],
 ];
 

@@ -17,6 +17,7 @@
  * then checks the new target against the contract every target keeps.
  */
 import { compileKubernetes } from "./kubernetes/index.js";
+import { compileSwarm } from "./swarm/index.js";
 import type { Federation } from "../federation/normalize.js";
 import type { CompileResult } from "../compile/artifact.js";
 import { compileCompose } from "./compose/index.js";
@@ -39,6 +40,7 @@ export const TARGETS = {
   systemd: compileSystemd,
   launchd: compileLaunchd,
   kubernetes: compileKubernetes,
+  swarm: compileSwarm,
   ecs: compileEcs,
 } satisfies Record<string, TargetCompiler>;
 
