@@ -88,6 +88,12 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       return ask(await ctxOf(fed, opts), opts.gateway, opts.text, opts);
     },
     swarm: swarmOps(deps, ctxOf),
+    ecs: {
+      async runTask(fed, gateway, opts = {}) {
+        const { ecsRunTask } = await import("./ecs.js");
+        return ecsRunTask(specOf(fed), gateway, opts);
+      },
+    },
   };
 }
 
