@@ -17,9 +17,11 @@ import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
 
@@ -44,9 +46,11 @@ export function buildProgram(): Command {
   registerRestore(program);
   registerNative(program);
   registerAudit(program);
+  registerAsk(program);
   registerImage(program);
   registerPlan(program);
   registerDoctor(program);
+  registerEcs(program);
   // More commands register here (one line each).
   return program;
 }
