@@ -144,7 +144,7 @@ describe("planUp (in-memory engine, real writer in preview mode)", () => {
     expect(by.hub!.reasons[0]).toBe("environment added A2A_GAMMA__HUB_TOKEN, A2A_HUB__GAMMA_TOKEN");
     expect(p.networks).toContainEqual({ name: "cfpd_gamma-egress", action: "create" });
     expect(p.volumes).toContainEqual({ name: "cfpd_gamma-state", action: "create" });
-    expect(p.newTokens.sort()).toEqual(["A2A_GAMMA__HUB_TOKEN", "A2A_HUB__GAMMA_TOKEN", "GAMMA_GATEWAY_TOKEN"]);
+    expect(p.newTokens).toEqual(expect.arrayContaining(["A2A_GAMMA__HUB_TOKEN", "A2A_HUB__GAMMA_TOKEN", "GAMMA_GATEWAY_TOKEN"]));
     const env = p.files.find((f) => f.path === ".env")!;
     expect(env.diff).toMatch(/^\+GAMMA_GATEWAY_TOKEN=<redacted> \(new value\)$/m);
     expect(p.files.find((f) => f.path === "docker-compose.yml")!.diff).toMatch(/^-\s+mem_limit: 1g\n\+\s+mem_limit: 768m$/m);
