@@ -17,6 +17,7 @@ import type { DoctorCheck, DoctorInput, Finding, FindingStatus } from "./doctor.
 import { driftOf } from "./drift.js";
 import { outFlag } from "./context.js";
 import { COMPOSE_FILE } from "./regenerate.js";
+import { sizeMiB } from "../targets/host/shared.js";
 
 /** Oldest Docker Engine clawfed is tested against (Debian bookworm's docker.io). */
 export const MIN_DOCKER_VERSION = [20, 10] as const;
@@ -26,6 +27,13 @@ export const DISK_FAIL_BYTES = 1024 ** 3;
 export const DISK_WARN_BYTES = 5 * 1024 ** 3;
 /** OpenClaw lint runs at once (each is a Node process of ~200 MiB inside a gateway). */
 const LINT_CONCURRENCY = 2;
+/**
+ * Smallest memory limit (MiB) of a gateway whose container may host OpenClaw's doctor beside the
+ * gateway: the gateway takes ~700-750 MiB (README), the lint process ~300 MiB more. Observed in
+ * test/e2e/plan-doctor.test.ts: in a gateway limited to 768 MiB the lint was killed (exit 137) and
+ * took the gateway down with it; below this limit the check is not run (a warning says why).
+ */
+export const LINT_MIN_MEMORY_MIB = 1536;
 /**
  * OpenClaw findings that are how clawfed deploys on purpose, with the reason (reported as ok):
  * the gateway binds all interfaces inside its container, and compose publishes that port on
@@ -213,6 +221,15 @@ const openclawDoctor: DoctorCheck = {
       running,
       async (g): Promise<Finding[]> => {
         const at = { gateway: g.id };
+        const mib = memoryMiB(g.resources.memory);
+        if (mib !== undefined && mib < LINT_MIN_MEMORY_MIB) {
+          return [
+            f("openclaw-doctor", "warn", `${g.id}: not run: its memory limit ${g.resources.memory} leaves no room for OpenClaw's doctor (~300 MiB) beside the gateway (~750 MiB); the kernel could kill the gateway`, {
+              ...at,
+              fix: `give ${g.id} resources.memory of at least ${LINT_MIN_MEMORY_MIB / 1024}g in the spec, or skip this check (--skip openclaw-doctor)`,
+            }),
+          ];
+        }
         const res = await runDoctorLint(input.deps.engine, obs.containers.get(g.id)!.id);
         if (!res.ok) return [f("openclaw-doctor", "warn", `${g.id}: ${res.reason}`, { ...at, fix: `${cmd(input, "logs")} ${g.id}` })];
         if (!res.report.findings.length) return [f("openclaw-doctor", "ok", `${g.id}: no findings (${res.report.checksRun} checks)`, at)];
@@ -230,6 +247,14 @@ const openclawDoctor: DoctorCheck = {
     if (stopped) out.push(f("openclaw-doctor", "warn", `not run in ${stopped} gateway(s) without a running container`, { fix: cmd(input, "up") }));
     return out;
   },
+};
+
+const memoryMiB = (size: string) => {
+  try {
+    return sizeMiB(size);
+  } catch {
+    return undefined; // not a size clawfed knows: run the check
+  }
 };
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " / ").trim();

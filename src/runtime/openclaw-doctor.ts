@@ -86,7 +86,8 @@ export async function runDoctorLint(engine: Pick<Engine, "exec">, containerId: s
     const why = res.exitCode === 124 ? `did not finish within ${timeoutMs / 1000} s` : `exited ${res.exitCode} without a JSON report`;
     const tail = (res.stderr || res.stdout).trim().split("\n").slice(-3).join(" / ").slice(0, 400);
     reasons.push(`openclaw ${args.slice(0, 2).join(" ")} ${why}${tail ? `: ${tail}` : ""}`);
-    if (res.exitCode === 124) break;
+    // Timed out or killed (137: SIGKILL, e.g. the memory limit): never run a second process.
+    if (res.exitCode === 124 || res.exitCode === 137) break;
   }
   return { ok: false, reason: reasons.join("; ") };
 }

@@ -134,7 +134,7 @@ describe("plan and doctor on a real federation", () => {
     expect(json<PlanResult>(after).changes).toBe(0);
   });
 
-  it("doctor of the healthy federation: no failure, OpenClaw's doctor ran in both gateways", async () => {
+  it("doctor of the healthy federation: no failure, OpenClaw's doctor ran where it fits, the gateways stay healthy", async () => {
     const r = await cli(["doctor", spec, "--json"], 300_000);
     const d = json<DoctorResult>(r);
     const fails = d.findings.filter((f) => f.status === "fail");
@@ -145,9 +145,14 @@ describe("plan and doctor on a real federation", () => {
       ["beta", "ok"],
       ["hub", "ok"],
     ]);
+    // OpenClaw's doctor ran in the hub (2g); beta (768m since the edit above) is left out: a lint
+    // run beside a gateway in 768 MiB was killed and took the gateway with it (first run of this test).
     const lint = d.findings.filter((f) => f.check === "openclaw-doctor");
-    expect(new Set(lint.map((f) => f.gateway))).toEqual(new Set(["hub", "beta"]));
+    expect(lint.filter((f) => f.gateway === "hub").length).toBeGreaterThan(0);
     expect(lint.filter((f) => /could not|without a JSON report|did not finish/.test(f.detail)), JSON.stringify(lint)).toEqual([]);
+    expect(lint.filter((f) => f.gateway === "beta")).toEqual([expect.objectContaining({ status: "warn", detail: expect.stringMatching(/^beta: not run: its memory limit 768m/) })]);
+    const st = await cli(["status", spec, "--json"]);
+    expect(st.code, st.stdout).toBe(0); // both gateways still healthy after doctor
     expect(d.findings).toContainEqual(expect.objectContaining({ check: "env-file", status: "ok", detail: expect.stringMatching(/mode 0600/) }));
   });
 

@@ -26,7 +26,7 @@ import { snapshotTree as tree } from "../helpers/tree.js";
 const spec2 = (o: { betaMemory?: string; gamma?: boolean } = {}) => `name: cfpd
 gateways:
   hub: { role: hub, port: 28450, description: Hub., model: anthropic/claude-sonnet-4-6, secrets: [ANTHROPIC_API_KEY] }
-  beta: { port: 28451, description: Beta., model: anthropic/claude-sonnet-4-6, resources: { memory: ${o.betaMemory ?? "1g"} } }
+  beta: { port: 28451, description: Beta., model: anthropic/claude-sonnet-4-6, resources: { memory: ${o.betaMemory ?? "2g"} } }
 ${o.gamma ? "  gamma: { port: 28452, description: Gamma., model: anthropic/claude-sonnet-4-6 }\n" : ""}links:
   - { from: hub, to: beta }
 ${o.gamma ? "  - { from: hub, to: gamma }\n" : ""}`;
@@ -147,7 +147,7 @@ describe("planUp (in-memory engine, real writer in preview mode)", () => {
     expect(p.newTokens).toEqual(expect.arrayContaining(["A2A_GAMMA__HUB_TOKEN", "A2A_HUB__GAMMA_TOKEN", "GAMMA_GATEWAY_TOKEN"]));
     const env = p.files.find((f) => f.path === ".env")!;
     expect(env.diff).toMatch(/^\+GAMMA_GATEWAY_TOKEN=<redacted> \(new value\)$/m);
-    expect(p.files.find((f) => f.path === "docker-compose.yml")!.diff).toMatch(/^-\s+mem_limit: 1g\n\+\s+mem_limit: 768m$/m);
+    expect(p.files.find((f) => f.path === "docker-compose.yml")!.diff).toMatch(/^-\s+mem_limit: 2g\n\+\s+mem_limit: 768m$/m);
     expect(p.changes).toBe(p.files.length + 3 + 3); // files, 3 containers, 2 networks of gamma, its state volume
     for (const text of [JSON.stringify(p), renderPlan(p)]) for (const s of ctx.secrets) expect(text).not.toContain(s);
     expect(await tree(w.out)).toEqual(before);
@@ -240,6 +240,16 @@ describe("runDoctor (in-memory engine, fake host)", () => {
     w.eng.execHandler = () => ({ exitCode: 2, stdout: "", stderr: "Error: state busy" });
     const r2 = await runDoctor(await w.ctx(), deps(), DOCTOR_CHECKS.filter((c) => c.name === "openclaw-doctor"));
     expect(r2.findings[0]).toMatchObject({ status: "warn", detail: expect.stringMatching(/^beta: openclaw doctor --lint exited 2 without a JSON report: Error: state busy; openclaw doctor --json exited 2/) });
+  });
+
+  it("OpenClaw's doctor is not run in a gateway whose memory limit leaves no room for it (it could be killed with the gateway)", async () => {
+    await writeFile(w.spec, spec2({ betaMemory: "768m" }));
+    const r = await runDoctor(await w.ctx(), deps(), DOCTOR_CHECKS.filter((c) => c.name === "openclaw-doctor"));
+    expect(r.findings.map((f) => [f.gateway, f.status, f.detail.slice(0, 40)])).toEqual([
+      ["beta", "warn", "beta: not run: its memory limit 768m lea"],
+      ["hub", "ok", "hub: no findings (35 checks)"],
+    ]);
+    expect(w.eng.calls.filter((c) => c.startsWith("exec cfpd_beta"))).toEqual([]);
   });
 
   it("an unreachable engine fails the engine checks with a fix and still runs the others", async () => {
