@@ -11,6 +11,8 @@
  * - the npm `openclaw` package at /app (root-owned, read-only for `node`), its dependencies in
  *   /app/node_modules, `/usr/local/bin/openclaw`, WORKDIR /app, USER node,
  *   HOME=/home/node, NODE_ENV=production;
+ * - a warm, read-only Node compile cache made at build time by starting the gateway once, with
+ *   NODE_COMPILE_CACHE pointing at it (src/runtime/image-compile-cache.ts);
  * - HEALTHCHECK on the JSON body of http://127.0.0.1:18789/healthz (every 10 s; a generous 120 s
  *   start period, since a cold gateway on 2 busy cores can need over a minute; a longer start
  *   period does not delay "healthy", which the first passing probe sets);
@@ -31,6 +33,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { RuntimeError } from "../errors.js";
+import { warmCompileCacheSteps, WARMUP_SCRIPT, WARMUP_SCRIPT_NAME } from "./image-compile-cache.js";
 import { CLAWFED_ROOT, DEFAULT_TOOLS_DIR, openclawDist, type OpenclawDist } from "./openclaw-dist.js";
 
 /** Cached Debian base image, made by debootstrap + docker import. */
@@ -40,7 +43,7 @@ export const VERSION_LABEL = "ai.clawfed.openclaw-version";
 /** Label: revision of the build recipe below; bump {@link RECIPE} when the Dockerfile changes. */
 export const RECIPE_LABEL = "ai.clawfed.image-recipe";
 /** Revision of this recipe. An image with another revision is rebuilt. */
-export const RECIPE = "2";
+export const RECIPE = "3";
 /** Packages debootstrap adds to the minbase variant. */
 const BASE_INCLUDES = "ca-certificates,curl,tini";
 const BASE_LABEL = "ai.clawfed.base-includes";
@@ -351,7 +354,7 @@ RUN groupadd --gid 1000 node \\
 COPY app /app
 COPY openclaw /usr/local/bin/openclaw
 ENV HOME=/home/node NODE_ENV=production
-WORKDIR /app
+${warmCompileCacheSteps()}WORKDIR /app
 USER node
 EXPOSE ${GATEWAY_PORT}
 HEALTHCHECK --interval=10s --timeout=10s --start-period=120s --retries=3 CMD ${JSON.stringify(["node", "-e", health])}
@@ -419,6 +422,7 @@ async function build(opts: EnsureImageOptions, tag: string): Promise<EnsureImage
     await chmod(path.join(ctx, "node"), 0o755);
     await assembleApp(dist, path.join(ctx, "app"));
     await writeFile(path.join(ctx, "openclaw"), '#!/bin/sh\nexec node /app/openclaw.mjs "$@"\n', { mode: 0o755 });
+    await writeFile(path.join(ctx, WARMUP_SCRIPT_NAME), WARMUP_SCRIPT);
     await writeFile(path.join(ctx, "Dockerfile"), dockerfile(opts.version, dist.nodeVersion));
     progress(`docker build -t ${tag} (OpenClaw ${opts.version}, Node ${dist.nodeVersion})`);
     // The classic builder works with every engine (Debian's 20.10 included) and needs no buildx.

@@ -18,6 +18,7 @@ import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { envFor, planEnv } from "../../compile/env.js";
+import { containerCompileCacheDir } from "../../compile/compile-cache.js";
 import {
   CONTAINER_COMMS_DIR,
   CONTAINER_CONFIG_DIR,
@@ -94,6 +95,8 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
     OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
     OPENCLAW_CONFIG_READONLY: "1",
     OPENCLAW_NO_AUTO_UPDATE: "1",
+    // Node's module compile cache: the image's read-only one, or one in this gateway's own state.
+    NODE_COMPILE_CACHE: containerCompileCacheDir(g.image),
   };
   for (const name of envNames) environment[name] = composeRef(name);
 
