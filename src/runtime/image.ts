@@ -372,7 +372,8 @@ const inFlight = new Map<string, Promise<EnsureImageResult>>();
  * within about a second. Concurrent calls for one tag in this process share one build.
  *
  * Costs when building (2 cores): base image ~1 min the first time (cached as {@link BASE_IMAGE}),
- * then ~1 min for the image itself; about 1 GB of disk.
+ * then ~1 min for the image itself plus 30-60 s for the compile-cache warm-up (one gateway start);
+ * about 1 GB of disk.
  *
  * @throws RuntimeError when no Docker Engine answers (next: scripts/provision-docker.sh), when the
  *   version is not the one installed in tools/openclaw, when the base image must be made but
