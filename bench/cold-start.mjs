@@ -82,7 +82,12 @@ try {
       const t1 = performance.now();
       const rr = await rollout(await openFederation(spec, { outDir }), deps, { image: v.next, only: [SPOKE] });
       const rMs = performance.now() - t1;
-      if (!rr.ok) throw new Error(`${v.name}: rollout failed: ${rr.message}`);
+      // A failed rollout (rolled back) is reported, not timed.
+      if (!rr.ok) {
+        log(`round ${i + 1} ${v.name}: rollout FAILED (${rr.message})`);
+        results[v.name].failed = (results[v.name].failed ?? 0) + 1;
+        continue;
+      }
       results[v.name].rollout.push(rMs);
       log(`round ${i + 1} ${v.name}: up ${(upMs / 1000).toFixed(1)} s, rollout ${SPOKE} ${(rMs / 1000).toFixed(1)} s`);
     }
@@ -98,7 +103,7 @@ try {
 
 const s = (ms) => +(ms / 1000).toFixed(2);
 const ratio = (a, b) => +(median(a) / median(b)).toFixed(2);
-const paired = (a, b) => a.map((x, i) => +(x / b[i]).toFixed(2));
+const paired = (a, b) => a.slice(0, b.length).map((x, i) => +(x / b[i]).toFixed(2));
 const r = results;
 const out = {
   bench: "cold-start-korax",
@@ -117,6 +122,7 @@ const out = {
   rolloutPairedWarm: paired(r.warm.rollout, r.today.rollout),
   rolloutRatioState: ratio(r.state.rollout, r.today.rollout),
   rolloutPairedState: paired(r.state.rollout, r.today.rollout),
+  rolloutFailures: Object.fromEntries(variants.map((v) => [v.name, r[v.name].failed ?? 0])),
   targets: { upWarm: 0.8, rolloutWarm: 0.85 },
 };
 out.met = { up: out.upRatioWarm <= 0.8, rollout: out.rolloutRatioWarm <= 0.85 };

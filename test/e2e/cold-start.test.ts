@@ -44,14 +44,19 @@ async function startGateway(name: string, volume: string, env: Record<string, st
 }
 
 /** Node's compile-cache debug lines in a container's log, counted by outcome. */
-async function cacheUse(name: string): Promise<{ accepted: number; missed: number; rejected: number; errors: string[] }> {
+async function cacheUse(name: string): Promise<{ accepted: number; missed: number; rejected: number; errors: string[]; unsaved: number }> {
   const { stdout, stderr } = await run("docker", ["logs", name], { maxBuffer: 64 * 1024 * 1024 });
   const lines = `${stdout}\n${stderr}`.split("\n").filter((l) => l.startsWith("[compile cache]"));
   return {
     accepted: lines.filter((l) => / was accepted/.test(l)).length,
     missed: lines.filter((l) => / was not initialized/.test(l)).length,
-    rejected: lines.filter((l) => / was rejected|mismatch/.test(l)).length,
-    errors: lines.filter((l) => /creating cache directory .*(fail|denied)|\bFAILED\b/i.test(l)),
+    // Entries of files that fail Node's checks; not "[worker eval]": every eval'd worker source
+    // shares that one key, so Node rightly rejects the entry of another one and recompiles.
+    rejected: lines.filter((l) => / was rejected|mismatch/.test(l) && !l.includes("[worker eval]")).length,
+    // The cache could not be used at all (Node then runs without one).
+    errors: lines.filter((l) => /creating cache directory .*(fail|denied)|Cannot create cache directory|Cannot open|FAILED/.test(l)),
+    // A module missing from a read-only cache is compiled and its entry not saved: expected, rare.
+    unsaved: lines.filter((l) => /Creating temporary file .*failed/.test(l)).length,
   };
 }
 
@@ -85,6 +90,7 @@ describe(`compile cache of ${TEST_IMAGE}`, () => {
     // Nearly every module the gateway compiled up to started came from the cache.
     expect(use.accepted).toBeGreaterThan(500);
     expect(use.missed).toBeLessThan(use.accepted / 10);
+    expect(use.unsaved).toBeLessThanOrEqual(use.missed);
   });
 });
 
@@ -95,7 +101,10 @@ describe("a per-gateway compile cache in the gateway's own state volume", () => 
     const env = { NODE_COMPILE_CACHE: STATE_COMPILE_CACHE_DIR };
     const first = `clawfed-cold-start-a-${id}`;
     await startGateway(first, volume, env);
-    expect((await cacheUse(first)).accepted).toBe(0);
+    // Mostly cold (worker threads that exit early already save entries the main thread reuses).
+    const cold = await cacheUse(first);
+    expect(cold.errors).toEqual([]);
+    expect(cold.missed).toBeGreaterThan(1000);
     await docker(["stop", "-t", "60", first], 90_000); // Node writes the cache when the gateway exits
     await docker(["rm", first]);
     const listing = await docker(["run", "--rm", "-v", `${volume}:${CONTAINER_STATE_DIR}`, "--entrypoint", "sh", TEST_IMAGE, "-c", `stat -c "%u" ${STATE_COMPILE_CACHE_DIR}; ls ${STATE_COMPILE_CACHE_DIR}/v*-1000 | wc -l`]);
@@ -108,5 +117,6 @@ describe("a per-gateway compile cache in the gateway's own state volume", () => 
     expect(use.errors).toEqual([]);
     expect(use.accepted).toBeGreaterThan(500);
     expect(use.missed).toBeLessThan(use.accepted / 10);
+    expect(use.missed).toBeLessThan(cold.missed / 10);
   });
 });
