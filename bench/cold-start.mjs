@@ -24,7 +24,7 @@ import { dist, log, median, run } from "./common.mjs";
 const ROUNDS = Number(process.argv[2] ?? 3);
 const TODAY = process.env.CLAWFED_COLDSTART_TODAY ?? "openclaw:2026.9.6-local";
 const WARM = process.env.CLAWFED_COLDSTART_WARM ?? "openclaw:2026.9.6-cs-local";
-const SPOKE = "medico";
+const SPOKE = process.env.CLAWFED_COLDSTART_SPOKE ?? "medico";
 // Rollout targets: another tag of the same image, keeping the variant's compile-cache rule
 // (a tag ending in -local is clawfed's local image; src/compile/compile-cache.ts).
 const variants = [
