@@ -16,7 +16,8 @@
  *   itself but re-runs itself with `<NODE_COMPILE_CACHE>/openclaw/<version>/<mtime-size of
  *   package.json>` (openclaw.mjs, resolvePackagedCompileCacheDirectory). A symlink there to the
  *   cache root lets that path read the same entries. Should OpenClaw change that rule, only the
- *   CMD path goes back to compiling, with no error.
+ *   CMD path goes back to compiling, with no error. (Seen working as far as Node resolving and
+ *   "creating" the folder through the link; hits on that path were not counted yet.)
  */
 import { IMAGE_COMPILE_CACHE_DIR } from "../compile/compile-cache.js";
 
