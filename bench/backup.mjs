@@ -23,10 +23,10 @@ const NAME = "cfbbench";
 const PORT = 28250;
 const MiB = 1024 * 1024;
 
-const { generate } = await import(dist("generate.js"));
-const { openFederation } = await import(dist("runtime/context.js"));
+const { generate } = await import(dist("ops/generate.js"));
+const { openFederation } = await import(dist("ops/context.js"));
 const { compose } = await import(dist("runtime/compose.js"));
-const { backupFederation } = await import(dist("runtime/backup/backup.js"));
+const { backupFederation } = await import(dist("ops/backup.js"));
 
 const dir = await mkdtemp(path.join(tmpdir(), "cfb-bench-"));
 const spec = path.join(dir, `${NAME}.yaml`);

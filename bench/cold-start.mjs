@@ -13,7 +13,7 @@
 // Run (starts containers: under the shared lock):
 //   npm run build && flock /work/notes/e2e.lock node bench/cold-start.mjs [rounds=3]
 // Images: CLAWFED_COLDSTART_TODAY (default openclaw:2026.9.6-local, must be recipe 2) and
-// CLAWFED_COLDSTART_WARM (default openclaw:2026.9.6-cs-local, built by src/runtime/image.ts with a
+// CLAWFED_COLDSTART_WARM (default openclaw:2026.9.6-cs-local, built by src/runtime/image/ with a
 // tag of its own so the shared default tag is left alone).
 import { randomBytes } from "node:crypto";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -26,25 +26,25 @@ const TODAY = process.env.CLAWFED_COLDSTART_TODAY ?? "openclaw:2026.9.6-local";
 const WARM = process.env.CLAWFED_COLDSTART_WARM ?? "openclaw:2026.9.6-cs-local";
 const SPOKE = process.env.CLAWFED_COLDSTART_SPOKE ?? "medico";
 // Rollout targets: another tag of the same image, keeping the variant's compile-cache rule
-// (a tag ending in -local is clawfed's local image; src/compile/compile-cache.ts).
+// (a tag ending in -local is clawfed's local image; src/vocabulary/compile-cache.ts).
 const variants = [
   { name: "today", image: TODAY, next: "openclaw:2026.9.6-rbtoday-local" },
   { name: "warm", image: WARM, next: "openclaw:2026.9.6-rbwarm-local" },
   { name: "state", image: "clawfed-bench/openclaw:state-a", next: "clawfed-bench/openclaw:state-b", from: TODAY },
 ];
 
-const { generate } = await import(dist("generate.js"));
-const { up } = await import(dist("runtime/up.js"));
-const { down } = await import(dist("runtime/down.js"));
-const { rollout } = await import(dist("runtime/rollout.js"));
-const { defaultDeps } = await import(dist("runtime/status.js"));
-const { openFederation } = await import(dist("runtime/context.js"));
+const { generate } = await import(dist("ops/generate.js"));
+const { up } = await import(dist("ops/up.js"));
+const { down } = await import(dist("ops/down.js"));
+const { rollout } = await import(dist("ops/rollout.js"));
+const { defaultDeps } = await import(dist("ops/deps.js"));
+const { openFederation } = await import(dist("ops/context.js"));
 
 const inspect = async (ref) => JSON.parse((await run("docker", ["image", "inspect", "--format", "{{json .}}", ref])).stdout);
 const today = await inspect(TODAY);
 const warm = await inspect(WARM);
 if (today.Config.Labels["ai.clawfed.image-recipe"] !== "2") throw new Error(`${TODAY} is not the recipe-2 image (set CLAWFED_COLDSTART_TODAY)`);
-if (!warm.Config.Env.some((e) => e.startsWith("NODE_COMPILE_CACHE="))) throw new Error(`${WARM} ships no compile cache (build it with src/runtime/image.ts)`);
+if (!warm.Config.Env.some((e) => e.startsWith("NODE_COMPILE_CACHE="))) throw new Error(`${WARM} ships no compile cache (build it with src/runtime/image/)`);
 for (const v of variants) {
   await run("docker", ["tag", v.from ?? v.image, v.next]);
   if (v.from) await run("docker", ["tag", v.from, v.image]);
@@ -54,7 +54,7 @@ const root = await mkdtemp(path.join(tmpdir(), "cfr-coldstart-"));
 const spec = path.join(root, "korax.yaml");
 const outDir = path.join(root, "out");
 await copyFile(new URL("../federations/korax.yaml", import.meta.url), spec);
-const deps = defaultDeps();
+const deps = await defaultDeps();
 const results = Object.fromEntries(variants.map((v) => [v.name, { up: [], rollout: [], perGateway: [] }]));
 
 async function fillSecrets() {

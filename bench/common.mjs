@@ -1,6 +1,6 @@
 // Shared plumbing of the runtime benchmarks: a throw-away federation in /tmp/cfr-bench-*, started
 // with clawfed's own `up`, taken down afterwards. Needs `npm run build`, Docker, and the local
-// image (src/runtime/image.ts builds it; the e2e setup does too).
+// image (`clawfed image build` builds it; the e2e setup does too).
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -28,10 +28,10 @@ export function quantile(xs, q) {
  * @returns {{dir, spec, outDir, ctx, deps, down: () => Promise<void>}}
  */
 export async function startFederation(name, gateways) {
-  const { up } = await import(dist("runtime/up.js"));
-  const { defaultDeps } = await import(dist("runtime/status.js"));
-  const { openFederation } = await import(dist("runtime/context.js"));
-  const { down } = await import(dist("runtime/down.js"));
+  const { up } = await import(dist("ops/up.js"));
+  const { defaultDeps } = await import(dist("ops/deps.js"));
+  const { openFederation } = await import(dist("ops/context.js"));
+  const { down } = await import(dist("ops/down.js"));
   const dir = await mkdtemp(path.join(tmpdir(), "cfr-bench-"));
   const spec = path.join(dir, `${name}.yaml`);
   const outDir = path.join(dir, "out");
@@ -42,7 +42,7 @@ export async function startFederation(name, gateways) {
   });
   lines.push("links:", ...ids.slice(1).map((id) => `  - { from: ${ids[0]}, to: ${id} }`));
   await writeFile(spec, `${lines.join("\n")}\n`);
-  const deps = defaultDeps();
+  const deps = await defaultDeps();
   log(`starting ${name} (${ids.join(", ")})`);
   const res = await up(spec, deps, { outDir, image: IMAGE, timeoutMs: 600_000 });
   if (!res.ok) throw new Error(`${name} did not come up: ${JSON.stringify(res.gateways)}`);

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { log, median } from "./common.mjs";
+import { bigSpec } from "./generate-spec.mjs";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const SIZES = (process.argv[3] ?? "1000,2000").split(",").map(Number);
@@ -25,18 +26,6 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = path.join(ROOT, "bin/clawfed.js");
 // Prints the process's peak RSS (KiB) on stderr at exit, without touching the program under test.
 const RSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\nMAXRSS_KB="+process.resourceUsage().maxRSS+"\\n"))`;
-
-/** A hub-and-spoke spec of n gateways (ports 20000.., ids hub, s1..s{n-1}). */
-export function bigSpec(n) {
-  const lines = ["name: big", "knowledge:", "  docs: { path: /srv/shared-docs, description: Shared documents }", "gateways:"];
-  lines.push("  hub:", "    role: hub", "    port: 20000", "    description: The hub; talks to the user and delegates.", "    model: anthropic/claude-sonnet-4-6", "    knowledge: [docs]");
-  for (let i = 1; i < n; i++) {
-    lines.push(`  s${i}:`, `    port: ${20000 + i}`, `    description: Specialist number ${i}.`, "    model: anthropic/claude-opus-4-6", "    knowledge: [docs]");
-  }
-  lines.push("links:");
-  for (let i = 1; i < n; i++) lines.push(`  - { from: hub, to: s${i}, transports: [a2a, hooks, mailbox] }`);
-  return `${lines.join("\n")}\n`;
-}
 
 /** Run a command; resolve with wall ms and peak RSS in MiB (node children only). */
 function timed(cmd, args, { node = true } = {}) {

@@ -27,13 +27,14 @@ const IDS = ["korax", "goreos", "medico"];
 const NATIVE_PORTS = { 18789: 29000, 18909: 29120, 19029: 29240 };
 const DOCKER_PORTS = { 18789: 28300, 18909: 28320, 19029: 28340 };
 
-const { nativeUp, nativeDown } = await import(dist("runtime/native/index.js"));
+const { nativeUp, nativeDown } = await import(dist("ops/native.js"));
 const { findMarked, listProcesses, descendants } = await import(dist("runtime/native/procs.js"));
-const { up } = await import(dist("runtime/up.js"));
-const { down } = await import(dist("runtime/down.js"));
-const { defaultDeps, gatewayContainers } = await import(dist("runtime/status.js"));
-const { openFederation } = await import(dist("runtime/context.js"));
-const { loadSpecFile } = await import(dist("spec/load.js"));
+const { up } = await import(dist("ops/up.js"));
+const { down } = await import(dist("ops/down.js"));
+const { defaultDeps } = await import(dist("ops/deps.js"));
+const { gatewayContainers } = await import(dist("runtime/containers.js"));
+const { openFederation } = await import(dist("ops/context.js"));
+const { loadSpecFile } = await import(dist("federation/load.js"));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -106,7 +107,7 @@ async function dockerStats(names) {
 async function dockerRun(i, dir) {
   const spec = await specWith(dir, DOCKER_PORTS, "cfnbench");
   const outDir = path.join(dir, `docker-${i}`);
-  const deps = defaultDeps();
+  const deps = await defaultDeps();
   const load = await loadavg();
   const t0 = performance.now();
   const res = await up(spec, deps, { outDir, image: IMAGE, timeoutMs: 900_000 });

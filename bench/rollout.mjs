@@ -1,9 +1,10 @@
 // Benchmark: one spoke rollout versus its floor, measured in the same run on the same container.
 //   floor:   stop + start of the spoke's container through the Engine API (what `docker stop` +
 //            `docker start` do), then poll /startupz every 250 ms until it says "started";
-//   rollout: `rollout()` of that spoke to another tag of the same image (spec write, regenerate,
-//            compose config hash (alongside stop and state snapshot), recreate, start, gate with its 1 s
-//            stability window, cleanup).
+//   rollout: what `clawfed rollout` does for that spoke, to another tag of the same image: plan,
+//            apply (compose config hash of the compiled model alongside stop and state snapshot,
+//            recreate, start, gate with its 1 s stability window, cleanup), then the record step
+//            (spec write, regenerate).
 // Rounds alternate floor / rollout so that load from elsewhere hits both alike; each rollout is
 // also compared with the floor measured just before it. Target: rollout ≤ 1.3 × floor.
 // Run: npm run build && node bench/rollout.mjs [rounds=3]
@@ -12,10 +13,11 @@ import { IMAGE, dist, log, median, run, startFederation } from "./common.mjs";
 const ROUNDS = Number(process.argv[2] ?? 3);
 const TAG_B = `${IMAGE}-cfrbench`;
 
-const { rollout } = await import(dist("runtime/rollout.js"));
-const { gatewayContainers } = await import(dist("runtime/status.js"));
+const { rollout } = await import(dist("ops/rollout.js"));
+const { recordImages } = await import(dist("ops/record.js"));
+const { gatewayContainers } = await import(dist("runtime/containers.js"));
 const { probe, GATE_POLL_MS } = await import(dist("runtime/health.js"));
-const { openFederation } = await import(dist("runtime/context.js"));
+const { openFederation } = await import(dist("ops/context.js"));
 
 await run("docker", ["tag", IMAGE, TAG_B]);
 const fed = await startFederation("cfrbench", { hub: 28180, spoke: 28181 });
@@ -53,6 +55,7 @@ try {
       if (line.endsWith(": started")) tStarted = performance.now();
     };
     const res = await rollout(ctx, fed.deps, { image: i % 2 === 0 ? TAG_B : IMAGE, only: ["spoke"], onProgress });
+    if (res.updated.length) await recordImages(ctx, res.updated);
     const tEnd = performance.now();
     roll.push(tEnd - t0);
     rollPre.push(tNew - t0);

@@ -15,7 +15,7 @@ const CALLS = Number(process.argv[2] ?? 30);
 const CLI_RUNS = Number(process.argv[3] ?? 15);
 const WATCH_S = Number(process.argv[4] ?? 60);
 const BIN = fileURLToPath(new URL("../bin/clawfed.js", import.meta.url));
-const { getStatus } = await import(dist("runtime/status.js"));
+const { getStatus } = await import(dist("ops/status.js"));
 
 /** utime + stime of a process and its children that were waited for, in seconds (Linux /proc). */
 async function cpuSeconds(pid) {
@@ -37,11 +37,11 @@ try {
   // Cold processes, alternating: the CLI, the CLI's start alone (--help), and one getStatus() in a
   // fresh Node process with the engine's reads over node:http (default) or over dockerode.
   const cold = (reads) =>
-    `const { openFederation } = await import(${JSON.stringify(dist("runtime/context.js"))});` +
-    `const { getStatus, defaultDeps } = await import(${JSON.stringify(dist("runtime/status.js"))});` +
-    `const deps = defaultDeps();` +
+    `const { openFederation } = await import(${JSON.stringify(dist("ops/context.js"))});` +
+    `const { getStatus } = await import(${JSON.stringify(dist("ops/status.js"))}); const { defaultDeps } = await import(${JSON.stringify(dist("ops/deps.js"))});` +
+    `const deps = await defaultDeps();` +
     (reads === "dockerode"
-      ? `const { createDockerEngine } = await import(${JSON.stringify(dist("runtime/engine.js"))}); const D = (await import("dockerode")).default; deps.engine = createDockerEngine({ docker: new D() });`
+      ? `const { createDockerEngine } = await import(${JSON.stringify(dist("runtime/docker/engine.js"))}); const D = (await import("dockerode")).default; deps.engine = createDockerEngine({ docker: new D() });`
       : "") +
     `const st = await getStatus(await openFederation(${JSON.stringify(fed.spec)}, { outDir: ${JSON.stringify(fed.outDir)} }), deps); if (!st.healthy) process.exit(4);`;
   const cli = [];

@@ -65,16 +65,13 @@ if (!existsSync(path.join(ROOT, "dist/cli/main.js"))) {
   process.exit(EXIT.runtime);
 }
 const lib = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
-const { loadSpecFile } = await lib("spec/load.js");
-const { SpecError, RuntimeError } = await lib("errors.js");
-const { defaultImageTag, ensureOpenClawImage } = await lib("runtime/image.js");
-const { up } = await lib("runtime/up.js");
-const { defaultDeps, getStatus } = await lib("runtime/status.js");
-const { openFederation } = await lib("runtime/context.js");
+// The public API (dist/index.js) for everything it offers; the image recipe, durations, compose
+// detection and the shared table formatter from their modules.
+const { loadFederation, createClawfed, SpecError, RuntimeError } = await lib("index.js");
+const { defaultImageTag, ensureOpenClawImage } = await lib("runtime/image/index.js");
 const { parseDuration } = await lib("runtime/clock.js");
 const { detectCompose } = await lib("runtime/compose.js");
-const { streamLogs } = await lib("runtime/logs.js");
-const { defaultOutDir } = await lib("generate.js");
+const { table } = await lib("cli/format.js");
 
 /** Run a program with its output on our stderr (progress); resolves with its exit code. */
 function runVisible(file, argv) {
@@ -158,15 +155,10 @@ async function emptySecrets(outDir) {
     .sort();
 }
 
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd()).join("\n");
-}
-
 async function main() {
-  const loaded = await loadSpecFile(args.spec);
+  const loaded = await loadFederation(args.spec);
   const fed = loaded.federation;
-  const outDir = path.resolve(args.out ?? defaultOutDir(fed.name));
+  const outDir = path.resolve(args.out ?? path.join("out", fed.name));
   let timeoutMs = 300_000;
   if (args.timeout) {
     try {
@@ -204,10 +196,10 @@ async function main() {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const upWallStart = Date.now();
-  const deps = defaultDeps();
+  const clawfed = createClawfed();
   let res;
   try {
-    res = await up(args.spec, deps, { outDir, image, timeoutMs, onProgress: (l) => say(`  ${l}`), signal: ac.signal });
+    res = await clawfed.up(args.spec, { out: outDir, image, timeoutMs, onProgress: (l) => say(`  ${l}`), signal: ac.signal });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -215,8 +207,7 @@ async function main() {
   for (const g of res.gateways) if (!g.ok) say(`  ${g.id} did not come up: ${g.reason}`);
 
   say("[5/5] health of every gateway");
-  const ctx = await openFederation(args.spec, { outDir });
-  const st = await getStatus(ctx, deps);
+  const st = await clawfed.status(args.spec, { out: outDir });
   const upById = new Map(res.gateways.map((g) => [g.id, g]));
   const rows = [["GATEWAY", "ROLE", "URL", "HEALTH", "STARTUP"]];
   for (const g of st.gateways) {
@@ -237,7 +228,7 @@ async function main() {
     // The last lines of each failed gateway's log, secrets redacted: usually the reason itself.
     for (const id of bad) {
       let text = "";
-      await streamLogs(ctx, deps.engine, id, { stdout: (t) => (text += t), stderr: (t) => (text += t) }, { tail: 12 }).catch((err) => (text = `(no logs: ${err.message})`));
+      await clawfed.logs(args.spec, { out: outDir, gateway: id, sink: { stdout: (t) => (text += t), stderr: (t) => (text += t) }, tail: 12 }).catch((err) => (text = `(no logs: ${err.message})`));
       process.stdout.write(`--- last lines of ${id}'s log (secrets redacted):\n${text.trimEnd()}\n`);
     }
     process.stdout.write(

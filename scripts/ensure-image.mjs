@@ -2,15 +2,15 @@
 // Build (once) the local OpenClaw image offline from the npm release: node scripts/ensure-image.mjs
 //   [--version 2026.9.6] [--tag openclaw:2026.9.6-local] [--force]
 // --force rebuilds even when the tag exists (no layer cache; the Debian base image is reused).
-// Needs `npm run build` first (it imports dist/runtime/image.js) and a Docker Engine
+// Needs `npm run build` first (it imports dist/runtime/image/index.js) and a Docker Engine
 // (scripts/provision-docker.sh). Progress goes to stderr; the last stdout line is the tag.
 // Exit 0 when the image exists (built or already there), 1 with the error message otherwise.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-const here = new URL("../dist/runtime/image.js", import.meta.url);
+const here = new URL("../dist/runtime/image/index.js", import.meta.url);
 if (!existsSync(here)) {
-  console.error("ensure-image: dist/runtime/image.js is missing; run `npm run build` first");
+  console.error("ensure-image: dist/runtime/image/index.js is missing; run `npm run build` first");
   process.exit(1);
 }
 const { ensureOpenClawImage } = await import(here.href);

@@ -96,105 +96,105 @@ function inside(child: string, parent: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
-/** Audit instances (pure). `strict` makes warnings fail the audit. */
-export function auditInstances(dir: string, plists: Instance[], opts: { strict?: boolean } = {}): AuditResult {
-  const findings: Finding[] = [];
-  const add = (level: Level, check: string, subject: string, message: string, files: string[]) => findings.push({ level, check, subject, message, files });
-  const instances = plists.filter((p) => p.parseError === undefined && isOpenclawInstance(p.plist));
+/** What must be unique across the instances of one folder. */
+interface Key {
+  subject: string;
+  file: string;
+  label?: string;
+  port?: number;
+  stateDir?: string;
+  config?: string;
+  token?: string;
+}
 
-  for (const p of plists) {
-    if (p.parseError !== undefined) add("fail", "parse", path.basename(p.file), `not a valid plist: ${p.parseError}`, [p.file]);
+type AddFinding = (level: Level, check: string, subject: string, message: string, files: string[]) => void;
+type Report = (check: string, message: string) => void;
+
+/** ProgramArguments must be [node, openclaw entry, gateway, --port, N]; records the port in `key`. */
+function checkProgramArguments(pl: Dict, key: Key, ok: Report, fail: Report): void {
+  const args = Array.isArray(pl.ProgramArguments) ? pl.ProgramArguments.map(String) : undefined;
+  if (!args) fail("program-arguments", pl.Program !== undefined ? "uses Program, not ProgramArguments [node, openclaw entry, gateway, --port, N]" : "has no ProgramArguments");
+  else {
+    const problems: string[] = [];
+    if (!/(^|\/)node(\d+)?$/.test(args[0] ?? "")) problems.push(`runs ${args[0] ?? "nothing"}, not node`);
+    if (!/(openclaw\.mjs|\/dist\/index\.js|\/openclaw)$/.test(args[1] ?? "")) problems.push(`second argument ${args[1] ?? "(none)"} is not the OpenClaw entry (openclaw.mjs)`);
+    if (args[2] !== "gateway") problems.push(`third argument is ${args[2] ?? "(none)"}, not gateway`);
+    const port = portOf(args);
+    if (port === undefined) problems.push("has no --port");
+    else if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push("--port is not a port number");
+    else key.port = port;
+    if (problems.length) fail("program-arguments", `ProgramArguments ${problems.join("; ")}`);
+    else ok("program-arguments", `ProgramArguments: node, ${path.basename(args[1]!)}, gateway --port ${port}`);
+  }
+}
+
+/** The checks of one instance's plist; returns what must be unique across instances. */
+function auditInstance(inst: Instance, add: AddFinding): Key {
+  const pl = inst.plist as Dict;
+  const file = inst.file;
+  const label = typeof pl.Label === "string" ? pl.Label : undefined;
+  const subject = label ?? path.basename(file);
+  const key: Key = { subject, file, ...(label ? { label } : {}) };
+  const ok = (check: string, message: string) => add("pass", check, subject, message, [file]);
+  const warn = (check: string, message: string) => add("warn", check, subject, message, [file]);
+  const fail = (check: string, message: string) => add("fail", check, subject, message, [file]);
+
+  // Label
+  if (!label) fail("label", "has no Label");
+  else if (!label.startsWith(LABEL_PREFIX) || label !== label.toLowerCase()) fail("label", `Label ${label} is not ai.openclaw.<name> in lower case (launchd labels of OpenClaw profiles are lower case)`);
+  else ok("label", `Label ${label}`);
+  if (label && path.basename(file) !== `${label}.plist`) warn("file-name", `file is named ${path.basename(file)}, not ${label}.plist (launchctl and OpenClaw look for <label>.plist)`);
+
+  // RunAtLoad / KeepAlive
+  if (pl.RunAtLoad === true) ok("run-at-load", "RunAtLoad is true");
+  else fail("run-at-load", pl.RunAtLoad === undefined ? "RunAtLoad is missing: the gateway does not start at login" : "RunAtLoad is not true: the gateway does not start at login");
+  if (pl.KeepAlive === true) ok("keep-alive", "KeepAlive is true");
+  else if (isDict(pl.KeepAlive)) warn("keep-alive", "KeepAlive is a set of conditions: launchd restarts the gateway only when they hold (the contract wants true)");
+  else fail("keep-alive", pl.KeepAlive === undefined ? "KeepAlive is missing: launchd does not restart the gateway when it exits" : "KeepAlive is not true: launchd does not restart the gateway when it exits");
+
+  checkProgramArguments(pl, key, ok, fail);
+
+  // Environment: state dir, secrets
+  const env = isDict(pl.EnvironmentVariables) ? pl.EnvironmentVariables : {};
+  const stateDir = typeof env.OPENCLAW_STATE_DIR === "string" && env.OPENCLAW_STATE_DIR ? env.OPENCLAW_STATE_DIR : undefined;
+  if (!stateDir) fail("state-dir", "EnvironmentVariables has no OPENCLAW_STATE_DIR: the instance would share ~/.openclaw (and its locks) with others");
+  else if (!path.isAbsolute(stateDir)) fail("state-dir", `OPENCLAW_STATE_DIR ${stateDir} is not absolute`);
+  else {
+    key.stateDir = path.resolve(stateDir);
+    ok("state-dir", `OPENCLAW_STATE_DIR ${stateDir}`);
+    if (inst.facts.stateDirExists === false) warn("state-dir-exists", `${stateDir} does not exist yet (not installed, or never started)`);
+  }
+  const secretKeys = Object.entries(env).filter(([k, v]) => SECRET_KEY.test(k) && typeof v === "string" && v !== "").map(([k]) => k);
+  if (secretKeys.length) fail("no-secrets", `EnvironmentVariables holds ${secretKeys.join(", ")}: plists are readable by every local user; keep secrets in ${stateDir ?? "<state>"}/.env (0600)`);
+  else ok("no-secrets", "no secret in the plist");
+
+  // Logs inside the state dir
+  for (const k of ["StandardOutPath", "StandardErrorPath"] as const) {
+    const v = typeof pl[k] === "string" ? (pl[k] as string) : undefined;
+    if (!v) fail("logs", `${k} is missing: output is lost`);
+    else if (stateDir && !inside(path.resolve(v), path.resolve(stateDir))) fail("logs", `${k} ${v} is outside the state dir ${stateDir}`);
+    else if (stateDir) ok("logs", `${k} inside the state dir`);
   }
 
-  interface Key {
-    subject: string;
-    file: string;
-    label?: string;
-    port?: number;
-    stateDir?: string;
-    config?: string;
-    token?: string;
+  // Config and token
+  const config = inst.facts.configPath;
+  if (config) {
+    key.config = path.resolve(config);
+    if (inst.facts.configExists === false) warn("config", `${config} does not exist`);
+    else if (inst.facts.configExists) ok("config", `config ${config}`);
   }
-  const keys: Key[] = [];
-
-  for (const inst of instances) {
-    const pl = inst.plist as Dict;
-    const file = inst.file;
-    const label = typeof pl.Label === "string" ? pl.Label : undefined;
-    const subject = label ?? path.basename(file);
-    const key: Key = { subject, file, ...(label ? { label } : {}) };
-    const ok = (check: string, message: string) => add("pass", check, subject, message, [file]);
-    const warn = (check: string, message: string) => add("warn", check, subject, message, [file]);
-    const fail = (check: string, message: string) => add("fail", check, subject, message, [file]);
-
-    // Label
-    if (!label) fail("label", "has no Label");
-    else if (!label.startsWith(LABEL_PREFIX) || label !== label.toLowerCase()) fail("label", `Label ${label} is not ai.openclaw.<name> in lower case (launchd labels of OpenClaw profiles are lower case)`);
-    else ok("label", `Label ${label}`);
-    if (label && path.basename(file) !== `${label}.plist`) warn("file-name", `file is named ${path.basename(file)}, not ${label}.plist (launchctl and OpenClaw look for <label>.plist)`);
-
-    // RunAtLoad / KeepAlive
-    if (pl.RunAtLoad === true) ok("run-at-load", "RunAtLoad is true");
-    else fail("run-at-load", pl.RunAtLoad === undefined ? "RunAtLoad is missing: the gateway does not start at login" : "RunAtLoad is not true: the gateway does not start at login");
-    if (pl.KeepAlive === true) ok("keep-alive", "KeepAlive is true");
-    else if (isDict(pl.KeepAlive)) warn("keep-alive", "KeepAlive is a set of conditions: launchd restarts the gateway only when they hold (the contract wants true)");
-    else fail("keep-alive", pl.KeepAlive === undefined ? "KeepAlive is missing: launchd does not restart the gateway when it exits" : "KeepAlive is not true: launchd does not restart the gateway when it exits");
-
-    // ProgramArguments
-    const args = Array.isArray(pl.ProgramArguments) ? pl.ProgramArguments.map(String) : undefined;
-    if (!args) fail("program-arguments", pl.Program !== undefined ? "uses Program, not ProgramArguments [node, openclaw entry, gateway, --port, N]" : "has no ProgramArguments");
-    else {
-      const problems: string[] = [];
-      if (!/(^|\/)node(\d+)?$/.test(args[0] ?? "")) problems.push(`runs ${args[0] ?? "nothing"}, not node`);
-      if (!/(openclaw\.mjs|\/dist\/index\.js|\/openclaw)$/.test(args[1] ?? "")) problems.push(`second argument ${args[1] ?? "(none)"} is not the OpenClaw entry (openclaw.mjs)`);
-      if (args[2] !== "gateway") problems.push(`third argument is ${args[2] ?? "(none)"}, not gateway`);
-      const port = portOf(args);
-      if (port === undefined) problems.push("has no --port");
-      else if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push("--port is not a port number");
-      else key.port = port;
-      if (problems.length) fail("program-arguments", `ProgramArguments ${problems.join("; ")}`);
-      else ok("program-arguments", `ProgramArguments: node, ${path.basename(args[1]!)}, gateway --port ${port}`);
-    }
-
-    // Environment: state dir, secrets
-    const env = isDict(pl.EnvironmentVariables) ? pl.EnvironmentVariables : {};
-    const stateDir = typeof env.OPENCLAW_STATE_DIR === "string" && env.OPENCLAW_STATE_DIR ? env.OPENCLAW_STATE_DIR : undefined;
-    if (!stateDir) fail("state-dir", "EnvironmentVariables has no OPENCLAW_STATE_DIR: the instance would share ~/.openclaw (and its locks) with others");
-    else if (!path.isAbsolute(stateDir)) fail("state-dir", `OPENCLAW_STATE_DIR ${stateDir} is not absolute`);
-    else {
-      key.stateDir = path.resolve(stateDir);
-      ok("state-dir", `OPENCLAW_STATE_DIR ${stateDir}`);
-      if (inst.facts.stateDirExists === false) warn("state-dir-exists", `${stateDir} does not exist yet (not installed, or never started)`);
-    }
-    const secretKeys = Object.entries(env).filter(([k, v]) => SECRET_KEY.test(k) && typeof v === "string" && v !== "").map(([k]) => k);
-    if (secretKeys.length) fail("no-secrets", `EnvironmentVariables holds ${secretKeys.join(", ")}: plists are readable by every local user; keep secrets in ${stateDir ?? "<state>"}/.env (0600)`);
-    else ok("no-secrets", "no secret in the plist");
-
-    // Logs inside the state dir
-    for (const k of ["StandardOutPath", "StandardErrorPath"] as const) {
-      const v = typeof pl[k] === "string" ? (pl[k] as string) : undefined;
-      if (!v) fail("logs", `${k} is missing: output is lost`);
-      else if (stateDir && !inside(path.resolve(v), path.resolve(stateDir))) fail("logs", `${k} ${v} is outside the state dir ${stateDir}`);
-      else if (stateDir) ok("logs", `${k} inside the state dir`);
-    }
-
-    // Config and token
-    const config = inst.facts.configPath;
-    if (config) {
-      key.config = path.resolve(config);
-      if (inst.facts.configExists === false) warn("config", `${config} does not exist`);
-      else if (inst.facts.configExists) ok("config", `config ${config}`);
-    }
-    if (inst.facts.envFileMode !== undefined && (inst.facts.envFileMode & 0o077) !== 0) {
-      fail("secrets-file", `${stateDir}/.env is mode ${(inst.facts.envFileMode & 0o777).toString(8)}: other users can read its tokens (chmod 600)`);
-    }
-    if (inst.facts.tokenFingerprint) {
-      key.token = inst.facts.tokenFingerprint;
-      ok("token", "gateway token resolved");
-    } else if (inst.facts.tokenProblem) warn("token", inst.facts.tokenProblem);
-    keys.push(key);
+  if (inst.facts.envFileMode !== undefined && (inst.facts.envFileMode & 0o077) !== 0) {
+    fail("secrets-file", `${stateDir}/.env is mode ${(inst.facts.envFileMode & 0o777).toString(8)}: other users can read its tokens (chmod 600)`);
   }
+  if (inst.facts.tokenFingerprint) {
+    key.token = inst.facts.tokenFingerprint;
+    ok("token", "gateway token resolved");
+  } else if (inst.facts.tokenProblem) warn("token", inst.facts.tokenProblem);
+  return key;
+}
 
+/** Checks across the instances: unique labels, ports, state dirs, configs, tokens; port spacing; nesting. */
+function auditCluster(keys: Key[], add: AddFinding): void {
   // Across instances
   const unique = (check: string, what: string, pick: (k: Key) => string | number | undefined, show: (v: string | number) => string) => {
     const groups = new Map<string | number, Key[]>();
@@ -229,6 +229,19 @@ export function auditInstances(dir: string, plists: Instance[], opts: { strict?:
   for (const a of dirs) for (const b of dirs) {
     if (a !== b && inside(b.stateDir!, a.stateDir!)) add("fail", "nested-state-dirs", "cluster", `state dir of ${b.subject} is inside the one of ${a.subject}`, [a.file, b.file]);
   }
+}
+
+/** Audit instances (pure). `strict` makes warnings fail the audit. */
+export function auditInstances(dir: string, plists: Instance[], opts: { strict?: boolean } = {}): AuditResult {
+  const findings: Finding[] = [];
+  const add: AddFinding = (level, check, subject, message, files) => findings.push({ level, check, subject, message, files });
+  const instances = plists.filter((p) => p.parseError === undefined && isOpenclawInstance(p.plist));
+
+  for (const p of plists) {
+    if (p.parseError !== undefined) add("fail", "parse", path.basename(p.file), `not a valid plist: ${p.parseError}`, [p.file]);
+  }
+  const keys = instances.map((inst) => auditInstance(inst, add));
+  auditCluster(keys, add);
 
   const counts: Record<Level, number> = { pass: 0, warn: 0, fail: 0 };
   for (const f of findings) counts[f.level]++;

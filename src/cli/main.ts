@@ -17,6 +17,7 @@ import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerImage } from "./commands/image.js";
 
 export const VERSION = "0.1.0";
 
@@ -25,6 +26,9 @@ export function buildProgram(): Command {
     .description("Compile one federation spec into a running federation of OpenClaw gateways, and operate it.")
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
+    // `clawfed --version` only before a command, so a command may have its own --version
+    // (`clawfed image build --version 2026.9.6`).
+    .enablePositionalOptions()
     .exitOverride();
   registerGenerate(program);
   registerValidate(program);
@@ -38,6 +42,7 @@ export function buildProgram(): Command {
   registerRestore(program);
   registerNative(program);
   registerAudit(program);
+  registerImage(program);
   // More commands register here (one line each).
   return program;
 }

@@ -1,4 +1,10 @@
-/** What a compile produces: files and folders relative to the output directory, plus the .env plan. */
+/**
+ * What a compile produces: files and folders relative to the output directory, plus the .env plan.
+ * Every target (targets/<name>/) returns a CompileResult; the writer (emit/) consumes it.
+ */
+import type { EnvSlot } from "../vocabulary/env-plan.js";
+
+export type { EnvSlot };
 
 export interface FileArtifact {
   kind: "file";
@@ -17,6 +23,12 @@ export interface FileArtifact {
    * the file's header. Used for one gateway's own secrets (native targets). Set `secret` and mode 0600.
    */
   envFrom?: string[];
+  /**
+   * How `envFrom` values are written: `dotenv` (default; quoted where needed, like `.env`) or
+   * `kustomize`: `NAME=value` raw, because Kustomize's secretGenerator env files keep quotes and
+   * spaces as they are (a value with a line break is refused: that format cannot carry it).
+   */
+  envSyntax?: "dotenv" | "kustomize";
 }
 
 export interface DirArtifact {
@@ -29,26 +41,6 @@ export interface DirArtifact {
 }
 
 export type Artifact = FileArtifact | DirArtifact;
-
-/**
- * One variable of the federation's `.env`.
- * - token: a random secret clawfed generates once and keeps across runs;
- * - user: a secret the user fills in (clawfed writes an empty placeholder and keeps any value);
- * - fixed: a value fully derived from the spec (e.g. COMPOSE_PROJECT_NAME);
- * - host: a fact of the host the writer looks up (e.g. the Docker socket's group id).
- */
-export interface EnvSlot {
-  name: string;
-  kind: "token" | "user" | "fixed" | "host";
-  /** For fixed slots: the value. For host slots: which fact ("docker-gid"). */
-  value?: string;
-  /** Gateways whose environment receives it. */
-  consumers: string[];
-  /** Gateways whose `--rotate` replaces it (tokens only). */
-  rotateWith: string[];
-  /** One line shown above it in .env. */
-  comment: string;
-}
 
 export interface CompileResult {
   target: string;

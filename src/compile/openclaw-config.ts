@@ -8,8 +8,8 @@
  * peer URLs and the paths of knowledge and mailbox folders.
  */
 import type { Federation, GatewayModel } from "../federation/normalize.js";
-import { a2aPeers } from "./env.js";
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
+import { a2aPeers } from "../vocabulary/env-plan.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "../vocabulary/names.js";
 
 export const DELEGATE_SKILL = "federation-delegate";
 
@@ -34,9 +34,9 @@ export function hooksTargets(g: GatewayModel): string[] {
   return g.outbound.filter((r) => r.transports.includes("hooks")).map((r) => r.to);
 }
 
-/** True when the gateway takes part in any mailbox route. */
-export function usesMailbox(fed: Federation, id: string): boolean {
-  return fed.routes.some((r) => r.transports.includes("mailbox") && (r.from === id || r.to === id));
+/** True when the gateway takes part in any mailbox route (reads only its own routes). */
+export function usesMailbox(g: Pick<GatewayModel, "outbound" | "inbound">): boolean {
+  return [...g.outbound, ...g.inbound].some((r) => r.transports.includes("mailbox"));
 }
 
 /** True when the gateway can reach at least one other gateway (and so gets the delegate skill). */
@@ -44,9 +44,10 @@ export function delegates(g: GatewayModel): boolean {
   return g.outbound.length > 0;
 }
 
-export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
+/** `agents`: the gateway's one agent and the defaults clawfed sets for it. */
+function agentsSection(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
   const agentEntry: Record<string, unknown> = { name: g.agentName, model: { primary: g.model.primary, fallbacks: g.model.fallbacks } };
-  if (usesMailbox(fed, g.id)) {
+  if (usesMailbox(g)) {
     // The mailbox is read on heartbeats (AGENTS.md says how); HEARTBEAT.md is retired (facts §8).
     agentEntry.heartbeat = { every: fed.comms.heartbeat, target: g.telegram && g.telegram.owners.length > 0 ? "owner" : "none" };
   }
@@ -70,20 +71,11 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
     };
   }
 
-  const config: Record<string, unknown> = {
-    gateway: {
-      mode: "local",
-      port: at.port,
-      bind: at.bind,
-      auth: { mode: "token", token: `\${${gatewayTokenEnv(g.id)}}` },
-      controlUi: { allowedOrigins: [`http://127.0.0.1:${at.publishedPort}`, `http://localhost:${at.publishedPort}`] },
-    },
-    agents: { defaults, entries: { [g.agentId]: agentEntry } },
-  };
-  if (g.knowledge.length > 0) {
-    config.memory = { search: { extraPaths: g.knowledge.map((k) => at.knowledgePath(k.name)) } };
-  }
+  return { defaults, entries: { [g.agentId]: agentEntry } };
+}
 
+/** `channels`: Telegram when the spec configures it, A2A when the gateway has a2a peers. */
+function channelsSection(g: GatewayModel, at: Placement): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
   if (g.telegram) {
     const tg = g.telegram;
@@ -95,7 +87,7 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
       allowFrom: tg.dmPolicy === "open" ? ["*"] : tg.allowFrom,
     };
   }
-  const peers = a2aPeers(fed, g.id);
+  const peers = a2aPeers(g);
   if (peers.length > 0) {
     const entries: Record<string, unknown> = {};
     for (const p of peers) {
@@ -108,6 +100,30 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
     }
     channels.a2a = { enabled: true, exposeAgents: [g.agentId], peers: entries };
   }
+  return channels;
+}
+
+/**
+ * One gateway's `openclaw.json` (as data; the target serializes it). Secrets appear only as
+ * `${NAME}` references to the gateway's environment, which OpenClaw substitutes (docs
+ * gateway/config-secrets-env.md); `at` places it (container or host).
+ */
+export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    gateway: {
+      mode: "local",
+      port: at.port,
+      bind: at.bind,
+      auth: { mode: "token", token: `\${${gatewayTokenEnv(g.id)}}` },
+      controlUi: { allowedOrigins: [`http://127.0.0.1:${at.publishedPort}`, `http://localhost:${at.publishedPort}`] },
+    },
+    agents: agentsSection(fed, g, at),
+  };
+  if (g.knowledge.length > 0) {
+    config.memory = { search: { extraPaths: g.knowledge.map((k) => at.knowledgePath(k.name)) } };
+  }
+
+  const channels = channelsSection(g, at);
   if (Object.keys(channels).length > 0) config.channels = channels;
   if (g.telegram && g.telegram.owners.length > 0) {
     config.commands = { ownerAllowFrom: g.telegram.owners.map((id) => `telegram:${id}`) };

@@ -4,10 +4,11 @@
  * federation's README with a Mermaid diagram. Targets pass a Placement-like view of paths so the
  * same text works in containers and for native processes.
  */
-import type { Federation, GatewayModel } from "../federation/normalize.js";
+import { gatewayIndex, type Federation, type GatewayModel } from "../federation/normalize.js";
+import { sorted } from "../render/serialize.js";
 import { frontMatter, renderTemplate } from "../render/templates.js";
 import { dir, file, type Artifact } from "./artifact.js";
-import { hooksTokenEnv, generatedHeader, routeDir } from "./names.js";
+import { hooksTokenEnv, generatedHeader, routeDir } from "../vocabulary/names.js";
 import { delegates, DELEGATE_SKILL, hooksTargets } from "./openclaw-config.js";
 
 /** Paths as one gateway sees them. */
@@ -25,7 +26,7 @@ function modelLabel(g: GatewayModel): string {
 
 export function workspaceArtifacts(fed: Federation, g: GatewayModel, view: WorkspaceView, base: string): Artifact[] {
   const header = generatedHeader(fed.specFile);
-  const byId = new Map(fed.gateways.map((x) => [x.id, x]));
+  const byId = gatewayIndex(fed);
   const peers = g.outbound.map((r) => {
     const p = byId.get(r.to)!;
     return {
@@ -51,8 +52,9 @@ export function workspaceArtifacts(fed: Federation, g: GatewayModel, view: Works
     hasChannels: Boolean(g.telegram),
     // Only the gateways linked with this one (either direction): a gateway learns nothing about
     // gateways it cannot reach, and the file stays O(links) instead of O(gateways) per gateway.
-    members: fed.gateways
-      .filter((x) => x.id !== g.id && (reach.has(x.id) || callers.has(x.id)))
+    members: sorted(new Set([...reach.keys(), ...callers]))
+      .filter((id) => id !== g.id)
+      .map((id) => byId.get(id)!)
       .map((x) => ({ id: x.id, role: x.role, description: x.description, reachable: reach.has(x.id), transports: reach.get(x.id) ?? [] })),
     peers,
     mailbox: { used: mailboxOut.length + mailboxIn.length > 0, inbound: mailboxIn, outbound: mailboxOut, heartbeat: fed.comms.heartbeat },

@@ -9,38 +9,28 @@
  * - the output folder is not trusted: no link below it is ever followed, a folder clawfed did not
  *   create is refused unless forced, and a refused run writes nothing (see writeArtifacts, ./safe-fs.ts).
  */
-import { randomBytes } from "node:crypto";
 import { constants as FS } from "node:fs";
-import { access, readdir, stat } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import pMap from "p-map";
-import type { Artifact, CompileResult, EnvSlot } from "../compile/artifact.js";
-import { generatedHeader } from "../compile/names.js";
-import { RuntimeError, SpecError, UsageError, type SpecIssue } from "../errors.js";
-import { dotenvValue, DotenvValueError } from "../render/serialize.js";
+import type { Artifact, CompileResult } from "../compile/artifact.js";
+import { MANIFEST_PATH } from "../vocabulary/names.js";
+import { RuntimeError, UsageError } from "../errors.js";
+import { ENV_FILE, envFileLines, renderEnv, type EnvOptions, type EnvReport } from "./env-file.js";
 import { checkRoot, chmodBelow, createRoot, ensureDirBelow, fsFailure, inspect, isSafeRelPath, readBelow, unlinkBelow, writeBelow, type Found, type Root } from "./safe-fs.js";
 
 /** uid/gid of `node` in the official OpenClaw image (facts §5.1). */
 export const GATEWAY_UID = 1000;
-export const MANIFEST = ".clawfed/manifest.json";
-export const ENV_FILE = ".env";
+export const MANIFEST = MANIFEST_PATH;
 
-export interface WriteOptions {
+export interface WriteOptions extends EnvOptions {
   /** Output directory; created if missing. May be given through a link (resolved once). */
   outDir: string;
   /** Write into a non-empty folder that has no clawfed manifest (it did not create it). */
   force?: boolean;
-  /** Spec path for the .env header. */
-  specFile: string;
-  /** Gateways whose tokens are replaced, or "all". */
-  rotate?: string[] | "all";
   /** Plan only: report what would change, write nothing. */
   dryRun?: boolean;
-  /** Token source; default 32 random bytes, base64url (43 characters). Injectable for tests. */
-  newToken?: () => string;
-  /** Host facts for `host` env slots; looked up when not given. */
-  hostFacts?: { dockerGid?: string };
 }
 
 export interface WriteResult {
@@ -49,117 +39,8 @@ export interface WriteResult {
   written: string[];
   unchanged: string[];
   removed: string[];
-  env: { generated: string[]; rotated: string[]; kept: string[]; emptyUserSecrets: string[]; extra: string[] };
+  env: EnvReport;
   warnings: string[];
-}
-
-export function newToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-async function dockerGid(): Promise<string | undefined> {
-  try {
-    return String((await stat("/var/run/docker.sock")).gid);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Build the new .env text from the plan and the previous values. Every value is written with
- * dotenvValue (render/serialize.ts), so dotenv, docker compose v1/v2 and systemd read back exactly
- * the previous value: regenerating is byte-stable.
- * @param source the previous .env (shown path and text), to place a refusal at its line
- * @throws SpecError (exit 1) naming every variable whose value no quoting can carry (never the
- *   value itself); nothing is written then.
- */
-export async function renderEnv(
-  slots: EnvSlot[],
-  previous: Record<string, string>,
-  opts: Pick<WriteOptions, "rotate" | "newToken" | "hostFacts" | "specFile">,
-  source: { file: string; text?: string } = { file: ENV_FILE },
-): Promise<{ text: string; report: WriteResult["env"]; warnings: string[] }> {
-  const issues: SpecIssue[] = [];
-  const assign = (name: string, value: string): string => {
-    try {
-      return `${name}=${dotenvValue(value)}`;
-    } catch (err) {
-      if (!(err instanceof DotenvValueError)) throw err;
-      const at = lineOf(source.text, name);
-      issues.push({
-        file: source.file,
-        line: at,
-        col: at ? 1 : 0,
-        path: name,
-        message: `the value of ${name} cannot be written back unchanged: ${err.reason}`,
-        hint: "change that value in .env, e.g. without one kind of quote or without the line break, then run clawfed generate again",
-      });
-      return `${name}=`;
-    }
-  };
-  const gen = opts.newToken ?? newToken;
-  const rotating = (s: EnvSlot) => opts.rotate === "all" || (Array.isArray(opts.rotate) && s.rotateWith.some((g) => opts.rotate!.includes(g)));
-  const report: WriteResult["env"] = { generated: [], rotated: [], kept: [], emptyUserSecrets: [], extra: [] };
-  const warnings: string[] = [];
-  const lines = [
-    `# ${generatedHeader(opts.specFile)}`,
-    "# Holds secrets: keep it mode 0600 and out of version control. Fill in the empty values.",
-    "# Generated tokens are kept across runs; `clawfed generate --rotate <gateway|all>` replaces them.",
-  ];
-  let section = "";
-  const titles: Record<EnvSlot["kind"], string> = { fixed: "Compose", host: "This host", token: "Generated tokens", user: "Your secrets" };
-  for (const s of slots) {
-    if (titles[s.kind] !== section) {
-      section = titles[s.kind];
-      lines.push("", `# --- ${section} ---`);
-    }
-    let value: string;
-    const prev = previous[s.name];
-    if (s.kind === "fixed") value = s.value ?? "";
-    else if (s.kind === "host") {
-      const fact = s.value === "docker-gid" ? (opts.hostFacts?.dockerGid ?? (await dockerGid())) : undefined;
-      value = fact ?? prev ?? "0";
-      if (fact === undefined && prev === undefined) warnings.push(`${s.name}: could not look it up on this host (is Docker installed?); set it in .env`);
-    } else if (s.kind === "token") {
-      if (prev && !rotating(s)) {
-        value = prev;
-        report.kept.push(s.name);
-      } else {
-        value = gen();
-        (prev ? report.rotated : report.generated).push(s.name);
-      }
-    } else {
-      value = prev ?? "";
-      if (!value) report.emptyUserSecrets.push(s.name);
-    }
-    lines.push(`# ${s.comment}${s.consumers.length ? ` (given to: ${s.consumers.join(", ")})` : ""}`, assign(s.name, value));
-  }
-  const known = new Set(slots.map((s) => s.name));
-  const extra = Object.keys(previous).filter((k) => !known.has(k)).sort();
-  if (extra.length > 0) {
-    lines.push("", "# --- Kept from the previous .env (this spec does not use them) ---");
-    for (const k of extra) lines.push(assign(k, previous[k]!));
-    report.extra = extra;
-  }
-  if (issues.length) throw new SpecError(issues);
-  return { text: `${lines.join("\n")}\n`, report, warnings };
-}
-
-/** 1-based line of `name`'s assignment in a .env text, or 0. */
-function lineOf(text: string | undefined, name: string): number {
-  const re = new RegExp(`^\\s*(?:export\\s+)?${name.replace(/[^A-Za-z0-9_]/g, "\\$&")}\\s*[=:]`);
-  const i = (text ?? "").split(/\r\n?|\n/).findIndex((l) => re.test(l));
-  return i + 1;
-}
-
-/**
- * `NAME=value` lines of an `envFrom` file (a native gateway's `<state>/.env`, read by OpenClaw's
- * dotenv and systemd `EnvironmentFile=`), written with dotenvValue like `.env`; an empty user
- * secret becomes a comment (so it stays unset). `values` come from the rendered `.env`, whose
- * values all passed dotenvValue.
- */
-export function envFileLines(names: string[], values: Record<string, string>): string {
-  return names.map((n) => (values[n] ? `${n}=${dotenvValue(values[n]!)}` : `# ${n} is empty in the federation's .env`)).join("\n") + (names.length ? "\n" : "");
 }
 
 /** A previous run's manifest: the files it generated (only safe relative paths), and entries it ignored. */
@@ -191,11 +72,7 @@ export function parseManifest(text: string): Manifest | undefined {
 
 const isRoot = () => process.getuid?.() === 0;
 
-/**
- * File-system calls in flight at once. A large federation is thousands of small files, each an
- * lstat walk, a temporary file, an fsync and a rename: one at a time the writer mostly waits on
- * the disk (measured in bench/generate.mjs, BENCHMARKS.md); a few dozen at once overlap the waits.
- */
+/** File-system calls in flight at once: one at a time the writer mostly waited on the disk (bench/generate.mjs). */
 const FS_CONCURRENCY = 32;
 
 /**
@@ -302,7 +179,7 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   for (const f of result.artifacts) {
     if (f.kind !== "file") continue;
     if (!isSafeRelPath(f.path) || f.path === MANIFEST) throw new RuntimeError(`refusing to write the file ${JSON.stringify(f.path)}: not a relative path inside ${out.shown}`);
-    planned.set(f.path, { content: f.envFrom ? f.content + envFileLines(f.envFrom, envValues) : f.content, mode: f.mode, gatewayOwned: f.gatewayOwned });
+    planned.set(f.path, { content: f.envFrom ? f.content + envFileLines(f.envFrom, envValues, f.envSyntax) : f.content, mode: f.mode, gatewayOwned: f.gatewayOwned });
   }
   planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
   const toWrite: string[] = [];

@@ -9,6 +9,7 @@ import {
   type SpecParsed,
   type TransportName,
 } from "./schema.js";
+import type { KubernetesParsed } from "./kubernetes-schema.js";
 
 export interface KnowledgeMount {
   name: string;
@@ -78,6 +79,8 @@ export interface Federation {
   routes: Route[];
   /** Undirected gateway pairs that share a link network, sorted, each pair sorted. */
   pairs: Array<[string, string]>;
+  /** The spec's `kubernetes:` block as parsed (defaults applied), when present. */
+  kubernetes?: KubernetesParsed;
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -87,18 +90,9 @@ function telegramId(v: string | number): string {
   return String(v).replace(/^(?:tg|telegram):/, "");
 }
 
-export function normalize(spec: SpecParsed, specFile: string): Federation {
-  const image = spec.openclaw.image ?? `${OFFICIAL_IMAGE_REPO}:${spec.openclaw.version}`;
-  const knowledge: KnowledgeMount[] = Object.entries(spec.knowledge)
-    .map(([name, k]) => ({
-      name,
-      hostPath: k.path,
-      mountPath: k.mount ?? `/shared/${name}`,
-      ...(k.description ? { description: k.description } : {}),
-    }))
-    .sort((a, b) => byString(a.name, b.name));
+/** Directed routes of the spec's links, sorted by (from, to), and the undirected linked pairs. */
+function buildRoutes(spec: SpecParsed): { routes: Route[]; pairs: Array<[string, string]> } {
   const ids = new Set(Object.keys(spec.gateways));
-
   // Directed routes; a later declaration of the same direction merges its transports (rules
   // report the duplicate, normalize just stays deterministic).
   const routeMap = new Map<string, Route>();
@@ -122,46 +116,78 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     pairSet.set(pair.join("\u0000"), pair);
   }
   const pairs = [...pairSet.values()].sort((a, b) => byString(a[0], b[0]) || byString(a[1], b[1]));
+  return { routes, pairs };
+}
 
+type SpecGateway = SpecParsed["gateways"][string];
+
+/** One gateway of the model, given its own routes (outbound sorted by `to`, inbound by `from`). */
+function gatewayModel(
+  id: string,
+  g: SpecGateway,
+  ctx: { image: string; knowledge: ReadonlyMap<string, KnowledgeMount>; outbound: Route[]; inbound: Route[] },
+): GatewayModel {
+  const { outbound, inbound } = ctx;
+  const model = typeof g.model === "string" ? { primary: g.model, fallbacks: [] } : { primary: g.model.primary, fallbacks: [...g.model.fallbacks] };
+  const tg = g.channels.telegram;
+  const telegram: TelegramModel | undefined = tg
+    ? {
+        botTokenEnv: tg.botToken,
+        dmPolicy: tg.dmPolicy,
+        allowFrom: [...new Set(tg.allowFrom.map(telegramId))].sort(byString),
+        owners: [...new Set(tg.owners.map(telegramId))].sort(byString),
+      }
+    : undefined;
+  return {
+    id,
+    role: g.role,
+    port: g.port,
+    description: g.description.trim(),
+    agentId: g.agent.id ?? id,
+    agentName: g.agent.name ?? id,
+    model,
+    ...(telegram ? { telegram } : {}),
+    hooks: g.hooks ?? inbound.some((r) => r.transports.includes("hooks")),
+    sandbox: g.sandbox,
+    sandboxed: g.sandbox.mode !== "off",
+    knowledge: [...new Set(g.knowledge)]
+      .sort(byString)
+      .map((n) => ctx.knowledge.get(n))
+      .filter((k): k is KnowledgeMount => k !== undefined),
+    secrets: [...new Set(g.secrets)].sort(byString),
+    resources: g.resources,
+    image: g.image ?? ctx.image,
+    outbound,
+    inbound,
+  };
+}
+
+export function normalize(spec: SpecParsed, specFile: string): Federation {
+  const image = spec.openclaw.image ?? `${OFFICIAL_IMAGE_REPO}:${spec.openclaw.version}`;
+  const knowledge: KnowledgeMount[] = Object.entries(spec.knowledge)
+    .map(([name, k]) => ({
+      name,
+      hostPath: k.path,
+      mountPath: k.mount ?? `/shared/${name}`,
+      ...(k.description ? { description: k.description } : {}),
+    }))
+    .sort((a, b) => byString(a.name, b.name));
+  const { routes, pairs } = buildRoutes(spec);
+
+  // Each gateway's routes, grouped in one pass (not one scan of all routes per gateway): routes are
+  // sorted by (from, to), so outbound lists come out sorted by `to`, inbound ones by `from`.
+  const outboundOf = new Map<string, Route[]>();
+  const inboundOf = new Map<string, Route[]>();
+  for (const r of routes) {
+    (outboundOf.get(r.from) ?? outboundOf.set(r.from, []).get(r.from)!).push(r);
+    (inboundOf.get(r.to) ?? inboundOf.set(r.to, []).get(r.to)!).push(r);
+  }
+  const byName = new Map(knowledge.map((k) => [k.name, k]));
   const gateways: GatewayModel[] = Object.entries(spec.gateways)
     .sort(([a], [b]) => byString(a, b))
-    .map(([id, g]) => {
-      const outbound = routes.filter((r) => r.from === id);
-      const inbound = routes.filter((r) => r.to === id).sort((a, b) => byString(a.from, b.from));
-      const model = typeof g.model === "string" ? { primary: g.model, fallbacks: [] } : { primary: g.model.primary, fallbacks: [...g.model.fallbacks] };
-      const tg = g.channels.telegram;
-      const telegram: TelegramModel | undefined = tg
-        ? {
-            botTokenEnv: tg.botToken,
-            dmPolicy: tg.dmPolicy,
-            allowFrom: [...new Set(tg.allowFrom.map(telegramId))].sort(byString),
-            owners: [...new Set(tg.owners.map(telegramId))].sort(byString),
-          }
-        : undefined;
-      const byName = new Map(knowledge.map((k) => [k.name, k]));
-      return {
-        id,
-        role: g.role,
-        port: g.port,
-        description: g.description.trim(),
-        agentId: g.agent.id ?? id,
-        agentName: g.agent.name ?? id,
-        model,
-        ...(telegram ? { telegram } : {}),
-        hooks: g.hooks ?? inbound.some((r) => r.transports.includes("hooks")),
-        sandbox: g.sandbox,
-        sandboxed: g.sandbox.mode !== "off",
-        knowledge: [...new Set(g.knowledge)]
-          .sort(byString)
-          .map((n) => byName.get(n))
-          .filter((k): k is KnowledgeMount => k !== undefined),
-        secrets: [...new Set(g.secrets)].sort(byString),
-        resources: g.resources,
-        image: g.image ?? image,
-        outbound,
-        inbound,
-      };
-    });
+    .map(([id, g]) =>
+      gatewayModel(id, g, { image, knowledge: byName, outbound: outboundOf.get(id) ?? [], inbound: (inboundOf.get(id) ?? []).sort((a, b) => byString(a.from, b.from)) }),
+    );
 
   return {
     name: spec.name,
@@ -175,7 +201,25 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     gateways,
     routes,
     pairs,
+    ...(spec.kubernetes ? { kubernetes: spec.kubernetes } : {}),
   };
+}
+
+/**
+ * Every route of gateway `g` (either end), in the order of `fed.routes` (sorted by from, then to).
+ * Linear in the gateway's own routes.
+ */
+export function routesOf(g: Pick<GatewayModel, "outbound" | "inbound">): Route[] {
+  return [...g.outbound, ...g.inbound].sort((a, b) => byString(a.from, b.from) || byString(a.to, b.to));
+}
+
+const gatewayIndexes = new WeakMap<Federation, ReadonlyMap<string, GatewayModel>>();
+
+/** The gateways of `fed` by id, built once per federation (a Federation is never mutated). */
+export function gatewayIndex(fed: Federation): ReadonlyMap<string, GatewayModel> {
+  let index = gatewayIndexes.get(fed);
+  if (!index) gatewayIndexes.set(fed, (index = new Map(fed.gateways.map((g) => [g.id, g]))));
+  return index;
 }
 
 /** Routes that use the mailbox transport and involve `id` (either end). */

@@ -7,12 +7,12 @@
  * Where paths land: compose bind mounts in the short syntax `host:container[:ro]` (Compose
  * Specification, services.volumes short syntax: `:` separates the parts, and `,` separates mount
  * options in `--mount`/long syntax); openclaw.json (JSON); the workspace Markdown; systemd
- * `ReadOnlyPaths=`/`ReadWritePaths=` lines (targets/systemd adds its stricter literal-path check);
+ * `ReadOnlyPaths=`/`ReadWritePaths=` lines (targets/host/systemd.ts adds its stricter literal-path check);
  * PM2 ecosystem JSON and launchd plists (serialised, escaped). A newline, a control character, a
  * `:` or a `,` could add or split a mount or a unit line, so they are refused here for every target.
  * `$` is not refused here: compose interpolation is escaped by the compose target.
  */
-import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_STATE_DIR } from "../compile/names.js";
+import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_STATE_DIR } from "../vocabulary/names.js";
 
 /** Linux PATH_MAX (bytes, including the terminating NUL): longer paths cannot be opened. */
 export const PATH_MAX_BYTES = 4095;

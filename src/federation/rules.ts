@@ -2,11 +2,12 @@
  * Cross-field rules: small named checks over the parsed spec and its normalized model. Each
  * returns issues with a key path; load.ts turns paths into file:line:col.
  */
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../compile/names.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../vocabulary/names.js";
 import { credentialIn } from "./credentials.js";
 import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
+import { kubernetesRules } from "./kubernetes-rules.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;
@@ -305,6 +306,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["mounts", mounts],
   ["secrets", secrets],
   ["literal-secrets", literalSecrets],
+  ["kubernetes", kubernetesRules],
 ];
 
 export function checkRules(spec: SpecParsed, fed: Federation, ctx: RuleContext): RuleIssue[] {

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { credentialIn, secretShape } from "./credentials.js";
 import { normalizePath, pathTextProblem } from "./paths.js";
+import { Kubernetes } from "./kubernetes-schema.js";
 
 /** Default OpenClaw release the generated configs target (facts sheet: openclaw@2026.9.6). */
 export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
@@ -21,7 +22,7 @@ export const OFFICIAL_IMAGE_REPO = "ghcr.io/openclaw/openclaw";
 /**
  * Gateway, federation and knowledge ids: 1-40 characters, groups of a-z and 0-9 joined by single
  * '-' (the `openclaw fleet` tenant-id rule, minus `--`). Ids never contain `--`, so derived names
- * can use `--` (and `__` in env vars) to join two ids without ever colliding (compile/names.ts).
+ * can use `--` (and `__` in env vars) to join two ids without ever colliding (vocabulary/names.ts).
  */
 export const ID_PATTERN = /^(?=[a-z0-9-]{1,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** What ID_PATTERN allows, in words (completes "gateway id "x" …"). */
@@ -427,6 +428,7 @@ export const Spec = z
       .describe("The file mailbox used by links with the mailbox transport."),
     gateways: z.record(z.string(), Gateway).describe("The gateways, by id."),
     links: z.array(Link).default([]).describe("Which gateway may reach which, and how."),
+    kubernetes: Kubernetes.optional(),
   })
   .strict()
   .describe("A clawfed federation: OpenClaw gateways, their shared knowledge, and the links between them.");

@@ -17,7 +17,7 @@
  *   document (linear in its size) and refused at the alias where it crosses the limit. An alias
  *   that names no earlier anchor is refused too.
  */
-import { CST, isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, type Document, type Node } from "yaml";
+import { CST, isAlias, isCollection, isMap, isPair, isScalar, isSeq, Lexer, type Alias, type Document, type Node, type YAMLMap, type YAMLSeq } from "yaml";
 
 /** Deepest nesting of mappings and sequences accepted (a spec needs about 6). */
 export const YAML_MAX_DEPTH = 64;
@@ -79,97 +79,123 @@ function written(text: string, node: Node): string {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
-/** Every problem of `doc` (see the module comment); [] when toJS may run. */
-export function checkDocument(doc: Document, text: string, at: (offset: number) => { line: number; col: number }): YamlProblem[] {
-  const problems: YamlProblem[] = [];
-  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== "1.2") {
-    problems.push({
-      offset: 0,
-      path: [],
-      message: `declares %YAML ${doc.directives.yaml.version}; clawfed reads YAML 1.2 (in 1.1, yes/no/on/off are booleans and << merges keys)`,
-      hint: "remove the %YAML line",
-    });
-    return problems;
-  }
-  const anchors = new Map<string, Node>();
-  const sizes = new WeakMap<Node, number>();
-  const open = new Set<Node>();
-  let expansion = 0;
-  let bombReported = false;
-  let deepReported = false;
+/** One walk over a document: anchors seen so far, expanded sizes, and the problems found. */
+class DocumentWalk {
+  readonly problems: YamlProblem[] = [];
+  private readonly anchors = new Map<string, Node>();
+  private readonly sizes = new WeakMap<Node, number>();
+  /** Anchored nodes being walked (an alias to one of them is recursive). */
+  private readonly open = new Set<Node>();
+  private expansion = 0;
+  private bombReported = false;
+  private deepReported = false;
 
-  const walk = (node: unknown, depth: number, path: Array<string | number>): number => {
+  constructor(
+    private readonly text: string,
+    private readonly at: (offset: number) => { line: number; col: number },
+  ) {}
+
+  /** Walk `node`; returns its expanded size in nodes (aliases count as what they expand to). */
+  walk(node: unknown, depth: number, path: Array<string | number>): number {
     if (!node || typeof node !== "object") return 1;
     const n = node as Node;
-    const offset = n.range?.[0] ?? 0;
-    if (isAlias(n)) {
-      const source = anchors.get(n.source);
-      if (!source) {
-        problems.push({ offset, path, message: `the alias *${n.source} names no anchor &${n.source} before it`, hint: "define the anchor first, or write the value out" });
-        return 1;
-      }
-      if (open.has(source)) {
-        problems.push({ offset, path, message: `the alias *${n.source} is inside its own anchor: the value would never end`, hint: "write the value out" });
-        return 1;
-      }
-      const size = sizes.get(source) ?? 1;
-      expansion += size;
-      if (expansion > ALIAS_EXPANSION_MAX && !bombReported) {
-        bombReported = true;
-        problems.push({
-          offset,
-          path,
-          message: `YAML aliases expand to more than ${ALIAS_EXPANSION_MAX} nodes here (an alias bomb?)`,
-          hint: "use fewer, smaller aliases, or write the values out",
-        });
-      }
-      return size;
-    }
+    if (isAlias(n)) return this.alias(n, path);
     if (n.anchor) {
-      anchors.set(n.anchor, n);
-      open.add(n);
+      this.anchors.set(n.anchor, n);
+      this.open.add(n);
     }
     let size = 1;
     if (isCollection(n)) {
       if (depth >= YAML_MAX_DEPTH) {
-        if (!deepReported) problems.push({ offset, path: path.slice(0, 2), message: `nests mappings and sequences more than ${YAML_MAX_DEPTH} levels deep`, hint: "a federation spec needs only a few levels; flatten it" });
-        deepReported = true;
-        open.delete(n);
+        if (!this.deepReported) {
+          this.problems.push({ offset: n.range?.[0] ?? 0, path: path.slice(0, 2), message: `nests mappings and sequences more than ${YAML_MAX_DEPTH} levels deep`, hint: "a federation spec needs only a few levels; flatten it" });
+        }
+        this.deepReported = true;
+        this.open.delete(n);
         return 1;
       }
-      const seen = isMap(n) ? new Map<string, Node>() : undefined;
-      n.items.forEach((item: unknown, i: number) => {
-        if (!isPair(item)) {
-          size += walk(item, depth + 1, [...path, i]);
-          return;
-        }
-        const key = item.key as Node | null;
-        let name: string | number = i;
-        if (seen) {
-          const k = checkKey(key, text, problems, path);
-          if (k !== undefined) {
-            name = k;
-            const first = seen.get(k);
-            if (first && key) {
-              const p = at(first.range?.[0] ?? 0);
-              problems.push({
-                offset: key.range?.[0] ?? offset,
-                path: [...path, k],
-                message: `duplicate key ${JSON.stringify(k)}: line ${p.line}:${p.col} already gives this mapping the key ${JSON.stringify(k)} (written ${written(text, first)} there, ${written(text, key)} here)`,
-                hint: 'each key may appear once per mapping; YAML keys become strings, so true and "true", 1 and "1", null, ~ and "" are the same key',
-              });
-            } else if (key) seen.set(k, key);
-          }
-        }
-        size += walk(key, depth + 1, path) + walk(item.value, depth + 1, [...path, name]);
+      size += this.items(n, depth, path);
+    }
+    this.open.delete(n);
+    this.sizes.set(n, size);
+    return size;
+  }
+
+  /** An alias: it must name an earlier anchor, not its own, and keep the total expansion bounded. */
+  private alias(n: Alias, path: Array<string | number>): number {
+    const offset = n.range?.[0] ?? 0;
+    const source = this.anchors.get(n.source);
+    if (!source) {
+      this.problems.push({ offset, path, message: `the alias *${n.source} names no anchor &${n.source} before it`, hint: "define the anchor first, or write the value out" });
+      return 1;
+    }
+    if (this.open.has(source)) {
+      this.problems.push({ offset, path, message: `the alias *${n.source} is inside its own anchor: the value would never end`, hint: "write the value out" });
+      return 1;
+    }
+    const size = this.sizes.get(source) ?? 1;
+    this.expansion += size;
+    if (this.expansion > ALIAS_EXPANSION_MAX && !this.bombReported) {
+      this.bombReported = true;
+      this.problems.push({
+        offset,
+        path,
+        message: `YAML aliases expand to more than ${ALIAS_EXPANSION_MAX} nodes here (an alias bomb?)`,
+        hint: "use fewer, smaller aliases, or write the values out",
       });
     }
-    open.delete(n);
-    sizes.set(n, size);
     return size;
-  };
-  walk(doc.contents, 0, []);
-  return problems;
+  }
+
+  /** The items of a mapping or sequence; mapping keys are checked and compared as strings. */
+  private items(n: YAMLMap | YAMLSeq, depth: number, path: Array<string | number>): number {
+    const { text, problems } = this;
+    const seen = isMap(n) ? new Map<string, Node>() : undefined;
+    let size = 0;
+    n.items.forEach((item: unknown, i: number) => {
+      if (!isPair(item)) {
+        size += this.walk(item, depth + 1, [...path, i]);
+        return;
+      }
+      const key = item.key as Node | null;
+      let name: string | number = i;
+      if (seen) {
+        const k = checkKey(key, text, problems, path);
+        if (k !== undefined) {
+          name = k;
+          const first = seen.get(k);
+          if (first && key) {
+            const p = this.at(first.range?.[0] ?? 0);
+            problems.push({
+              offset: key.range?.[0] ?? n.range?.[0] ?? 0,
+              path: [...path, k],
+              message: `duplicate key ${JSON.stringify(k)}: line ${p.line}:${p.col} already gives this mapping the key ${JSON.stringify(k)} (written ${written(text, first)} there, ${written(text, key)} here)`,
+              hint: 'each key may appear once per mapping; YAML keys become strings, so true and "true", 1 and "1", null, ~ and "" are the same key',
+            });
+          } else if (key) seen.set(k, key);
+        }
+      }
+      size += this.walk(key, depth + 1, path) + this.walk(item.value, depth + 1, [...path, name]);
+    });
+    return size;
+  }
+}
+
+/** Every problem of `doc` (see the module comment); [] when toJS may run. */
+export function checkDocument(doc: Document, text: string, at: (offset: number) => { line: number; col: number }): YamlProblem[] {
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== "1.2") {
+    return [
+      {
+        offset: 0,
+        path: [],
+        message: `declares %YAML ${doc.directives.yaml.version}; clawfed reads YAML 1.2 (in 1.1, yes/no/on/off are booleans and << merges keys)`,
+        hint: "remove the %YAML line",
+      },
+    ];
+  }
+  const walk = new DocumentWalk(text, at);
+  walk.walk(doc.contents, 0, []);
+  return walk.problems;
 }
 
 /** The JS key string of a mapping key, or undefined (with a problem pushed) when it cannot be one. */

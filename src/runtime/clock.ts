@@ -1,6 +1,7 @@
 /**
  * Time, injectable: every wait in runtime/ (health polling, rollout gates) reads the time and
- * sleeps through a `Clock`, so unit tests can run hours of timeouts in microseconds.
+ * sleeps through a `Clock`, so unit tests can run hours of timeouts in microseconds (the manual
+ * clock of test/helpers/clock.ts).
  */
 
 export interface Clock {
@@ -25,24 +26,6 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", done, { once: true });
     }),
 };
-
-/**
- * A clock for tests: time moves only when someone sleeps (each sleep advances it by its duration),
- * so loops with timeouts finish at once and deterministically.
- */
-export function manualClock(start = 0): Clock & { advance(ms: number): void } {
-  let t = start;
-  return {
-    now: () => t,
-    sleep: async (ms) => {
-      t += Math.max(0, ms);
-      await Promise.resolve();
-    },
-    advance: (ms) => {
-      t += ms;
-    },
-  };
-}
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

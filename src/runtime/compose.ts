@@ -3,11 +3,11 @@
  * else `docker-compose` (v1.29). Arguments never carry secrets: compose reads them from the
  * project's `.env` itself.
  */
-import { execFile, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { RuntimeError } from "../errors.js";
-
-const run = promisify(execFile);
+import { run } from "./exec.js";
 
 export interface ComposeCli {
   /** Executable and the arguments that select compose, e.g. ["docker", ["compose"]]. */
@@ -26,20 +26,15 @@ let cached: Promise<ComposeCli> | undefined;
  */
 export function detectCompose(): Promise<ComposeCli> {
   cached ??= (async () => {
-    try {
-      const { stdout } = await run("docker", ["compose", "version", "--short"], { timeout: 15_000 });
-      return { file: "docker", prefix: ["compose"], flavour: "v2" as const, version: stdout.trim() };
-    } catch {
-      /* fall through to v1 */
-    }
-    try {
-      const { stdout } = await run("docker-compose", ["version", "--short"], { timeout: 15_000 });
-      return { file: "docker-compose", prefix: [], flavour: "v1" as const, version: stdout.trim() };
-    } catch {
-      throw new RuntimeError("neither `docker compose` (v2) nor `docker-compose` (v1) was found", {
-        next: "install Docker Compose (Debian: apt-get install docker-compose; elsewhere: the docker-compose-plugin package), or run scripts/provision-docker.sh",
-      });
-    }
+    // A missing program is as good an answer as a failing one: try the next flavour.
+    const version = (file: string, args: string[]) => run(file, args, { timeoutMs: 15_000 }).catch(() => undefined);
+    const v2 = await version("docker", ["compose", "version", "--short"]);
+    if (v2?.code === 0) return { file: "docker", prefix: ["compose"], flavour: "v2" as const, version: v2.stdout.trim() };
+    const v1 = await version("docker-compose", ["version", "--short"]);
+    if (v1?.code === 0) return { file: "docker-compose", prefix: [], flavour: "v1" as const, version: v1.stdout.trim() };
+    throw new RuntimeError("neither `docker compose` (v2) nor `docker-compose` (v1) was found", {
+      next: "install Docker Compose (Debian: apt-get install docker-compose; elsewhere: the docker-compose-plugin package), or run scripts/provision-docker.sh",
+    });
   })();
   return cached;
 }
@@ -52,8 +47,8 @@ export interface ComposeProject {
 }
 
 /** Base arguments selecting the project, identical for v1 and v2. */
-function projectArgs(cli: ComposeCli, p: ComposeProject): string[] {
-  return [...cli.prefix, "--project-name", p.name, "--project-directory", p.dir, "--file", `${p.dir}/docker-compose.yml`];
+function projectArgs(cli: ComposeCli, p: ComposeProject, file = `${p.dir}/docker-compose.yml`): string[] {
+  return [...cli.prefix, "--project-name", p.name, "--project-directory", p.dir, "--file", file];
 }
 
 export interface ComposeRunResult {
@@ -63,33 +58,45 @@ export interface ComposeRunResult {
 }
 
 /**
- * Run a compose subcommand for a project (e.g. ["up", "-d"]). Output is captured; `onLine`
- * receives stderr lines as they come (compose reports progress there).
+ * Run a compose subcommand for a project (e.g. ["up", "-d"]) through the one child-process wrapper
+ * (./exec.ts). Output is captured; `onLine` receives stderr lines as they come (compose reports
+ * progress there). `file` replaces the project's docker-compose.yml (e.g. a candidate file);
+ * `timeoutMs` stops compose (exit code 124).
  */
-export async function compose(p: ComposeProject, args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<ComposeRunResult> {
+export async function compose(p: ComposeProject, args: string[], opts: { onLine?: (line: string) => void; timeoutMs?: number; file?: string } = {}): Promise<ComposeRunResult> {
   const cli = await detectCompose();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cli.file, [...projectArgs(cli, p), ...args], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let partial = "";
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs) : undefined;
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      const s = d.toString();
-      stderr += s;
-      if (opts.onLine) {
-        partial += s;
-        const lines = partial.split(/\r?\n/);
-        partial = lines.pop() ?? "";
-        for (const l of lines) if (l.trim()) opts.onLine(l);
-      }
-    });
-    child.on("error", (err) => reject(new RuntimeError(`could not run ${cli.file}: ${err.message}`, { cause: err })));
-    child.on("close", (code) => {
-      if (timer) clearTimeout(timer);
-      if (opts.onLine && partial.trim()) opts.onLine(partial);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
+  const onLine = opts.onLine;
+  const r = await run(cli.file, [...projectArgs(cli, p, opts.file), ...args], {
+    cwd: p.dir,
+    timeoutMs: opts.timeoutMs,
+    ...(onLine ? { onLine: (l: string, stream: "stdout" | "stderr") => void (stream === "stderr" && onLine(l)) } : {}),
   });
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Milliseconds `compose config --hash` may take (compose v1 is a Python program: ~1 s cold). */
+const CONFIG_HASH_TIMEOUT_MS = 30_000;
+
+/**
+ * compose's config hash of `service` as defined by the compose file text `composeText` of project
+ * `p` (`compose config --hash=<service>`; v1 and v2). The text is written to a private temporary
+ * file (compose v1 cannot read a file from stdin) and removed; paths resolve against `p.dir` as
+ * for the project's own file, so the hash is the one `compose up` computes for that text.
+ * @returns undefined when compose cannot compute it (the caller keeps the old label)
+ */
+export async function configHash(p: ComposeProject, composeText: string, service: string): Promise<string | undefined> {
+  const tmp = await mkdtemp(path.join(tmpdir(), "clawfed-hash-"));
+  try {
+    const file = path.join(tmp, "docker-compose.yml");
+    await writeFile(file, composeText, { mode: 0o600, flag: "wx" });
+    const res = await compose(p, ["config", `--hash=${service}`], { timeoutMs: CONFIG_HASH_TIMEOUT_MS, file }).catch(() => undefined);
+    if (!res || res.code !== 0) return undefined;
+    for (const line of res.stdout.split("\n")) {
+      const [name, hash] = line.trim().split(/\s+/);
+      if (name === service && hash && /^[0-9a-f]{16,}$/.test(hash)) return hash;
+    }
+    return undefined;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

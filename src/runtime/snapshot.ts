@@ -7,10 +7,11 @@
  * Copies run in a throw-away container of the gateway's own image (it has `node`; no other tool
  * is assumed), as root, without network, and keep modes, owners, times and symlinks.
  */
-import { LABELS, projectResource, stateVolume } from "../compile/names.js";
-import { STATE_COMPILE_CACHE_NAME } from "../compile/compile-cache.js";
+import { projectResource, stateVolume } from "../vocabulary/names.js";
+import { LABELS } from "../vocabulary/labels.js";
+import { STATE_COMPILE_CACHE_NAME } from "../vocabulary/compile-cache.js";
 import { RuntimeError } from "../errors.js";
-import type { Engine, Labels, MountSource } from "./engine.js";
+import type { Engine, Labels, MountSource } from "./docker/types.js";
 
 /** Milliseconds a copy may take (state is SQLite files and small JSON: seconds at most). */
 export const COPY_TIMEOUT_MS = 10 * 60_000;
@@ -33,7 +34,7 @@ function copy(s, d) {
   else if (st.isFile()) { fs.copyFileSync(s, d); attrs(d, st); files++; bytes += st.size; }
   else skipped++;
 }
-// The gateway's own compile cache (src/compile/compile-cache.ts) is not state: Node rebuilds it.
+// The gateway's own compile cache (src/vocabulary/compile-cache.ts) is not state: Node rebuilds it.
 for (const n of fs.readdirSync(src)) if (n !== ${JSON.stringify(STATE_COMPILE_CACHE_NAME)}) copy(p.join(src, n), p.join(dst, n));
 attrs(dst, fs.statSync(src));
 console.log(JSON.stringify({ files, bytes, skipped }));

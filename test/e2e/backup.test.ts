@@ -15,12 +15,13 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import * as tarStream from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONTAINER_STATE_DIR, LABELS } from "../../src/compile/names.js";
+import { CONTAINER_STATE_DIR } from "../../src/vocabulary/names.js";
+import { LABELS } from "../../src/vocabulary/labels.js";
 import { readArchive, verifyArchive } from "../../src/runtime/backup/archive.js";
 import { FORMAT, FORMAT_VERSION, type Manifest } from "../../src/runtime/backup/manifest.js";
 import { readState } from "../../src/runtime/backup/state.js";
-import { createDockerEngine } from "../../src/runtime/engine.js";
-import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
+import { createDockerEngine } from "../../src/runtime/docker/engine.js";
+import { runOpenclaw } from "../helpers/openclaw.js";
 import { runCli } from "../helpers/cli.js";
 import { execIn, leftOvers, serviceContainer } from "../helpers/docker.js";
 import { waitForFreePorts } from "../helpers/host.js";
@@ -125,7 +126,7 @@ describe("backup → down --volumes → restore", () => {
     envBefore = await readFile(path.join(outDir, ".env"));
 
     archive = path.join(root, "backups", "round.tar.gz");
-    const res = await cli(["backup", spec, "--dir", outDir, "--out", archive, "--json"]);
+    const res = await cli(["backup", spec, "--out", outDir, "--file", archive, "--json"]);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout) as { file: string; holdsSecrets: boolean; notice: string; gateways: Array<{ id: string; wasRunning: boolean; downMs: number }> };
     expect(out.file).toBe(archive);
@@ -165,7 +166,7 @@ describe("backup → down --volumes → restore", () => {
     await rm(path.join(outDir, ".env"));
     await rm(path.join(outDir, "workspaces"), { recursive: true });
 
-    const res = await cli(["restore", spec, "--dir", outDir, "--from", archive, "--json"]);
+    const res = await cli(["restore", spec, "--out", outDir, "--from", archive, "--json"]);
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ ok: true, shared: true, gateways: [{ id: "hub", capture: "stopped" }] });
     expect(res.stderr).toMatch(/every checksum matches/);
@@ -284,7 +285,7 @@ describe("hostile or damaged archives change nothing", () => {
     const v = await cli(["backup", "verify", bad]);
     expect(v.code).toBe(1);
     expect(v.stderr).toMatch(reason);
-    const r = await cli(["restore", spec, "--dir", outDir, "--from", bad, "--force", "--json"]);
+    const r = await cli(["restore", spec, "--out", outDir, "--from", bad, "--force", "--json"]);
     expect(r.code, r.stderr).toBe(1);
     const err = JSON.parse(r.stdout) as { ok: boolean; error: string; message: string };
     expect(err).toMatchObject({ ok: false, error: "archive" });
@@ -302,7 +303,7 @@ describe("hostile or damaged archives change nothing", () => {
 
   it("a restore over the running gateway without --force is refused and changes nothing", async () => {
     const before = await hubContainer();
-    const r = await cli(["restore", spec, "--dir", outDir, "--from", archive]);
+    const r = await cli(["restore", spec, "--out", outDir, "--from", archive]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/refusing to restore over running gateway\(s\): hub; nothing was changed/);
     const after = await hubContainer();
@@ -314,7 +315,7 @@ describe("--live", () => {
   it("includes an `openclaw backup create --verify` archive that `openclaw backup verify` accepts, without stopping the gateway", async () => {
     const before = await hubContainer();
     const live = path.join(root, "live.tar.gz");
-    const res = await cli(["backup", spec, "--dir", outDir, "--live", "--out", live]);
+    const res = await cli(["backup", spec, live, "--out", outDir, "--live"]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/hub: live \(openclaw backup create --verify\)/);
     expect(res.stdout).toMatch(/holds secrets/);
@@ -346,7 +347,7 @@ describe("--live", () => {
     const rm1 = await execIn(hub.Id, ["node", "-e", `require("fs").rmSync(${JSON.stringify(markPath)})`]);
     expect(rm1.code).toBe(0);
 
-    const res = await cli(["restore", spec, "--dir", outDir, "--from", live, "--force", "--only", "hub", "--json"]);
+    const res = await cli(["restore", spec, "--out", outDir, "--from", live, "--force", "--only", "hub", "--json"]);
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ ok: true, shared: false, gateways: [{ id: "hub", capture: "live", stopped: true }] });
     const after = await hubContainer();

@@ -7,8 +7,8 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { IMAGE_COMPILE_CACHE_DIR, STATE_COMPILE_CACHE_DIR, containerCompileCacheDir } from "../../src/compile/compile-cache.js";
-import { CONTAINER_STATE_DIR } from "../../src/compile/names.js";
+import { IMAGE_COMPILE_CACHE_DIR, STATE_COMPILE_CACHE_DIR, containerCompileCacheDir } from "../../src/vocabulary/compile-cache.js";
+import { CONTAINER_STATE_DIR } from "../../src/vocabulary/names.js";
 import { TEST_IMAGE } from "../helpers/setup-docker.js";
 
 const run = promisify(execFile);

@@ -1,13 +1,15 @@
-// The local OpenClaw image, built offline from the npm release (src/runtime/image.ts): it exists
+// The local OpenClaw image, built offline from the npm release (src/runtime/image/): it exists
 // after ensureOpenClawImage, carries the version label, runs as uid 1000, is not rebuilt by a
-// second call, and its gateway comes up healthy on a named state volume.
+// second call, `clawfed image build` builds another tag through the CLI, and its gateway comes up
+// healthy on a named state volume.
 // Needs a real Docker Engine: without one this file FAILS (it never skips).
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultImageTag, ensureOpenClawImage, RECIPE, RECIPE_LABEL, VERSION_LABEL, type EnsureImageResult } from "../../src/runtime/image.js";
+import { defaultImageTag, ensureOpenClawImage, RECIPE, RECIPE_LABEL, VERSION_LABEL, type EnsureImageResult } from "../../src/runtime/image/index.js";
 import { DEFAULT_OPENCLAW_VERSION } from "../../src/federation/schema.js";
+import { runCli } from "../helpers/cli.js";
 
 const run = promisify(execFile);
 const VERSION = DEFAULT_OPENCLAW_VERSION;
@@ -63,6 +65,29 @@ describe(`local OpenClaw image ${TAG}`, () => {
     const again = await ensureOpenClawImage({ version: VERSION });
     expect(again).toMatchObject({ tag: TAG, built: false });
     expect(again.seconds).toBeLessThan(15);
+  });
+
+  describe("clawfed image build", () => {
+    // Another tag of the same recipe: docker build runs for real (through src/runtime/exec.ts) but
+    // hits the layer cache of the image above, so it takes seconds, not a minute.
+    const tag = `clawfed-image-cli-${randomBytes(4).toString("hex")}:${VERSION}`;
+    afterAll(async () => {
+      await docker(["image", "rm", tag]).catch(() => undefined);
+    });
+
+    it("builds a new tag with progress on stderr and --json on stdout, then finds it", async () => {
+      const r = await runCli(["image", "build", "--version", VERSION, "--tag", tag, "--json"], { timeoutMs: 900_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, tag, version: VERSION, built: true, ms: expect.any(Number) });
+      expect(r.stderr).toContain(`docker build -t ${tag}`);
+      expect(r.stderr).toMatch(/Successfully tagged/);
+      const labels = JSON.parse(await docker(["image", "inspect", "--format", "{{json .Config.Labels}}", tag])) as Record<string, string>;
+      expect(labels[VERSION_LABEL]).toBe(VERSION);
+      const again = await runCli(["image", "build", "--version", VERSION, "--tag", tag]);
+      expect(again.code).toBe(0);
+      expect(again.stdout.trim()).toBe(tag);
+      expect(again.stderr).toMatch(/already present; not rebuilt/);
+    }, 900_000);
   });
 
   describe("its gateway, with a named volume at /home/node/.openclaw", () => {

@@ -14,13 +14,15 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import { parse as parseDotenv } from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planEnv } from "../../src/compile/env.js";
-import { a2aTokenEnv, CONTAINER_PORT, hooksTokenEnv, LABELS, linkNetwork, egressNetwork, routeDir, serviceName } from "../../src/compile/names.js";
-import { generate } from "../../src/generate.js";
+import { planEnv } from "../../src/vocabulary/env-plan.js";
+import { a2aTokenEnv, CONTAINER_PORT, hooksTokenEnv, linkNetwork, egressNetwork, routeDir, serviceName } from "../../src/vocabulary/names.js";
+import { LABELS } from "../../src/vocabulary/labels.js";
+import { generate } from "../../src/ops/generate.js";
 import { compose } from "../../src/runtime/compose.js";
-import { openFederation, redact } from "../../src/runtime/context.js";
-import { defaultDeps } from "../../src/runtime/status.js";
-import { up, type UpResult } from "../../src/runtime/up.js";
+import { openFederation } from "../../src/ops/context.js";
+import { defaultDeps } from "../../src/ops/deps.js";
+import { redact } from "../../src/runtime/redact.js";
+import { up, type UpResult } from "../../src/ops/up.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import type { Federation, GatewayModel } from "../../src/federation/normalize.js";
 import { containerLogs, docker, execIn, leftOvers, nodeIn, serviceContainer } from "../helpers/docker.js";
@@ -131,7 +133,7 @@ beforeAll(async () => {
 
   // All gateways start at once (one `compose up -d`); up() then waits for all of them concurrently.
   const t0 = performance.now();
-  upResult = await up(SPEC, defaultDeps(), { outDir, image: TEST_IMAGE, timeoutMs: UP_TIMEOUT_MS, onProgress: (l) => log(redact(l, secrets)) });
+  upResult = await up(SPEC, await defaultDeps(), { outDir, image: TEST_IMAGE, timeoutMs: UP_TIMEOUT_MS, onProgress: (l) => log(redact(l, secrets)) });
   for (const g of fed.gateways) containers.set(g.id, await serviceContainer(project, serviceName(g.id)));
   if (!upResult.ok) {
     const tails = await Promise.all(upResult.gateways.filter((g) => !g.ok).map(async (g) => `--- ${g.id}: ${g.reason}\n${await logTail(g.id)}`));

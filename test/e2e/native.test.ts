@@ -11,10 +11,10 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nativeDown } from "../../src/runtime/native/index.js";
+import { nativeDown } from "../../src/ops/native.js";
 import { findMarked, listenerPids, listProcesses, descendants, readCmdline } from "../../src/runtime/native/procs.js";
 import { loadSpecFile } from "../../src/federation/load.js";
-import { gatewayPaths, pm2Home } from "../../src/targets/native/layout.js";
+import { gatewayPaths, pm2Home } from "../../src/vocabulary/host-layout.js";
 import { runCli } from "../helpers/cli.js";
 import { ensureKnowledgeDirs, waitForFreePorts } from "../helpers/host.js";
 import { cfnDir, specWithPorts } from "../helpers/native.js";
@@ -37,7 +37,7 @@ type GatewayRow = Status["gateways"][number];
 let root: string;
 
 async function cli(args: string[], timeoutMs = 420_000) {
-  return runCli([...args, "--root", root], { timeoutMs });
+  return runCli([...args, "--out", root], { timeoutMs });
 }
 
 async function status(): Promise<Status> {
@@ -141,7 +141,9 @@ describe("native fleet of korax (real OpenClaw under PM2)", () => {
     // Secrets: never in argv, PM2's process list or the status output.
     const all = parseDotenv(await readFile(path.join(root, ".env"), "utf8"));
     const tokens = Object.entries(all).filter(([k, v]) => k.endsWith("_TOKEN") && v).map(([, v]) => v);
+    // The old spelling --root still works, with a deprecation warning on stderr.
     const jl = await runCli(["native", "status", SPEC, "--json", "--root", root]);
+    expect(jl.stderr).toMatch(/--root is deprecated; use --out/);
     const pm2List = await new Promise<string>((resolve) => {
       import("../../src/runtime/native/pm2.js").then(async (m) => resolve((await m.pm2Ok({ home: pm2Home(root), cwd: root }, ["jlist"])).stdout));
     });

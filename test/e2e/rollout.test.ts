@@ -19,12 +19,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseDotenv } from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayTokenEnv } from "../../src/compile/names.js";
+import { gatewayTokenEnv } from "../../src/vocabulary/names.js";
 import { compose } from "../../src/runtime/compose.js";
 import { judgeProbe, nodeHttpGet } from "../../src/runtime/health.js";
-import type { FederationStatus } from "../../src/runtime/status.js";
-import type { RolloutResult } from "../../src/runtime/rollout.js";
-import type { UpResult } from "../../src/runtime/up.js";
+import type { FederationStatus } from "../../src/ops/status.js";
+import type { RolloutResult } from "../../src/ops/rollout.js";
+import type { UpResult } from "../../src/ops/up.js";
 import { runCli } from "../helpers/cli.js";
 import { docker, execIn, leftOvers, serviceContainer } from "../helpers/docker.js";
 import { TEST_IMAGE } from "../helpers/setup-docker.js";
@@ -149,8 +149,8 @@ describe("clawfed operates a real federation", () => {
     expect(res.stdout + res.stderr).toContain("leak-check <redacted> end");
     expect(res.stdout + res.stderr).not.toContain(token.slice(0, 9));
     const bad = await runCli(["logs", spec, "nope", "--out", outDir]);
-    expect(bad.code).toBe(3);
-    expect(bad.stderr).toMatch(/"nope" is not a gateway of cfrops[\s\S]*use one of: alpha, beta, hub/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"nope", which is not a gateway of cfrops[\s\S]*use one of: alpha, beta, hub/);
   });
 
   it("rollout moves both spokes to a second tag while the hub answers every /healthz probe", async () => {

@@ -2,8 +2,8 @@
 // After an intended change: `npx vitest run test/golden -u`, then review the diff.
 import { readdir, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
-import { renderEnv } from "../../src/emit/write.js";
+import { compile } from "../../src/targets/registry.js";
+import { renderEnv } from "../../src/emit/env-file.js";
 import { loadSpecFile } from "../../src/federation/load.js";
 import { specJsonSchema } from "../../src/federation/schema.js";
 import { goldenPath } from "./golden-path.js";

@@ -3,8 +3,8 @@
 // After an intended change: `npx vitest run test/golden/native-targets.test.ts -u`, then review the diff.
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { compile, type TargetName } from "../../src/compile/index.js";
-import { renderEnv } from "../../src/emit/write.js";
+import { compile, type TargetName } from "../../src/targets/registry.js";
+import { renderEnv } from "../../src/emit/env-file.js";
 import { loadSpecFile, type LoadedSpec } from "../../src/federation/load.js";
 import { FIXED_HOST } from "../helpers/native.js";
 import { goldenPath } from "./golden-path.js";

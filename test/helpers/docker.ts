@@ -2,7 +2,7 @@
 // command inside it with secrets passed through the exec's environment (never its argv), and list
 // everything a federation left behind.
 import Docker from "dockerode";
-import { createDockerEngine } from "../../src/runtime/engine.js";
+import { createDockerEngine } from "../../src/runtime/docker/engine.js";
 
 let client: Docker | undefined;
 

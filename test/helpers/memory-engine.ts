@@ -5,8 +5,9 @@
 // exits at once, writing a migration marker into its state first, and the engine restarts it;
 // "hang": never leaves "starting"; "exit78": exits 78 and stays stopped). Volumes and bind
 // folders are maps of file → content; the copy job of snapshot.ts copies them.
-import { CONTAINER_PORT, CONTAINER_STATE_DIR } from "../../src/compile/names.js";
-import { manualClock, type Clock } from "../../src/runtime/clock.js";
+import { CONTAINER_PORT, CONTAINER_STATE_DIR } from "../../src/vocabulary/names.js";
+import type { Clock } from "../../src/runtime/clock.js";
+import { manualClock } from "./clock.js";
 import type { Readable } from "node:stream";
 import type {
   ContainerInfo,
@@ -23,7 +24,7 @@ import type {
   LogChunk,
   LogOptions,
   MountSource,
-} from "../../src/runtime/engine.js";
+} from "../../src/runtime/docker/types.js";
 import type { HttpAnswer, HttpGet } from "../../src/runtime/health.js";
 
 export type Behaviour = "ok" | "crash" | "hang" | "exit78";

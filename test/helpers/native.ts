@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll } from "vitest";
-import type { OpenclawHost } from "../../src/targets/native/options.js";
+import type { OpenclawHost } from "../../src/targets/host/options.js";
 
 const made: string[] = [];
 afterAll(async () => {

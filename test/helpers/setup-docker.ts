@@ -2,7 +2,7 @@
 // offline from the npm release. Fails the suite (never skips) when either cannot be had.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ensureOpenClawImage } from "../../src/runtime/image.js";
+import { ensureOpenClawImage } from "../../src/runtime/image/index.js";
 import { DEFAULT_OPENCLAW_VERSION } from "../../src/federation/schema.js";
 
 /** The image e2e suites run; CLAWFED_TEST_IMAGE picks another tag (e.g. to leave the shared default alone while the recipe changes). */

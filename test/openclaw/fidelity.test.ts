@@ -7,8 +7,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseDotenv } from "dotenv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate } from "../../src/generate.js";
-import { runOpenclaw } from "../../src/runtime/openclaw-dist.js";
+import { generate } from "../../src/ops/generate.js";
+import { runOpenclaw } from "../helpers/openclaw.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const specs = (await readdir("federations")).filter((f) => f.endsWith(".yaml")).sort();

@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sizeArg } from "../../src/cli/commands/backup.js";
 import { readArchive, verifyArchive } from "../../src/runtime/backup/archive.js";
 import { ArchiveWriter } from "../../src/runtime/backup/archive-writer.js";
-import { backupOrder, compactUtc, defaultArchivePath, selectGateways, stateSource } from "../../src/runtime/backup/backup.js";
+import { backupOrder, compactUtc, defaultArchivePath, selectGateways, stateSource } from "../../src/ops/backup.js";
 import { addHostTree, StagedDir, StagedFiles, type Skipped } from "../../src/runtime/backup/host.js";
 import { FORMAT, FORMAT_VERSION, type Manifest, type Member } from "../../src/runtime/backup/manifest.js";
-import { openFederation } from "../../src/runtime/context.js";
-import type { Engine } from "../../src/runtime/engine.js";
-import { SpecError } from "../../src/errors.js";
+import { openFederation } from "../../src/ops/context.js";
+import type { Engine } from "../../src/runtime/docker/types.js";
+import { SpecError, UsageError } from "../../src/errors.js";
 
 let dir: string;
 let spec: string;
@@ -55,7 +55,7 @@ describe("planning", () => {
     const ctx = await openFederation(spec, { outDir: path.join(dir, "out") });
     expect(selectGateways(ctx, ["zeta"]).map((g) => g.id)).toEqual(["zeta"]);
     expect(selectGateways(ctx, undefined)).toHaveLength(3);
-    expect(() => selectGateways(ctx, ["nope"])).toThrow(SpecError);
+    expect(() => selectGateways(ctx, ["nope"])).toThrow(UsageError);
     expect(() => selectGateways(ctx, ["nope"])).toThrow(/--only names "nope", which is not a gateway of cfbplan/);
   });
 
@@ -190,13 +190,13 @@ describe("restore refuses a wrong archive before touching Docker", () => {
   const gw = (id: string): Manifest["gateways"][number] => ({ id, role: "spoke", image: "openclaw:test", stateSource: { kind: "volume", volume: `x_${id}-state` }, capture: "stopped", wasRunning: false });
 
   it("an archive of another federation", async () => {
-    const { restoreFederation } = await import("../../src/runtime/backup/restore.js");
+    const { restoreFederation } = await import("../../src/ops/restore.js");
     const from = await archiveOf("other", [gw("alpha")]);
     await expect(restoreFederation({ spec, outDir: path.join(dir, "out"), from })).rejects.toThrow(/a backup of federation other, not of cfbplan/);
   });
 
   it("--only naming a gateway the archive does not hold", async () => {
-    const { restoreFederation } = await import("../../src/runtime/backup/restore.js");
+    const { restoreFederation } = await import("../../src/ops/restore.js");
     const from = await archiveOf("cfbplan", [gw("alpha")]);
     await expect(restoreFederation({ spec, outDir: path.join(dir, "out"), from, only: ["zeta"] })).rejects.toThrow(/the archive holds no zeta \(it has: alpha\)/);
   });

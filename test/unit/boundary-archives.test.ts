@@ -14,9 +14,9 @@ import * as tarStream from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArchiveError, checkMemberPath, foldPath, verifyArchive } from "../../src/runtime/backup/archive.js";
 import { FORMAT, FORMAT_VERSION, GENERATED_MEMBER, type Manifest, type Member } from "../../src/runtime/backup/manifest.js";
-import { planRestore, restoreFederation, stageHostFiles } from "../../src/runtime/backup/restore.js";
-import { openFederation } from "../../src/runtime/context.js";
-import type { Engine } from "../../src/runtime/engine.js";
+import { planRestore, restoreFederation, stageHostFiles } from "../../src/ops/restore.js";
+import { openFederation } from "../../src/ops/context.js";
+import type { Engine } from "../../src/runtime/docker/types.js";
 import { tempDir } from "../helpers/tmp.js";
 import { snapshotTree } from "../helpers/tree.js";
 

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SpecError } from "../../src/errors.js";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { dotenvValue, DotenvValueError } from "../../src/render/serialize.js";
 import { tempDir } from "../helpers/tmp.js";
 import { snapshotTree } from "../helpers/tree.js";

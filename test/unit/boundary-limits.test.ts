@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { stringify as stringifyYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import { SpecError } from "../../src/errors.js";
 import { loadSpecText } from "../../src/federation/load.js";
 import {

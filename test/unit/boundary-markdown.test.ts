@@ -7,7 +7,7 @@ import fc from "fast-check";
 import MarkdownIt from "markdown-it";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { compile, type TargetName } from "../../src/compile/index.js";
+import { compile, type TargetName } from "../../src/targets/registry.js";
 import type { FileArtifact } from "../../src/compile/artifact.js";
 import { SpecError } from "../../src/errors.js";
 import { frontMatter, inlineMarkdown } from "../../src/render/templates.js";

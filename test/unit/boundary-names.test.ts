@@ -6,7 +6,7 @@ import fc from "fast-check";
 import JSON5 from "json5";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import {
   a2aTokenEnv,
   COMMS_DIR,
@@ -25,7 +25,7 @@ import {
   stateVolume,
   systemdUnitName,
   workspaceDir,
-} from "../../src/compile/names.js";
+} from "../../src/vocabulary/names.js";
 import { SpecError } from "../../src/errors.js";
 import { snapshotVolumeName } from "../../src/runtime/snapshot.js";
 import { loadSpecText } from "../../src/federation/load.js";

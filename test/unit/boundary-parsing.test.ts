@@ -10,7 +10,7 @@ import { parse as parseDotenv } from "dotenv";
 import { parse as parseYaml } from "yaml";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { reportError, jsonText } from "../../src/cli/output.js";
-import { generatedHeader } from "../../src/compile/names.js";
+import { generatedHeader } from "../../src/vocabulary/names.js";
 import { escapeControls, formatIssue, RuntimeError, SpecError, UsageError } from "../../src/errors.js";
 import { SPEC_MAX_BYTES } from "../../src/federation/decode.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";

@@ -8,7 +8,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import { SpecError } from "../../src/errors.js";
 import { loadSpecText } from "../../src/federation/load.js";
 import {

@@ -1,14 +1,14 @@
-// Where a gateway container's Node compile cache lives (src/compile/compile-cache.ts) and how the
-// local image makes its read-only one (src/runtime/image-compile-cache.ts, src/runtime/image.ts).
+// Where a gateway container's Node compile cache lives (src/vocabulary/compile-cache.ts) and how the
+// local image makes its read-only one (src/runtime/image/compile-cache.ts, src/runtime/image/recipe.ts).
 import { Script } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
-import { containerCompileCacheDir, IMAGE_COMPILE_CACHE_DIR, imageShipsCompileCache, STATE_COMPILE_CACHE_DIR } from "../../src/compile/compile-cache.js";
-import { CONTAINER_STATE_DIR } from "../../src/compile/names.js";
+import { compile } from "../../src/targets/registry.js";
+import { containerCompileCacheDir, IMAGE_COMPILE_CACHE_DIR, imageShipsCompileCache, STATE_COMPILE_CACHE_DIR } from "../../src/vocabulary/compile-cache.js";
+import { CONTAINER_STATE_DIR } from "../../src/vocabulary/names.js";
 import { loadSpecFile } from "../../src/federation/load.js";
-import { warmCompileCacheSteps, WARMUP_SCRIPT } from "../../src/runtime/image-compile-cache.js";
-import { defaultImageTag, dockerfile } from "../../src/runtime/image.js";
+import { warmCompileCacheSteps, WARMUP_SCRIPT } from "../../src/runtime/image/compile-cache.js";
+import { defaultImageTag, dockerfile } from "../../src/runtime/image/index.js";
 
 const version = fc.tuple(fc.nat(9999), fc.nat(99), fc.nat(99)).map((v) => v.join("."));
 
@@ -43,6 +43,21 @@ describe("containerCompileCacheDir()", () => {
       }
       const stateMounts = Object.values(doc.services).map((s) => s.volumes.find((v) => v.endsWith(`:${CONTAINER_STATE_DIR}`)));
       expect(new Set(stateMounts).size).toBe(stateMounts.length);
+    }
+  });
+
+  it("the kubernetes gateway container gets it too (the state is the pod's own volumeClaimTemplate)", async () => {
+    const { federation } = await loadSpecFile("federations/korax.yaml");
+    const YAML = await import("yaml");
+    for (const [image, dir] of [["ghcr.io/openclaw/openclaw:2026.9.6", STATE_COMPILE_CACHE_DIR], ["openclaw:2026.9.6-local", IMAGE_COMPILE_CACHE_DIR]] as const) {
+      const fed = { ...federation, gateways: federation.gateways.map((g) => ({ ...g, image })) };
+      const res = compile(fed, "kubernetes");
+      for (const g of fed.gateways) {
+        const art = res.artifacts.find((a) => a.path === `gateways/${g.id}/statefulset.yaml`) as { content: string };
+        const set = YAML.parse(art.content) as { spec: { template: { spec: { containers: Array<{ name: string; env: Array<{ name: string; value?: string }> }> } } } };
+        const gw = set.spec.template.spec.containers.find((c) => c.name === "gateway")!;
+        expect(gw.env.find((e) => e.name === "NODE_COMPILE_CACHE")?.value).toBe(dir);
+      }
     }
   });
 });

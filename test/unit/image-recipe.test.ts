@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BASE_IMAGE, debianMirrorFromApt, defaultImageTag, dockerfile, VERSION_LABEL } from "../../src/runtime/image.js";
+import { BASE_IMAGE, debianMirrorFromApt, defaultImageTag, dockerfile, VERSION_LABEL } from "../../src/runtime/image/index.js";
 
 describe("dockerfile()", () => {
   const text = dockerfile("2026.9.6", "24.21.0");
@@ -57,5 +57,16 @@ describe("debianMirrorFromApt()", () => {
   it("returns undefined when nothing fits", async () => {
     const dir = await aptDir({ "sources.list": "deb https://packages.example.com/apt cloud-sdk main\n" });
     expect(debianMirrorFromApt(dir)).toBeUndefined();
+  });
+});
+
+describe("imageBuildCommand()", () => {
+  it("names the clawfed image build command that makes a missing image", async () => {
+    const { imageBuildCommand } = await import("../../src/runtime/image/index.js");
+    expect(imageBuildCommand("openclaw:2026.9.6-local")).toBe("clawfed image build --version 2026.9.6");
+    expect(imageBuildCommand("openclaw:2026.9.6-beta.1-local")).toBe("clawfed image build --version 2026.9.6-beta.1");
+    expect(imageBuildCommand("ghcr.io/openclaw/openclaw:2026.9.6")).toBe("clawfed image build --version 2026.9.6 --tag ghcr.io/openclaw/openclaw:2026.9.6");
+    expect(imageBuildCommand("localhost:5000/claw:edge")).toBe("clawfed image build --version <openclaw version> --tag localhost:5000/claw:edge");
+    expect(imageBuildCommand("openclaw")).toBe("clawfed image build --version <openclaw version> --tag openclaw");
   });
 });

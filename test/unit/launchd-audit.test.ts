@@ -6,8 +6,8 @@ import path from "node:path";
 import { build, buildBinary, parse } from "plist";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLaunchAgents, type AuditResult } from "../../src/audit/launchd.js";
-import { generate } from "../../src/generate.js";
-import { gatewayPaths } from "../../src/targets/native/layout.js";
+import { generate } from "../../src/ops/generate.js";
+import { gatewayPaths } from "../../src/vocabulary/host-layout.js";
 import { runCli } from "../helpers/cli.js";
 import { cfnDir, FIXED_HOST } from "../helpers/native.js";
 

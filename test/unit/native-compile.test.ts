@@ -5,12 +5,12 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import JSON5 from "json5";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile, type CompileResult } from "../../src/compile/index.js";
-import { envFor } from "../../src/compile/env.js";
-import { generate } from "../../src/generate.js";
+import { compile, type CompileResult } from "../../src/targets/registry.js";
+import { envFor } from "../../src/vocabulary/env-plan.js";
+import { generate } from "../../src/ops/generate.js";
 import { SpecError } from "../../src/errors.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
-import { gatewayPaths, NATIVE_FILES } from "../../src/targets/native/layout.js";
+import { gatewayPaths, NATIVE_FILES } from "../../src/vocabulary/host-layout.js";
 import { runCli } from "../helpers/cli.js";
 import { cfnDir, FIXED_HOST, FIXED_ROOT } from "../helpers/native.js";
 

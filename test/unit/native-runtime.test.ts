@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseJlist, pm2Env } from "../../src/runtime/native/pm2.js";
-import { sameDefinition, type EcosystemApp } from "../../src/runtime/native/index.js";
+import { sameDefinition, type EcosystemApp } from "../../src/ops/native.js";
 import { alive, descendants, findMarked, listProcesses, parseStat, stopTrees, treeRssBytes } from "../../src/runtime/native/procs.js";
 import { runCli } from "../helpers/cli.js";
 import { cfnDir } from "../helpers/native.js";
@@ -123,29 +123,33 @@ describe("clawfed native (no gateway started)", () => {
 
   it("status of a root that was never generated says what to run (exit 3)", async () => {
     const root = path.join(await cfnDir("nostatus"), "korax");
-    const r = await runCli(["native", "status", "federations/korax.yaml", "--root", root]);
+    const r = await runCli(["native", "status", "federations/korax.yaml", "--out", root]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/no native files in .*\nNext: clawfed native up federations\/korax\.yaml --root /);
+    expect(r.stderr).toMatch(/no native files in .*\nNext: clawfed native up federations\/korax\.yaml --out /);
+    // The old spelling still works, with a warning.
+    const old = await runCli(["native", "status", "federations/korax.yaml", "--root", root]);
+    expect(old.code).toBe(3);
+    expect(old.stderr).toMatch(/warning: --root is deprecated; use --out/);
   });
 
   it("down with nothing running is fine; restart of an unknown gateway is refused", async () => {
     const root = path.join(await cfnDir("nodown"), "korax");
-    const down = await runCli(["native", "down", "federations/korax.yaml", "--root", root]);
+    const down = await runCli(["native", "down", "federations/korax.yaml", "--out", root]);
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/nothing was running/);
     const gen = await runCli(["generate", "federations/korax.yaml", "--target", "native", "--root", root, "--node", process.execPath, "--openclaw-entry", "/opt/openclaw.mjs"]);
     expect(gen.code, gen.stderr).toBe(0);
-    const r = await runCli(["native", "restart", "federations/korax.yaml", "nope", "--root", root, "--json"]);
-    expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: "runtime" });
-    expect(JSON.parse(r.stdout).message).toMatch(/nope is not a gateway of korax/);
+    const r = await runCli(["native", "restart", "federations/korax.yaml", "nope", "--out", root, "--json"]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: "usage" });
+    expect(JSON.parse(r.stdout).message).toMatch(/"nope", which is not a gateway of korax/);
   });
 
   it("a spec whose ports are too close for native processes is refused before anything starts", async () => {
     const dir = await cfnDir("close");
     const spec = path.join(dir, "close.yaml");
     await (await import("node:fs/promises")).writeFile(spec, "name: close\ngateways:\n  a: { role: hub, port: 20000, description: A, model: m/x }\n  b: { port: 20020, description: B, model: m/x }\n");
-    const r = await runCli(["native", "up", spec, "--root", path.join(dir, "root")]);
+    const r = await runCli(["native", "up", spec, "--out", path.join(dir, "root")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/20020 is within 120 of a's 20000/);
   });

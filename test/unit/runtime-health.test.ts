@@ -1,6 +1,7 @@
 // Probe judging, the started gate (crash loops, timeouts, stability) and durations.
 import { describe, expect, it } from "vitest";
-import { formatMs, manualClock, parseDuration } from "../../src/runtime/clock.js";
+import { formatMs, parseDuration } from "../../src/runtime/clock.js";
+import { manualClock } from "../helpers/clock.js";
 import { exitHint, gateStarted, judgeProbe, publishedUrl } from "../../src/runtime/health.js";
 import { MemoryEngine } from "../helpers/memory-engine.js";
 

@@ -4,12 +4,15 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/compile/names.js";
+import { LABELS } from "../../src/vocabulary/labels.js";
 import { RuntimeError } from "../../src/errors.js";
-import { generate } from "../../src/generate.js";
-import { openFederation, type FederationContext } from "../../src/runtime/context.js";
-import { rollout, selectTargets } from "../../src/runtime/rollout.js";
-import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX, type RuntimeDeps } from "../../src/runtime/status.js";
+import { generate } from "../../src/ops/generate.js";
+import { openFederation, type FederationContext } from "../../src/ops/context.js";
+import type { ClawfedDeps } from "../../src/ops/deps.js";
+import { recordImages } from "../../src/ops/record.js";
+import { planFor, rollout, selectTargets } from "../../src/ops/rollout.js";
+import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX } from "../../src/runtime/containers.js";
+import { UsageError } from "../../src/errors.js";
 import { MemoryEngine } from "../helpers/memory-engine.js";
 
 const SPEC = `# unit-test federation
@@ -41,7 +44,9 @@ interface World {
   spec: string;
   ctx: FederationContext;
   eng: MemoryEngine;
-  deps: RuntimeDeps;
+  deps: ClawfedDeps;
+  /** compose text the config hash was asked for, per service. */
+  hashed: Map<string, string>;
   ids: Record<string, string>;
   stateOf: (id: string) => Map<string, string>;
 }
@@ -80,18 +85,36 @@ async function world(opts: { labels?: (id: string) => Record<string, string> } =
     ids[g.id] = eng.addContainer({ name: `cfrunit_${g.id}_1`, image: "img:a", labels, port: g.port, state });
     eng.dataOf(state).set("db.sqlite", `${g.id} v1`);
   }
-  const deps: RuntimeDeps = { engine: eng, get: eng.get, clock: eng.clock, wallNow: () => Date.UTC(2026, 8, 18, 10, 0, 0) };
-  return { dir, spec, ctx, eng, deps, ids, stateOf: (id) => eng.dataOf(states[id]!) };
+  const hashed = new Map<string, string>();
+  const deps: ClawfedDeps = {
+    engine: eng,
+    get: eng.get,
+    clock: eng.clock,
+    wallNow: () => Date.UTC(2026, 8, 18, 10, 0, 0),
+    compose: async () => ({ code: 0, stdout: "", stderr: "" }),
+    configHash: async (_p, text, service) => (hashed.set(service, text), `hash-${service}`),
+  };
+  return { dir, spec, ctx, eng, deps, hashed, ids, stateOf: (id) => eng.dataOf(states[id]!) };
 }
 
-const hash = async (id: string) => `hash-${id}`;
-
 describe("rollout (in-memory engine)", () => {
-  it("updates the spokes one at a time, keeps the hub, records the image and compose's config hash", async () => {
+  it("updates the spokes one at a time, keeps the hub, labels compose's config hash; the record step writes the spec", async () => {
     const w = await world();
     const specBefore = await readFile(w.spec, "utf8");
-    const res = await rollout(w.ctx, w.deps, { image: "img:b", configHash: hash });
+    const composeBefore = await readFile(path.join(w.ctx.outDir, "docker-compose.yml"), "utf8");
+    const res = await rollout(w.ctx, w.deps, { image: "img:b" });
     expect(res.ok).toBe(true);
+    expect(res.updated).toEqual([
+      { id: "alpha", image: "img:b" },
+      { id: "beta", image: "img:b" },
+    ]);
+    // The hash was asked for the compiled compose text with the new image, not read from disk.
+    expect(w.hashed.get("alpha")).toMatch(/ {2}alpha:\n(?: {4}.*\n)*? {4}image: img:b\n/);
+    // Applying changes neither the spec nor the generated files: recording is its own step.
+    expect(await readFile(w.spec, "utf8")).toBe(specBefore);
+    expect(await readFile(path.join(w.ctx.outDir, "docker-compose.yml"), "utf8")).toBe(composeBefore);
+    const rec = await recordImages(w.ctx, res.updated);
+    expect(rec).toMatchObject({ ok: true, gateways: res.updated, written: ["docker-compose.yml"] });
     expect(res.gateways.map((g) => [g.id, g.outcome])).toEqual([
       ["alpha", "updated"],
       ["beta", "updated"],
@@ -134,7 +157,7 @@ describe("rollout (in-memory engine)", () => {
     const w = await world();
     const specBefore = await readFile(w.spec, "utf8");
     const composeBefore = await readFile(path.join(w.ctx.outDir, "docker-compose.yml"), "utf8");
-    const res = await rollout(w.ctx, w.deps, { image: "img:bad", configHash: hash });
+    const res = await rollout(w.ctx, w.deps, { image: "img:bad" });
     expect(res.ok).toBe(false);
     expect(res.gateways.map((g) => [g.id, g.outcome])).toEqual([
       ["alpha", "rolled-back"],
@@ -160,7 +183,7 @@ describe("rollout (in-memory engine)", () => {
   it("rolls back a gateway that never reports started, after the health timeout", async () => {
     const w = await world();
     const t0 = w.eng.clock.now();
-    const res = await rollout(w.ctx, w.deps, { image: "img:hang", only: ["beta"], healthTimeoutMs: 30_000, configHash: hash });
+    const res = await rollout(w.ctx, w.deps, { image: "img:hang", only: ["beta"], healthTimeoutMs: 30_000 });
     expect(res.gateways).toMatchObject([{ id: "beta", outcome: "rolled-back", reason: expect.stringMatching(/not started after 30\.0 s/) }]);
     expect(w.eng.clock.now() - t0).toBeGreaterThanOrEqual(30_000);
     expect((await w.eng.inspect(w.ids.beta!))!.running).toBe(true);
@@ -169,7 +192,7 @@ describe("rollout (in-memory engine)", () => {
   it("reports a failed rollback and keeps the snapshot when the state cannot be restored", async () => {
     const w = await world();
     w.eng.failAt.set("runJob", { n: 2, err: new Error("disk full") });
-    const res = await rollout(w.ctx, w.deps, { image: "img:bad", configHash: hash });
+    const res = await rollout(w.ctx, w.deps, { image: "img:bad" });
     const alpha = res.gateways[0]!;
     expect(alpha.outcome).toBe("rollback-failed");
     expect(alpha.reason).toMatch(/restore the state snapshot: .*disk full/);
@@ -181,7 +204,7 @@ describe("rollout (in-memory engine)", () => {
   it("rolls back when creating the new container fails midway", async () => {
     const w = await world();
     w.eng.failAt.set("createLike", { n: 1, err: new Error("conflict") });
-    const res = await rollout(w.ctx, w.deps, { image: "img:b", configHash: hash });
+    const res = await rollout(w.ctx, w.deps, { image: "img:b" });
     expect(res.gateways[0]).toMatchObject({ id: "alpha", outcome: "rolled-back", reason: expect.stringMatching(/conflict/) });
     expect(await w.eng.inspect(w.ids.alpha!)).toMatchObject({ name: "cfrunit_alpha_1", running: true, image: "img:a" });
   });
@@ -189,7 +212,7 @@ describe("rollout (in-memory engine)", () => {
   it("keeps a passed update when only the cleanup fails, and says what to remove", async () => {
     const w = await world();
     w.eng.failAt.set("remove", { n: 1, err: new Error("device busy") });
-    const res = await rollout(w.ctx, w.deps, { image: "img:b", only: ["beta"], configHash: hash });
+    const res = await rollout(w.ctx, w.deps, { image: "img:b", only: ["beta"] });
     expect(res.ok).toBe(true);
     expect(res.gateways[0]).toMatchObject({ outcome: "updated", reason: expect.stringMatching(/device busy.*docker rm cfrunit_beta_1\.clawfed-previous/) });
     expect((await w.eng.inspect("cfrunit_beta_1"))!.image).toBe("img:b");
@@ -197,7 +220,7 @@ describe("rollout (in-memory engine)", () => {
 
   it("refuses containers without clawfed's ownership labels, before changing anything", async () => {
     const w = await world({ labels: (id) => ({ [LABELS.federation]: "cfrunit", [LABELS.gateway]: id, [COMPOSE_PROJECT_LABEL]: "cfrunit" }) });
-    await expect(rollout(w.ctx, w.deps, { image: "img:b", configHash: hash })).rejects.toThrow(/has no container/);
+    await expect(rollout(w.ctx, w.deps, { image: "img:b" })).rejects.toThrow(/has no container/);
     expect(w.eng.calls).toEqual([]);
   });
 
@@ -211,20 +234,20 @@ describe("rollout (in-memory engine)", () => {
       state: { kind: "volume", name: "x" },
       running: false,
     });
-    await expect(rollout(w.ctx, w.deps, { image: "img:b", configHash: hash })).rejects.toThrow(/interrupted.*docker rm cfrunit_alpha_1\.clawfed-previous/s);
+    await expect(rollout(w.ctx, w.deps, { image: "img:b" })).rejects.toThrow(/interrupted.*docker rm cfrunit_alpha_1\.clawfed-previous/s);
     expect(w.eng.calls.filter((c) => !c.startsWith("volume"))).toEqual([]);
   });
 
   it("needs the image under the pull policy; nothing changes when it cannot be had", async () => {
     const w = await world();
-    await expect(rollout(w.ctx, w.deps, { image: "img:none", pull: "never", configHash: hash })).rejects.toThrow(/not present locally and --pull is never/);
-    const err = await rollout(w.ctx, w.deps, { image: "img:none", configHash: hash }).catch((e: unknown) => e);
+    await expect(rollout(w.ctx, w.deps, { image: "img:none", pull: "never" })).rejects.toThrow(/not present locally and --pull is never/);
+    const err = await rollout(w.ctx, w.deps, { image: "img:none" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as RuntimeError).message).toMatch(/cannot pull img:none: .*no such host/);
-    expect((err as RuntimeError).next).toMatch(/build or load the image locally/);
+    expect((err as RuntimeError).next).toMatch(/build or load the image locally \(for OpenClaw: clawfed image build --version <openclaw version> --tag img:none;/);
     expect(w.eng.calls).toEqual(["pull img:none"]);
     w.eng.pullable.set("img:new", { id: "sha256:new", behaviour: "ok" });
-    const res = await rollout(w.ctx, w.deps, { image: "img:new", only: ["beta"], configHash: hash });
+    const res = await rollout(w.ctx, w.deps, { image: "img:new", only: ["beta"] });
     expect(res.ok).toBe(true);
     expect(w.eng.calls).toContain("pull img:new");
   });
@@ -233,14 +256,28 @@ describe("rollout (in-memory engine)", () => {
     const w = await world();
     await w.eng.stop(w.ids.beta!);
     w.eng.calls.length = 0;
-    await expect(rollout(w.ctx, w.deps, { image: "img:b", configHash: hash })).rejects.toThrow(/beta is not running/);
+    await expect(rollout(w.ctx, w.deps, { image: "img:b" })).rejects.toThrow(/beta is not running/);
     expect(w.eng.calls).toEqual([]);
   });
 
   it("leaves gateways already on the image alone, and rolls to the spec's image by default", async () => {
     const w = await world();
-    const res = await rollout(w.ctx, w.deps, { configHash: hash });
+    const res = await rollout(w.ctx, w.deps, {});
     expect(res.gateways.map((g) => g.outcome)).toEqual(["unchanged", "unchanged"]);
+    expect(res.updated).toEqual([]);
+    expect(w.eng.calls).toEqual([]);
+  });
+
+  it("plans without touching anything: spokes in order, the hub last when asked, the spec's image or the running one", async () => {
+    const w = await world();
+    const plan = await planFor(w.ctx, w.deps, { includeHub: true });
+    expect(plan.steps.map((s) => [s.id, s.image])).toEqual([
+      ["alpha", "img:a"],
+      ["beta", "img:a"],
+      ["hub", "img:a"],
+    ]);
+    expect((await planFor(w.ctx, w.deps, { image: "img:b", only: ["hub"] })).steps.map((s) => [s.id, s.image])).toEqual([["hub", "img:b"]]);
+    await expect(planFor(w.ctx, w.deps, { only: ["nope"] })).rejects.toBeInstanceOf(UsageError);
     expect(w.eng.calls).toEqual([]);
   });
 });
@@ -258,5 +295,6 @@ describe("selectTargets", () => {
   });
   it("names unknown gateways and the valid ones", () => {
     expect(() => selectTargets(gws, { only: ["x"] }, "f")).toThrow(/"x", which is not a gateway of f[\s\S]*hub, a, b/);
+    expect(() => selectTargets(gws, { only: ["x"] }, "f")).toThrow(UsageError);
   });
 });

@@ -3,11 +3,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LABELS } from "../../src/compile/names.js";
-import { openFederation } from "../../src/runtime/context.js";
-import type { ContainerInfo } from "../../src/runtime/engine.js";
+import { LABELS } from "../../src/vocabulary/labels.js";
+import { openFederation } from "../../src/ops/context.js";
+import type { ContainerInfo } from "../../src/runtime/docker/types.js";
 import type { GatewayProbes } from "../../src/runtime/health.js";
-import { COMPOSE_PROJECT_LABEL, getStatus, judgeGateway, PREVIOUS_SUFFIX } from "../../src/runtime/status.js";
+import { getStatus, judgeGateway } from "../../src/ops/status.js";
+import { COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX } from "../../src/runtime/containers.js";
 import { MemoryEngine } from "../helpers/memory-engine.js";
 
 const info = (over: Partial<ContainerInfo> = {}): ContainerInfo => ({

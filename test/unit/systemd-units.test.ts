@@ -5,11 +5,11 @@ import { chmod, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../src/compile/index.js";
+import { compile } from "../../src/targets/registry.js";
 import { SpecError } from "../../src/errors.js";
-import { generate } from "../../src/generate.js";
+import { generate } from "../../src/ops/generate.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
-import { gatewayPaths } from "../../src/targets/native/layout.js";
+import { gatewayPaths } from "../../src/vocabulary/host-layout.js";
 import { cfnDir } from "../helpers/native.js";
 
 const run = promisify(execFile);

@@ -2,7 +2,8 @@ import { Command } from "commander";
 import os from "node:os";
 import path from "node:path";
 import type { AuditResult } from "../../audit/launchd.js";
-import { action, EXIT, printJson } from "../output.js";
+import { UsageError } from "../../errors.js";
+import { action, EXIT, printJson, write } from "../output.js";
 
 /** One line per finding (failures first), then a summary line. */
 export function renderAudit(res: AuditResult, verbose: boolean): string {
@@ -41,12 +42,10 @@ export function registerAudit(program: Command): void {
           res = await auditLaunchAgents(dir, { strict: opts.strict });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-          if (opts.json) printJson({ ok: false, error: "usage", message: `no such folder: ${dir}` });
-          else process.stderr.write(`error: no such folder: ${dir}\n`);
-          return EXIT.usage;
+          throw new UsageError(`no such folder: ${dir}`);
         }
         if (opts.json) printJson(res);
-        else process.stdout.write(renderAudit(res, Boolean(opts.verbose)));
+        else write(renderAudit(res, Boolean(opts.verbose)));
         return res.ok ? EXIT.ok : EXIT.spec;
       }),
     );

@@ -1,5 +1,8 @@
-import { Command, InvalidArgumentError } from "commander";
-import { action, EXIT, printJson, progress } from "../output.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { UsageError } from "../../errors.js";
+import { clawfed } from "../clawfed.js";
+import { reporter } from "../format.js";
+import { action, clean, deprecated, printJson, progress, write } from "../output.js";
 import { countArg, durationArg, interruptSignal, listArg } from "./runtime-args.js";
 
 export const SECRETS_NOTICE =
@@ -16,17 +19,42 @@ export function sizeArg(value: string): number {
   return n;
 }
 
-/** A refused archive is bad input: exit 1 with the reason (JSON: error "archive"). */
-export async function archiveErrors(json: boolean | undefined, body: () => Promise<number | void>): Promise<number | void> {
-  const { ArchiveError } = await import("../../runtime/backup/archive.js");
-  try {
-    return await body();
-  } catch (err) {
-    if (!(err instanceof ArchiveError)) throw err;
-    if (json) printJson({ ok: false, error: "archive", message: err.message, member: err.member ?? null });
-    else process.stderr.write(`error: the archive is refused: ${err.message}\n`);
-    return EXIT.spec;
+interface BackupFlags {
+  out?: string;
+  file?: string;
+  dir?: string;
+  only?: string[];
+  live?: boolean;
+  withKnowledge?: boolean;
+  timeout?: number;
+  json?: boolean;
+}
+
+/**
+ * The output folder and the archive file from the flags: `--out` is the folder (as everywhere),
+ * the archive is `--file` or the positional argument. Before 0.2 `--out` named the archive and
+ * `--dir` the folder: `--dir` still works with a warning, and an `--out` ending in .tar.gz/.tgz
+ * (without `--dir`) is still read as the archive, with a warning.
+ * @throws UsageError when the archive is given twice
+ */
+export function backupPaths(positional: string | undefined, opts: BackupFlags): { out?: string; file?: string } {
+  if (positional && opts.file && positional !== opts.file) throw new UsageError(`the archive is given twice (${positional} and --file ${opts.file})`, { hint: "give one" });
+  let file = opts.file ?? positional;
+  let out = opts.out;
+  const oldArchive = () => {
+    progress("warning: --out now names the output folder (as in every command); the archive is --file (or the second argument). Reading this --out as the archive.");
+    if (file !== undefined && file !== opts.out) throw new UsageError(`the archive is given twice (${file} and --out ${opts.out})`, { hint: "use --file only" });
+    file = opts.out;
+  };
+  if (opts.dir !== undefined) {
+    // The old vocabulary: --dir the folder, --out the archive.
+    out = deprecated(opts.dir, "--dir", "--out");
+    if (opts.out !== undefined) oldArchive();
+  } else if (opts.out !== undefined && /\.(tar\.gz|tgz)$/i.test(opts.out)) {
+    oldArchive();
+    out = undefined;
   }
+  return { out, file };
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -36,11 +64,13 @@ export function registerBackup(program: Command): void {
     .command("backup")
     .description("Back up the whole federation (each gateway's state, workspaces, mailbox, spec, generated files and .env) into one verified .tar.gz.")
     .argument("<spec>", "federation spec, e.g. federations/korax.yaml")
-    .option("-o, --out <file>", "archive to write (default: backups/<federation>-<UTC time>.tar.gz next to the output directory); never replaced")
-    .option("--dir <dir>", "output directory of the generated federation (default: out/<federation name>)")
+    .argument("[file]", "archive to write (same as --file)")
+    .option("-o, --out <dir>", "output folder of the generated federation (default: out/<federation name>)")
+    .option("-f, --file <file>", "archive to write (default: backups/<federation>-<UTC time>.tar.gz next to the output folder); never replaced")
+    .addOption(new Option("--dir <dir>", "deprecated: use --out").hideHelp())
     .option("--only <ids>", "only these gateways (comma-separated): their state and workspaces, without the shared files", listArg)
     .option("--live", "do not stop gateways: run `openclaw backup create --verify` inside each running gateway and include its archive")
-    .option("--with-knowledge", "also include the knowledge mounts (often large; they live outside the output directory)")
+    .option("--with-knowledge", "also include the knowledge mounts (often large; they live outside the output folder)")
     .option("--timeout <duration>", "how long a restarted gateway may take to report started (default 4m)", durationArg)
     .option("--json", "print the result as JSON on stdout (progress stays on stderr)")
     .addHelpText(
@@ -50,40 +80,37 @@ export function registerBackup(program: Command): void {
         "\nThe archive is written under a temporary name, mode 0600, and published without replacing any file." +
         `\n${SECRETS_NOTICE}` +
         "\n\nSubcommand: clawfed backup verify <file>  checks an archive without changing anything." +
-        "\nExit codes: 0 written, 1 invalid spec or unknown --only id, 2 bad usage, 3 Docker or a gateway failed (no archive is published).",
+        "\nExit codes: 0 written, 1 invalid spec, 2 bad usage (e.g. an unknown --only id), 3 Docker or a gateway failed (no archive is published).",
     )
     .action(
-      action(async (spec: string, opts: { out?: string; dir?: string; only?: string[]; live?: boolean; withKnowledge?: boolean; timeout?: number; json?: boolean }) => {
-        const { backupFederation } = await import("../../runtime/backup/backup.js");
-        const intr = interruptSignal(() => progress("interrupted: finishing the gateway being copied and starting it again, then stopping (Ctrl-C again quits at once and may leave it stopped)"));
-        const res = await backupFederation({
-          spec,
-          outDir: opts.dir,
-          file: opts.out,
-          only: opts.only,
-          live: opts.live,
-          withKnowledge: opts.withKnowledge,
-          healthTimeoutMs: opts.timeout,
-          onProgress: progress,
-          signal: intr.signal,
-        }).finally(() => intr.dispose());
+      action(async (spec: string, positional: string | undefined, opts: BackupFlags) => {
+        const { out, file } = backupPaths(positional, opts);
+        const report = await reporter({ plain: opts.json, clean });
+        const intr = interruptSignal(() => report.line("interrupted: finishing the gateway being copied and starting it again, then stopping (Ctrl-C again quits at once and may leave it stopped)"));
+        const res = await (await clawfed())
+          .backup(spec, { out, file, only: opts.only, live: opts.live, withKnowledge: opts.withKnowledge, healthTimeoutMs: opts.timeout, onProgress: report.line, signal: intr.signal })
+          .finally(() => (report.done(), intr.dispose()));
         if (opts.json) {
           printJson({ ...res, notice: SECRETS_NOTICE });
           progress(SECRETS_NOTICE);
           return;
         }
         for (const w of res.warnings) progress(`warning: ${w}`);
-        process.stdout.write(`${res.federation}: backed up ${res.gateways.length} gateway(s) into ${res.file}\n`);
-        process.stdout.write(`  ${mb(res.bytes)} compressed, ${mb(res.contentBytes)} of content in ${res.files} files and ${res.dirs} folders, ${res.seconds.toFixed(1)} s\n`);
+        write(`${res.federation}: backed up ${res.gateways.length} gateway(s) into ${res.file}\n`);
+        write(`  ${mb(res.bytes)} compressed, ${mb(res.contentBytes)} of content in ${res.files} files and ${res.dirs} folders, ${(res.ms / 1000).toFixed(1)} s\n`);
         for (const g of res.gateways) {
           const how = g.capture === "live" ? "live (openclaw backup create --verify)" : g.wasRunning ? `stopped copy, down ${((g.downMs ?? 0) / 1000).toFixed(1)} s` : "copy (it was not running)";
-          process.stdout.write(`  ${g.id}: ${how}, ${g.stateFiles} state file(s), ${mb(g.stateBytes)}\n`);
+          write(`  ${g.id}: ${how}, ${g.stateFiles} state file(s), ${mb(g.stateBytes)}\n`);
         }
-        if (!res.shared) process.stdout.write("  shared files (.env, generated files, mailbox) not included: --only was given\n");
-        process.stdout.write(`${SECRETS_NOTICE}\nCheck it: clawfed backup verify ${res.file}\nRestore:  clawfed restore ${spec} --from ${res.file}\n`);
+        if (!res.shared) write("  shared files (.env, generated files, mailbox) not included: --only was given\n");
+        write(`${SECRETS_NOTICE}\nCheck it: clawfed backup verify ${res.file}\nRestore:  clawfed restore ${spec} --from ${res.file}${out ? ` --out ${out}` : ""}\n`);
       }),
     );
+  registerBackupVerify(backup);
+}
 
+/** `clawfed backup verify <file>`: check an archive, change nothing. */
+function registerBackupVerify(backup: Command): void {
   backup
     .command("verify")
     .description("Verify a clawfed backup archive: safe structure (regular files and directories only, no absolute or .. paths, limits) and every checksum in its manifest.")
@@ -97,38 +124,15 @@ export function registerBackup(program: Command): void {
       action(async (file: string, own: { maxBytes?: number; maxEntries?: number; maxRatio?: number; json?: boolean }, cmd: Command) => {
         // `backup` has its own --json, which commander hands to the parent: read both.
         const opts = { ...own, json: Boolean(own.json || cmd.optsWithGlobals<{ json?: boolean }>().json) };
-        return archiveErrors(opts.json, async () => {
-          const { verifyArchive } = await import("../../runtime/backup/archive.js");
-          const { byteTicker } = await import("../../runtime/backup/backup.js");
-          progress(`verifying ${file}`);
-          const limits = { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}), ...(opts.maxRatio ? { maxRatio: opts.maxRatio } : {}) };
-          const v = await verifyArchive(file, { limits, onBytes: byteTicker(progress, "verified") });
-          const m = v.manifest;
-          const summary = {
-            ok: true,
-            file: v.file,
-            federation: m.federation,
-            createdAt: m.createdAt,
-            clawfedVersion: m.clawfedVersion,
-            openclawVersion: m.openclawVersion,
-            specSha256: m.spec.sha256,
-            gateways: m.gateways.map((g) => ({ id: g.id, capture: g.capture, openclawVersion: g.openclawVersion ?? null })),
-            shared: m.shared,
-            knowledge: Object.keys(m.knowledge),
-            files: v.files,
-            dirs: v.dirs,
-            contentBytes: m.totals.bytes,
-            compressedBytes: v.compressedBytes,
-            skipped: m.skipped,
-          };
-          if (opts.json) printJson(summary);
-          else {
-            process.stdout.write(`ok: ${v.file}: backup of ${m.federation} made ${m.createdAt} by clawfed ${m.clawfedVersion} (OpenClaw ${m.openclawVersion})\n`);
-            process.stdout.write(`  ${v.files} files, ${v.dirs} folders, ${mb(m.totals.bytes)} of content; every sha256 matches its manifest\n`);
-            process.stdout.write(`  gateways: ${m.gateways.map((g) => `${g.id} (${g.capture})`).join(", ") || "none"}${m.shared ? "; with .env, generated files and mailbox" : ""}\n`);
-            if (m.skipped.length) process.stdout.write(`  ${m.skipped.length} path(s) were skipped when it was made (links or special files)\n`);
-          }
-        });
+        const limits = { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}), ...(opts.maxRatio ? { maxRatio: opts.maxRatio } : {}) };
+        const v = await (await clawfed()).verifyBackup(file, { limits, onProgress: progress });
+        if (opts.json) printJson(v);
+        else {
+          write(`ok: ${v.file}: backup of ${v.federation} made ${v.createdAt} by clawfed ${v.clawfedVersion} (OpenClaw ${v.openclawVersion})\n`);
+          write(`  ${v.files} files, ${v.dirs} folders, ${mb(v.contentBytes)} of content; every sha256 matches its manifest\n`);
+          write(`  gateways: ${v.gateways.map((g) => `${g.id} (${g.capture})`).join(", ") || "none"}${v.shared ? "; with .env, generated files and mailbox" : ""}\n`);
+          if (v.skipped.length) write(`  ${v.skipped.length} path(s) were skipped when it was made (links or special files)\n`);
+        }
       }),
     );
 }

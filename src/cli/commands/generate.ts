@@ -1,9 +1,12 @@
 import { Command, Option } from "commander";
-import { action, EXIT, printJson, progress } from "../output.js";
+import { UsageError } from "../../errors.js";
+import { clawfed } from "../clawfed.js";
+import { action, printJson, progress, write } from "../output.js";
 
 interface GenerateFlags {
   out?: string;
-  target: "compose" | "native" | "systemd" | "launchd";
+  target: "compose" | "native" | "systemd" | "launchd" | "kubernetes";
+  namespace?: string;
   rotate?: string;
   image?: string;
   dryRun?: boolean;
@@ -19,8 +22,9 @@ interface GenerateFlags {
 
 /** The command to run after generating for a target. */
 function nextStep(target: GenerateFlags["target"], spec: string, outDir: string, rootGiven: boolean): string {
-  if (target === "native") return `clawfed native up ${spec}${rootGiven ? ` --root ${outDir}` : ""}`;
+  if (target === "native") return `clawfed native up ${spec}${rootGiven ? ` --out ${outDir}` : ""}`;
   if (target === "systemd") return `install the units in ${outDir}/systemd (see ${outDir}/README.md)`;
+  if (target === "kubernetes") return `fill in .env, then: kubectl apply -k ${outDir} && kubectl get pods -n <namespace> (see ${outDir}/README.md)`;
   if (target === "launchd") return `install the plists in ${outDir}/launchd, then clawfed audit ~/Library/LaunchAgents (see ${outDir}/README.md)`;
   return `cd ${outDir} && docker compose up -d   (or: clawfed up ${spec})`;
 }
@@ -31,13 +35,14 @@ export function registerGenerate(program: Command): void {
     .description("Compile a federation spec into docker-compose.yml, .env, per-gateway openclaw.json, workspaces and the delegate skill.")
     .argument("<spec>", "federation spec, e.g. federations/korax.yaml")
     .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
-    .addOption(new Option("-t, --target <target>", "what to generate: compose, or native processes (native = PM2, systemd units, launchd plists)").choices(["compose", "native", "systemd", "launchd"]).default("compose"))
+    .addOption(new Option("-t, --target <target>", "what to generate: compose, native processes (native = PM2, systemd units, launchd plists), or a Kustomize base (kubernetes)").choices(["compose", "native", "systemd", "launchd", "kubernetes"]).default("compose"))
     .option("--root <dir>", "native targets: where the gateways live and run (default: --out, else ~/.clawfed/<federation>)")
     .option("--node <path>", "native targets: Node >= 24.16 binary the gateways run with (default: the pinned one in tools/openclaw)")
     .option("--openclaw-entry <path>", "native targets: OpenClaw's openclaw.mjs (default: the pinned one in tools/openclaw)")
     .addOption(new Option("--systemd-scope <scope>", "systemd: user units (~/.config/systemd/user) or system units (/etc/systemd/system)").choices(["user", "system"]).default("user"))
     .option("--systemd-user <name>", "systemd scope system: the account the gateways run as (default: the current user)")
     .option("--systemd-version <n>", "systemd: version of the systemd that runs the units (default: this host's, else 254)")
+    .option("--namespace <name>", "kubernetes: namespace of every object (default: kubernetes.namespace in the spec, else the federation name)")
     .option("--rotate <gateway|all>", "replace the tokens of these gateways (comma-separated) or all of them")
     .option("--image <ref>", "image for every gateway that does not name its own")
     .option("--dry-run", "show what would change; write nothing")
@@ -62,14 +67,11 @@ export function registerGenerate(program: Command): void {
         if (opts.systemdVersion !== undefined) {
           systemdVersion = Number(opts.systemdVersion);
           if (!Number.isInteger(systemdVersion) || systemdVersion < 200) {
-            process.stderr.write(`error: --systemd-version must be a systemd major version such as 252 or 256, got "${opts.systemdVersion}"\n`);
-            return EXIT.usage;
+            throw new UsageError(`--systemd-version must be a systemd major version such as 252 or 256, got "${opts.systemdVersion}"`);
           }
         }
-        const { generate } = await import("../../generate.js");
-        const res = await generate({
-          spec,
-          outDir: opts.out,
+        const res = await (await clawfed()).generate(spec, {
+          out: opts.out,
           target: opts.target,
           rotate,
           image: opts.image,
@@ -78,21 +80,22 @@ export function registerGenerate(program: Command): void {
           root: opts.root,
           openclaw: { node: opts.node, entry: opts.openclawEntry },
           systemd: { scope: opts.systemdScope, user: opts.systemdUser, version: systemdVersion },
+          ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
         });
         if (opts.json) {
-          printJson({ ok: true, ...res });
+          printJson(res);
           return;
         }
         for (const w of res.warnings) progress(`warning: ${w}`);
         const verb = opts.dryRun ? "would write" : "wrote";
-        process.stdout.write(
+        write(
           `${res.federation}: ${verb} ${res.written.length} file(s), ${res.unchanged.length} unchanged, ${res.removed.length} removed in ${res.outDir}\n`,
         );
         const e = res.env;
-        if (e.generated.length) process.stdout.write(`  .env: generated ${e.generated.length} token(s)\n`);
-        if (e.rotated.length) process.stdout.write(`  .env: rotated ${e.rotated.join(", ")}\n`);
-        if (e.emptyUserSecrets.length) process.stdout.write(`  .env: fill in ${e.emptyUserSecrets.join(", ")}\n`);
-        if (!opts.dryRun) process.stdout.write(`Next: ${nextStep(opts.target, spec, res.root ?? res.outDir, Boolean(opts.root ?? opts.out))}\n`);
+        if (e.generated.length) write(`  .env: generated ${e.generated.length} token(s)\n`);
+        if (e.rotated.length) write(`  .env: rotated ${e.rotated.join(", ")}\n`);
+        if (e.emptyUserSecrets.length) write(`  .env: fill in ${e.emptyUserSecrets.join(", ")}\n`);
+        if (!opts.dryRun) write(`Next: ${nextStep(opts.target, spec, res.root ?? res.outDir, Boolean(opts.root ?? opts.out))}\n`);
       }),
     );
 }

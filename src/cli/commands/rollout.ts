@@ -1,9 +1,12 @@
 import { Command, Option } from "commander";
-import type { RolloutResult } from "../../runtime/rollout.js";
-import { action, EXIT, printJson, progress } from "../output.js";
+import type { RolloutOpResult, RecordOpResult } from "../../ops/index.js";
+import { clawfed } from "../clawfed.js";
+import { reporter } from "../format.js";
+import { action, clean, EXIT, printJson, write } from "../output.js";
 import { durationArg, interruptSignal, listArg } from "./runtime-args.js";
 
-function render(res: RolloutResult): string {
+/** One line per gateway (with the failed container's last log lines), for the terminal. */
+export function renderRollout(res: RolloutOpResult): string {
   const lines: string[] = [];
   for (const g of res.gateways) {
     const what =
@@ -17,8 +20,12 @@ function render(res: RolloutResult): string {
     lines.push(`${g.id}: ${what}${g.snapshotKept && g.snapshot ? ` (state snapshot kept in volume ${g.snapshot})` : ""}`);
     if (g.logTail?.length) lines.push(`  last lines of ${g.id} on ${g.to}:`, ...g.logTail.map((l) => `    ${l}`));
   }
-  if (res.ok && res.specUpdated) lines.push(`The spec now records the new image(s); docker-compose.yml was regenerated.`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The record step's own line. */
+function renderRecord(rec: RecordOpResult): string {
+  return `recorded in ${rec.specFile}: ${rec.gateways.map((g) => `gateways.${g.id}.image = ${g.image}`).join(", ")}; docker-compose.yml regenerated\n`;
 }
 
 export function registerRollout(program: Command): void {
@@ -26,8 +33,8 @@ export function registerRollout(program: Command): void {
     .command("rollout")
     .description("Health-gated rolling update: spokes one at a time (the hub last, only when asked), state snapshot first, automatic rollback on failure.")
     .argument("<spec>", "federation spec")
-    .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
-    .option("--image <ref>", "new image for the selected gateways (default: the image the spec gives each)")
+    .option("-o, --out <dir>", "output folder (default: out/<federation name>)")
+    .option("--image <ref>", "new image for the selected gateways (default: the image the spec gives each; a gateway it gives none stays on its image)")
     .option("--only <ids>", "only these gateways, comma-separated (a hub named here is included)", listArg)
     .option("--include-hub", "also update the hub, after all spokes")
     .addOption(new Option("--pull <when>", "pull the image: always, only when missing locally, or never").choices(["always", "missing", "never"]).default("missing"))
@@ -37,21 +44,24 @@ export function registerRollout(program: Command): void {
     .option("--json", "print the result as JSON on stdout (progress stays on stderr)")
     .addHelpText(
       "after",
-      "\nFor each gateway: the spec records the new image (gateways.<id>.image) and docker-compose.yml is regenerated; the container is stopped," +
-        "\nits state (volume or state/<id> folder) copied to a snapshot volume, and a new container created with the new image and everything else kept." +
-        "\nIt must report {\"status\":\"started\"} on /startupz and stay up. Otherwise the new container is removed, the state restored, the old" +
-        "\ncontainer started again, the spec restored, and the rollout stops. Ctrl-C rolls the current gateway back and stops." +
-        "\nExit codes: 0 all updated (or already current), 1 invalid spec, 2 bad usage, 3 a precondition failed (nothing changed) or a gateway was rolled back.",
+      "\nFirst a plan (which gateways, which image, in which order), then for each gateway: the container is stopped, its state" +
+        "\n(volume or state/<id> folder) copied to a snapshot volume, and a new container created with the new image and everything" +
+        "\nelse kept. It must report {\"status\":\"started\"} on /startupz and stay up. Otherwise the new container is removed, the state" +
+        "\nrestored, the old container started again, and the rollout stops. Ctrl-C rolls the current gateway back and stops." +
+        "\nLast, as its own step, the spec records the new image of each updated gateway (gateways.<id>.image) and docker-compose.yml" +
+        "\nis regenerated, so a later `compose up -d` leaves the new containers alone." +
+        "\nExit codes: 0 all updated (or already current), 1 invalid spec, 2 bad usage (e.g. an unknown --only id), 3 a precondition" +
+        "\nfailed (nothing changed), a gateway was rolled back, or the spec could not record the new images.",
     )
     .action(
       action(async (spec: string, opts: { out?: string; image?: string; only?: string[]; includeHub?: boolean; pull: "always" | "missing" | "never"; healthTimeout?: number; stable?: number; keepSnapshots?: boolean; json?: boolean }) => {
-        const { openFederation } = await import("../../runtime/context.js");
-        const { rollout } = await import("../../runtime/rollout.js");
-        const { defaultDeps } = await import("../../runtime/status.js");
-        const ctx = await openFederation(spec, { outDir: opts.out });
-        const intr = interruptSignal(() => progress("interrupted: rolling back the gateway in progress, then stopping (Ctrl-C again to quit at once)"));
+        const ops = await clawfed();
+        const report = await reporter({ plain: opts.json, clean });
+        const intr = interruptSignal(() => report.line("interrupted: rolling back the gateway in progress, then stopping (Ctrl-C again to quit at once)"));
+        let res: RolloutOpResult;
         try {
-          const res = await rollout(ctx, defaultDeps(), {
+          res = await ops.rollout(spec, {
+            out: opts.out,
             image: opts.image,
             only: opts.only,
             includeHub: opts.includeHub,
@@ -59,18 +69,23 @@ export function registerRollout(program: Command): void {
             healthTimeoutMs: opts.healthTimeout,
             stableMs: opts.stable,
             keepSnapshots: opts.keepSnapshots,
-            onProgress: progress,
+            onProgress: report.line,
             signal: intr.signal,
           });
-          if (opts.json) printJson(res);
-          else {
-            process.stdout.write(render(res));
-            if (!res.ok) process.stderr.write(`error: ${res.message}\nNext: ${res.next}\n`);
-          }
-          return res.ok ? EXIT.ok : EXIT.runtime;
         } finally {
+          report.done();
           intr.dispose();
         }
+        // The explicit step: record what now runs (also after a stop, for the gateways that passed).
+        const record = res.updated.length ? await ops.recordRollout(spec, res.updated, { out: opts.out }) : undefined;
+        // The plan's compose text is for the config hash, not for readers: --json keeps the steps.
+        if (opts.json) printJson({ ...res, plan: { federation: res.plan.federation, steps: res.plan.steps }, record: record ?? null });
+        else {
+          write(renderRollout(res));
+          if (record) write(renderRecord(record));
+          if (!res.ok) process.stderr.write(clean(`error: ${res.message}\nNext: ${res.next}\n`));
+        }
+        return res.ok ? EXIT.ok : EXIT.runtime;
       }),
     );
 }

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { action } from "../output.js";
+import { action, write } from "../output.js";
 
 export function registerSchema(program: Command): void {
   program
@@ -9,7 +9,7 @@ export function registerSchema(program: Command): void {
     .action(
       action(async () => {
         const { specJsonSchema } = await import("../../federation/schema.js");
-        process.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
+        write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
       }),
     );
 }

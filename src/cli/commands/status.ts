@@ -1,6 +1,8 @@
 import { Command } from "commander";
-import type { FederationStatus } from "../../runtime/status.js";
-import { action, EXIT, printJson } from "../output.js";
+import type { FederationStatus } from "../../ops/status.js";
+import { clawfed } from "../clawfed.js";
+import { table } from "../format.js";
+import { action, EXIT, printJson, write } from "../output.js";
 import { countArg, durationArg, interruptSignal, listArg } from "./runtime-args.js";
 
 /** Seconds → `3d4h`, `5m`, `42s`. */
@@ -33,12 +35,11 @@ export function renderStatus(st: FederationStatus): string {
       g.url ?? "-",
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
   const healthy = st.gateways.filter((g) => g.healthy).length;
-  const out = [`${st.federation}: ${healthy}/${st.gateways.length} healthy (checked ${st.checkedAt} in ${st.ms} ms)`, ...lines];
+  const out = [`${st.federation}: ${healthy}/${st.gateways.length} healthy (checked ${st.checkedAt} in ${st.ms} ms)`, table(rows)];
   for (const g of st.gateways) for (const p of g.problems) out.push(`  ${g.id}: ${p}`);
   for (const o of st.others) out.push(`  also: container ${o.name} (${o.status})${o.gateway ? ` of ${o.gateway}` : ""} is not a current gateway container`);
+  if (st.next) out.push(`Next: ${st.next}`);
   return `${out.join("\n")}\n`;
 }
 
@@ -47,7 +48,7 @@ export function registerStatus(program: Command): void {
     .command("status")
     .description("Show every gateway: container state, restarts, image and OpenClaw version, uptime, /healthz, /startupz and /readyz, published URL.")
     .argument("<spec>", "federation spec")
-    .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
+    .option("-o, --out <dir>", "output folder (default: out/<federation name>)")
     .option("--only <ids>", "only these gateways (comma-separated)", listArg)
     .option("--ready", "count a gateway as healthy only when /readyz passes too (channels included)")
     .option("--probe-timeout <duration>", "how long each probe may take (default 2s)", durationArg)
@@ -59,25 +60,17 @@ export function registerStatus(program: Command): void {
       "after",
       "\nHealthy means: the container runs, /healthz answers {\"status\":\"live\"} and /startupz {\"status\":\"started\"} (with --ready, /readyz {\"ready\":true} too)." +
         "\nAll gateways are probed concurrently on their published 127.0.0.1 ports." +
-        "\nExit codes: 0 all healthy, 1 invalid spec, 2 bad usage, 3 Docker unreachable, 4 some gateway is not healthy (with --watch: as of the last poll).",
+        "\nExit codes: 0 all healthy, 1 invalid spec, 2 bad usage (e.g. an unknown --only id), 3 Docker unreachable, 4 some gateway is not healthy (with --watch: as of the last poll).",
     )
     .action(
       action(async (spec: string, opts: { out?: string; only?: string[]; ready?: boolean; probeTimeout?: number; watch?: boolean; interval?: number; count?: number; json?: boolean }) => {
-        const { openFederation } = await import("../../runtime/context.js");
-        const { getStatus, defaultDeps } = await import("../../runtime/status.js");
-        const ctx = await openFederation(spec, { outDir: opts.out });
-        const deps = defaultDeps();
-        const unknown = (opts.only ?? []).filter((o) => !ctx.fed.gateways.some((g) => g.id === o));
-        if (unknown.length) {
-          process.stderr.write(`error: --only names ${unknown.join(", ")}, not a gateway of ${ctx.fed.name} (use: ${ctx.fed.gateways.map((g) => g.id).join(", ")})\n`);
-          return EXIT.usage;
-        }
-        const poll = () => getStatus(ctx, deps, { requireReady: opts.ready, probeTimeoutMs: opts.probeTimeout, only: opts.only });
+        const ops = await clawfed();
+        const poll = () => ops.status(spec, { out: opts.out, requireReady: opts.ready, probeTimeoutMs: opts.probeTimeout, only: opts.only });
         if (!opts.watch) {
           const st = await poll();
           if (opts.json) printJson(st);
-          else process.stdout.write(renderStatus(st));
-          return st.healthy ? EXIT.ok : EXIT.unhealthy;
+          else write(renderStatus(st));
+          return st.ok ? EXIT.ok : EXIT.unhealthy;
         }
         const intr = interruptSignal();
         const tty = process.stdout.isTTY && !opts.json;
@@ -85,11 +78,14 @@ export function registerStatus(program: Command): void {
         try {
           for (let n = 1; ; n++) {
             const st = await poll();
-            code = st.healthy ? EXIT.ok : EXIT.unhealthy;
-            if (opts.json) process.stdout.write(`${JSON.stringify(st)}\n`);
-            else process.stdout.write(`${tty ? "\x1b[H\x1b[2J" : n > 1 ? "\n" : ""}${renderStatus(st)}`);
+            code = st.ok ? EXIT.ok : EXIT.unhealthy;
+            if (opts.json) write(`${JSON.stringify(st)}\n`);
+            else write(`${tty ? "\x1b[H\x1b[2J" : n > 1 ? "\n" : ""}${renderStatus(st)}`);
             if ((opts.count && n >= opts.count) || intr.signal.aborted) break;
-            await deps.clock.sleep(opts.interval ?? 2000, intr.signal);
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, opts.interval ?? 2000);
+              intr.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+            });
             if (intr.signal.aborted) break;
           }
         } finally {

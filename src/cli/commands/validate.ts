@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { action, printJson } from "../output.js";
+import { action, printJson, write } from "../output.js";
 
 export function registerValidate(program: Command): void {
   program
@@ -15,7 +15,7 @@ export function registerValidate(program: Command): void {
         const loaded = await loadSpecFile(spec, { target: opts.target });
         const f = loaded.federation;
         if (opts.json) printJson({ ok: true, file: loaded.file, federation: f.name, gateways: f.gateways.map((g) => g.id), routes: f.routes });
-        else process.stdout.write(`${loaded.file}: valid (${f.gateways.length} gateways, ${f.routes.length} link directions)\n`);
+        else write(`${loaded.file}: valid (${f.gateways.length} gateways, ${f.routes.length} link directions)\n`);
       }),
     );
 }

@@ -17,15 +17,15 @@
  *
  * Writing lives in archive-writer.ts. Reading and validation stay in one file on purpose (over 400
  * lines): the refusal rules are the point of this module, and keeping them beside the reader that
- * feeds them is what makes "verify refuses what restore refuses" checkable in one read.
- * destination), computes each member's size and sha256 on the way, appends `manifest.json` last
- * and publishes with a hard link, which never replaces an existing file.
+ * feeds them is what makes "verify refuses what restore refuses" checkable in one read. The
+ * reader is split into its parts (MemberChecks, feedTar; stream plumbing in tar-read.ts), none
+ * over 80 lines.
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
+import { createGunzip, type Gunzip } from "node:zlib";
 import * as tarStream from "tar-stream";
+import { drained, eachTarEntry, gzipMessage, hashedBody } from "./tar-read.js";
 import { FORMAT, FORMAT_VERSION, GENERATED_MEMBER, Manifest, MANIFEST_MEMBER, sectionOf, UNSAFE_TEXT, type Member } from "./manifest.js";
 
 /** A bad archive: the message says what is wrong and where; nothing was changed. */
@@ -176,50 +176,115 @@ const TYPE_NAMES: Record<string, string> = {
   "contiguous-file": "a contiguous file",
 };
 
-function gzipMessage(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const what = e.code === "Z_DATA_ERROR" ? "corrupt compressed data" : e.code === "Z_BUF_ERROR" ? "the file is truncated" : e.message;
-  return `not a valid .tar.gz (${what}${e.code === "Z_DATA_ERROR" ? `: ${e.message}` : ""})`;
+/** What a read has seen so far, member by member (for the duplicate, collision and nesting checks). */
+class MemberChecks {
+  readonly entries: SeenEntry[] = [];
+  /** Folded path (foldPath) → the member path that took it. */
+  private readonly seen = new Map<string, string>();
+  private readonly files = new Set<string>();
+  private readonly impliedDirs = new Set<string>();
+  private declaredBytes = 0;
+  constructor(private readonly limits: ArchiveLimits) {}
+
+  /**
+   * Every check of one member header, in order: count, path, type, section, layout, duplicates,
+   * case/normalisation collisions, nesting under a file, declared size. Records the member.
+   * @throws ArchiveError naming the member
+   */
+  check(header: tarStream.Header): EntryInfo {
+    const limits = this.limits;
+    if (this.entries.length + 1 > limits.maxEntries) throw new ArchiveError(`more than ${limits.maxEntries} members (limit)`);
+    const name = header.name ?? "";
+    const checked = checkMemberPath(name, limits);
+    if ("error" in checked) throw new ArchiveError(`member ${JSON.stringify(name)} ${checked.error}`, name);
+    const p = checked.path;
+    if (header.type !== "file" && header.type !== "directory") {
+      const what = TYPE_NAMES[header.type as string] ?? `an entry of unknown type ${JSON.stringify(header.type ?? "?")}`;
+      throw new ArchiveError(`member ${p} is ${what}; only regular files and directories are allowed`, p);
+    }
+    if (header.linkname) throw new ArchiveError(`member ${p} carries a link target; only regular files and directories are allowed`, p);
+    const type = header.type === "file" ? "file" : "dir";
+    if (p !== MANIFEST_MEMBER && sectionOf(p) === undefined) throw new ArchiveError(`member ${p} is outside the known sections of a clawfed backup`, p);
+    if ((p === MANIFEST_MEMBER || p === GENERATED_MEMBER) && type !== "file") throw new ArchiveError(`member ${p} is not a file`, p);
+    const layout = layoutProblem(p, type);
+    if (layout) throw new ArchiveError(`member ${p} ${layout}`, p);
+    this.place(p, type);
+    const size = type === "file" ? header.size ?? 0 : 0;
+    this.declaredBytes += size;
+    if (this.declaredBytes > limits.maxBytes) throw new ArchiveError(`member ${p} would take the archive past ${limits.maxBytes} bytes (limit)`, p);
+    if ((p === MANIFEST_MEMBER || p === GENERATED_MEMBER) && size > limits.maxManifestBytes) throw new ArchiveError(`${p} is larger than ${limits.maxManifestBytes} bytes (limit)`, p);
+    return {
+      path: p,
+      type,
+      size,
+      mode: (header.mode ?? 0) & 0o7777,
+      uid: header.uid ?? 0,
+      gid: header.gid ?? 0,
+      mtime: Math.max(0, Math.floor((header.mtime?.getTime() ?? 0) / 1000)),
+    };
+  }
+
+  /** Duplicates, case/normalisation collisions and members inside a file. @throws ArchiveError */
+  private place(p: string, type: "file" | "dir"): void {
+    const key = foldPath(p);
+    const earlier = this.seen.get(key);
+    if (earlier === p) throw new ArchiveError(`member ${p} appears twice`, p);
+    if (earlier !== undefined) throw new ArchiveError(`member ${p} and member ${earlier} differ only in case or Unicode normalisation (they would be one file on a case-insensitive file system)`, p);
+    const segs = key.split("/");
+    for (let i = 1; i < segs.length; i++) {
+      const anc = segs.slice(0, i).join("/");
+      if (this.files.has(anc)) throw new ArchiveError(`member ${p} lies inside ${this.seen.get(anc) ?? anc}, which is a file`, p);
+    }
+    if (type === "file" && this.impliedDirs.has(key)) throw new ArchiveError(`member ${p} is a file but other members lie inside it`, p);
+    this.seen.set(key, p);
+    if (type === "file") this.files.add(key);
+    for (let i = 1; i < segs.length; i++) this.impliedDirs.add(segs.slice(0, i).join("/"));
+  }
 }
 
-/** Handles one tar member; what it leaves unread of `body` is drained afterwards. */
-export type TarEntryHandler = (header: tarStream.Header, body: AsyncIterable<Buffer>) => Promise<void>;
+/** Byte counts of a read: uncompressed tar bytes and compressed bytes read from the file. */
+interface Counts {
+  tarBytes: number;
+  compressedBytes: number;
+}
 
 /**
- * Feed every member of a tar-stream extractor to `handle`, one at a time, until the stream ends.
- * Resolves with the first error met (a handler's or the extractor's; `onError` hears it at once,
- * e.g. to stop the input), or undefined. Never rejects.
+ * Feed the tar parser by hand from `file`: count every uncompressed byte against the limits, and
+ * against the compressed bytes read so far (a bomb is stopped after a bounded amount of input).
+ * Resolves when the input ended or failed; failures go to `fail`.
  */
-export function eachTarEntry(extract: tarStream.Extract, handle: TarEntryHandler, onError: (err: unknown) => void = () => undefined): Promise<unknown> {
-  let failure: unknown;
-  const note = (err: unknown) => {
-    if (failure !== undefined) return;
-    failure = err;
-    onError(err);
-  };
-  return new Promise((resolve) => {
-    extract.on("entry", (header, stream, next) => {
-      stream.on("error", () => undefined); // a destroyed read reports through the handler's error
-      const body = stream as unknown as AsyncIterable<Buffer>;
-      handle(header, body).then(
-        async () => {
-          for await (const _ of body) void _;
-          next();
-        },
-        (err) => {
-          note(err);
-          next(err as Error);
-        },
-      );
-    });
-    const end = () => resolve(failure);
-    extract.on("finish", end);
-    extract.on("close", end);
-    extract.on("error", (err) => {
-      note(err);
-      end();
-    });
-  });
+function feedTar(src: NodeJS.ReadableStream, gunzip: Gunzip, extract: tarStream.Extract, limits: ArchiveLimits, counts: Counts, onBytes: ((n: number) => void) | undefined, fail: (err: unknown) => void): Promise<void> {
+  src.on("error", (err) => gunzip.destroy(err as Error));
+  src.on("data", (chunk: Buffer) => (counts.compressedBytes += chunk.length));
+  src.pipe(gunzip);
+  return (async () => {
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+        counts.tarBytes += chunk.length;
+        onBytes?.(chunk.length);
+        if (counts.tarBytes > limits.maxBytes) throw new ArchiveError(`more than ${limits.maxBytes} bytes once uncompressed (limit; a decompression bomb?)`);
+        if (counts.tarBytes > limits.ratioAfterBytes && counts.tarBytes > limits.maxRatio * counts.compressedBytes) {
+          throw new ArchiveError(
+            `a decompression bomb: ${counts.compressedBytes} compressed bytes already inflated to ${counts.tarBytes} (more than ${limits.maxRatio} times as many; limit --max-ratio)`,
+          );
+        }
+        if (extract.destroyed) return;
+        if (!extract.write(chunk)) await drained(extract);
+      }
+      extract.end(undefined);
+    } catch (err) {
+      fail(err instanceof ArchiveError ? err : (err as NodeJS.ErrnoException).code?.startsWith("Z_") ? new ArchiveError(gzipMessage(err)) : err);
+    }
+  })();
+}
+
+/** The error a failed read reports: ArchiveErrors as they are, tar-stream's words translated. */
+function readFailure(failure: unknown): unknown {
+  if (failure instanceof ArchiveError) return failure;
+  const msg = (failure as Error).message ?? String(failure);
+  if (/Unexpected end of data/.test(msg)) return new ArchiveError("the tar stream ends in the middle of a member (truncated archive)");
+  if (/Invalid tar header|Header exceeds max size|Invalid header/.test(msg)) return new ArchiveError(`not a valid tar stream (${msg})`);
+  return failure;
 }
 
 /**
@@ -240,135 +305,33 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
   const src = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   const gunzip = createGunzip({ chunkSize: 1 << 17 });
   const extract = tarStream.extract();
-  const entries: SeenEntry[] = [];
-  /** Folded path (foldPath) → the member path that took it. */
-  const seen = new Map<string, string>();
-  const files = new Set<string>();
-  const impliedDirs = new Set<string>();
-  let manifestText: Buffer | undefined;
-  let generatedText: Buffer | undefined;
-  let tarBytes = 0;
-  let compressedBytes = 0;
-  let declaredBytes = 0;
+  const checks = new MemberChecks(limits);
+  const kept: { manifest?: Buffer; generated?: Buffer } = {};
+  const counts: Counts = { tarBytes: 0, compressedBytes: 0 };
   let failure: unknown;
-
   const fail = (err: unknown) => {
     failure ??= err;
     extract.destroy(err instanceof Error ? err : new Error(String(err)));
   };
-
-  // Feed the tar parser by hand: count every uncompressed byte against the limits, and against
-  // the compressed bytes read so far (a bomb is stopped after a bounded amount of input).
-  src.on("error", (err) => gunzip.destroy(err));
-  src.on("data", (chunk) => (compressedBytes += chunk.length));
-  src.pipe(gunzip);
-  const feeder = (async () => {
-    try {
-      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-        tarBytes += chunk.length;
-        opts.onBytes?.(chunk.length);
-        if (tarBytes > limits.maxBytes) throw new ArchiveError(`more than ${limits.maxBytes} bytes once uncompressed (limit; a decompression bomb?)`);
-        if (tarBytes > limits.ratioAfterBytes && tarBytes > limits.maxRatio * compressedBytes) {
-          throw new ArchiveError(
-            `a decompression bomb: ${compressedBytes} compressed bytes already inflated to ${tarBytes} (more than ${limits.maxRatio} times as many; limit --max-ratio)`,
-          );
-        }
-        if (extract.destroyed) return;
-        if (!extract.write(chunk)) {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              extract.off("drain", done);
-              extract.off("close", done);
-              resolve();
-            };
-            extract.on("drain", done);
-            extract.on("close", done);
-          });
-        }
-      }
-      extract.end(undefined);
-    } catch (err) {
-      fail(err instanceof ArchiveError ? err : (err as NodeJS.ErrnoException).code?.startsWith("Z_") ? new ArchiveError(gzipMessage(err)) : err);
-    }
-  })();
+  const feeder = feedTar(src, gunzip, extract, limits, counts, opts.onBytes, fail);
 
   async function handle(header: tarStream.Header, stream: AsyncIterable<Buffer> & { resume(x?: unknown): unknown }): Promise<void> {
-    if (entries.length + 1 > limits.maxEntries) throw new ArchiveError(`more than ${limits.maxEntries} members (limit)`);
-    const name = header.name ?? "";
-    const checked = checkMemberPath(name, limits);
-    if ("error" in checked) throw new ArchiveError(`member ${JSON.stringify(name)} ${checked.error}`, name);
-    const p = checked.path;
-    if (header.type !== "file" && header.type !== "directory") {
-      const what = TYPE_NAMES[header.type as string] ?? `an entry of unknown type ${JSON.stringify(header.type ?? "?")}`;
-      throw new ArchiveError(`member ${p} is ${what}; only regular files and directories are allowed`, p);
-    }
-    if (header.linkname) throw new ArchiveError(`member ${p} carries a link target; only regular files and directories are allowed`, p);
-    const type = header.type === "file" ? "file" : "dir";
-    if (p !== MANIFEST_MEMBER && sectionOf(p) === undefined) throw new ArchiveError(`member ${p} is outside the known sections of a clawfed backup`, p);
-    if ((p === MANIFEST_MEMBER || p === GENERATED_MEMBER) && type !== "file") throw new ArchiveError(`member ${p} is not a file`, p);
-    const layout = layoutProblem(p, type);
-    if (layout) throw new ArchiveError(`member ${p} ${layout}`, p);
-    const key = foldPath(p);
-    const earlier = seen.get(key);
-    if (earlier === p) throw new ArchiveError(`member ${p} appears twice`, p);
-    if (earlier !== undefined) throw new ArchiveError(`member ${p} and member ${earlier} differ only in case or Unicode normalisation (they would be one file on a case-insensitive file system)`, p);
-    const segs = key.split("/");
-    for (let i = 1; i < segs.length; i++) {
-      const anc = segs.slice(0, i).join("/");
-      if (files.has(anc)) throw new ArchiveError(`member ${p} lies inside ${seen.get(anc) ?? anc}, which is a file`, p);
-    }
-    if (type === "file" && impliedDirs.has(key)) throw new ArchiveError(`member ${p} is a file but other members lie inside it`, p);
-    seen.set(key, p);
-    if (type === "file") files.add(key);
-    for (let i = 1; i < segs.length; i++) impliedDirs.add(segs.slice(0, i).join("/"));
-    const size = type === "file" ? header.size ?? 0 : 0;
-    declaredBytes += size;
-    if (declaredBytes > limits.maxBytes) throw new ArchiveError(`member ${p} would take the archive past ${limits.maxBytes} bytes (limit)`, p);
-    if ((p === MANIFEST_MEMBER || p === GENERATED_MEMBER) && size > limits.maxManifestBytes) throw new ArchiveError(`${p} is larger than ${limits.maxManifestBytes} bytes (limit)`, p);
-
-    const info: EntryInfo = {
-      path: p,
-      type,
-      size,
-      mode: (header.mode ?? 0) & 0o7777,
-      uid: header.uid ?? 0,
-      gid: header.gid ?? 0,
-      mtime: Math.max(0, Math.floor((header.mtime?.getTime() ?? 0) / 1000)),
-    };
-    if (type === "dir") {
+    const info = checks.check(header);
+    if (info.type === "dir") {
       stream.resume(undefined);
-      entries.push(info);
+      checks.entries.push(info);
       await opts.onEntry?.(info, null);
       return;
     }
-    const hash = createHash("sha256");
-    let got = 0;
+    const p = info.path;
     const keep: Buffer[] | undefined = p === MANIFEST_MEMBER || p === GENERATED_MEMBER ? [] : undefined;
-    const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    let ended = false;
-    const body: AsyncIterable<Buffer> = {
-      [Symbol.asyncIterator]: () => ({
-        async next(): Promise<IteratorResult<Buffer>> {
-          if (ended) return { done: true, value: undefined };
-          const r = await iterator.next();
-          if (r.done) {
-            ended = true;
-            return r;
-          }
-          const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
-          hash.update(chunk);
-          got += chunk.length;
-          keep?.push(chunk);
-          return { done: false, value: chunk };
-        },
-      }),
-    };
-    if (opts.onEntry) await opts.onEntry(info, body);
-    for await (const _ of body) void _; // drain what the handler left
-    if (got !== size) throw new ArchiveError(`member ${p} is truncated (${got} of ${size} bytes)`, p);
-    if (keep && p === MANIFEST_MEMBER) manifestText = Buffer.concat(keep);
-    if (keep && p === GENERATED_MEMBER) generatedText = Buffer.concat(keep);
-    entries.push({ ...info, sha256: hash.digest("hex") });
+    const hashed = hashedBody(stream, keep);
+    if (opts.onEntry) await opts.onEntry(info, hashed.body);
+    for await (const _ of hashed.body) void _; // drain what the handler left
+    if (hashed.bytes() !== info.size) throw new ArchiveError(`member ${p} is truncated (${hashed.bytes()} of ${info.size} bytes)`, p);
+    if (keep && p === MANIFEST_MEMBER) kept.manifest = Buffer.concat(keep);
+    if (keep && p === GENERATED_MEMBER) kept.generated = Buffer.concat(keep);
+    checks.entries.push({ ...info, sha256: hashed.sha256() });
   }
 
   const entryFailure = await eachTarEntry(extract, (header, body) => handle(header, body as typeof body & { resume(x?: unknown): unknown }), (err) => {
@@ -378,14 +341,8 @@ export async function readArchive(file: string, opts: { limits?: Partial<Archive
   src.destroy();
   gunzip.destroy();
   await feeder;
-  if (failure !== undefined) {
-    if (failure instanceof ArchiveError) throw failure;
-    const msg = (failure as Error).message ?? String(failure);
-    if (/Unexpected end of data/.test(msg)) throw new ArchiveError("the tar stream ends in the middle of a member (truncated archive)");
-    if (/Invalid tar header|Header exceeds max size|Invalid header/.test(msg)) throw new ArchiveError(`not a valid tar stream (${msg})`);
-    throw failure;
-  }
-  return { entries, manifestText, generatedText, tarBytes, compressedBytes };
+  if (failure !== undefined) throw readFailure(failure);
+  return { entries: checks.entries, manifestText: kept.manifest, generatedText: kept.generated, tarBytes: counts.tarBytes, compressedBytes: counts.compressedBytes };
 }
 
 /** What verification found. */

@@ -19,7 +19,7 @@
  * ```
  */
 import { z } from "zod";
-import { MANIFEST as GENERATED_MANIFEST } from "../../emit/write.js";
+import { MANIFEST_PATH as GENERATED_MANIFEST } from "../../vocabulary/names.js";
 import { ID_PATTERN } from "../../federation/schema.js";
 
 export const FORMAT = "clawfed-backup";

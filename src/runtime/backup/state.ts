@@ -13,10 +13,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import * as tarStream from "tar-stream";
-import { LABELS } from "../../compile/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import { RuntimeError } from "../../errors.js";
-import type { Engine, Labels, MountSource } from "../engine.js";
-import { checkMemberPath, eachTarEntry, type EntryInfo } from "./archive.js";
+import type { Engine, Labels, MountSource } from "../docker/types.js";
+import { checkMemberPath, type EntryInfo } from "./archive.js";
+import { eachTarEntry } from "./tar-read.js";
 
 /** Where helpers mount the state; archive entries are then named `state/…`. */
 const HELPER_PARENT = "/clawfed";
@@ -25,7 +26,7 @@ const HELPER_STATE = `${HELPER_PARENT}/state`;
 export const JOB_TIMEOUT_MS = 10 * 60_000;
 /** Milliseconds `openclaw backup create --verify` may take inside a gateway. */
 export const LIVE_BACKUP_TIMEOUT_MS = 10 * 60_000;
-/** The OpenClaw CLI inside the image (facts §5.1, src/runtime/image.ts). */
+/** The OpenClaw CLI inside the image (facts §5.1, src/runtime/image/recipe.ts). */
 const OPENCLAW_CLI = ["node", "/app/openclaw.mjs"];
 
 export function helperLabels(federation: string): Labels {

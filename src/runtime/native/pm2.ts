@@ -10,11 +10,11 @@
  * spawned detached (each leads its own process group) with stdout/stderr piped to their log files;
  * `jlist` prints the process list as JSON; `kill` stops every app and then the daemon.
  */
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { RuntimeError } from "../../errors.js";
+import { run } from "../exec.js";
 import { alive, readCmdline } from "./procs.js";
 
 const require = createRequire(import.meta.url);
@@ -63,30 +63,16 @@ export interface Pm2Result {
 }
 
 /** Run `pm2 <args>`. Resolves for every exit; rejects only when it cannot be started or times out. */
-export function pm2(ctx: Pm2Context, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Pm2Result> {
+export async function pm2(ctx: Pm2Context, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Pm2Result> {
   if (path.join(ctx.home, "rpc.sock").length > MAX_SOCKET_PATH) {
-    return Promise.reject(new RuntimeError(`PM2_HOME ${ctx.home} is too long for PM2's sockets (max ${MAX_SOCKET_PATH - 9} characters)`, { next: "use a shorter --root" }));
+    throw new RuntimeError(`PM2_HOME ${ctx.home} is too long for PM2's sockets (max ${MAX_SOCKET_PATH - 9} characters)`, { next: "use a shorter --root" });
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [pm2Cli(), ...args], { cwd: ctx.cwd, env: pm2Env(ctx, opts.env), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timeout = opts.timeoutMs ?? PM2_CALL_TIMEOUT_MS;
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new RuntimeError(`pm2 ${args[0]} did not finish within ${Math.round(timeout / 1000)} s`, { next: `look at ${ctx.home}/pm2.log` }));
-    }, timeout);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(new RuntimeError(`could not run PM2 (${pm2Cli()}): ${err.message}`, { cause: err, next: "npm install (pm2 is a dependency of clawfed)" }));
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+  const timeout = opts.timeoutMs ?? PM2_CALL_TIMEOUT_MS;
+  const notInstalled = "npm install (pm2 is a dependency of clawfed)";
+  // The environment is exactly pm2Env (inheritEnv false): PM2 hands it on to every app it starts.
+  const res = await run(process.execPath, [pm2Cli(), ...args], { cwd: ctx.cwd, env: pm2Env(ctx, opts.env), inheritEnv: false, timeoutMs: timeout, killGraceMs: 0, notInstalled });
+  if (res.timedOut) throw new RuntimeError(`pm2 ${args[0]} did not finish within ${Math.round(timeout / 1000)} s`, { next: `look at ${ctx.home}/pm2.log` });
+  return { code: res.code, stdout: res.stdout, stderr: res.stderr };
 }
 
 /** Run `pm2 <args>` and fail with PM2's own words when it exits non-zero. */

@@ -2,15 +2,16 @@
  * Processes of this host, read from procfs (Linux): the table (pid, parent, group, state, RSS),
  * one process's environment, who listens on a TCP port, process trees and their memory, and
  * stopping a tree. This is how `clawfed native` finds gateways a dead supervisor left running: each
- * native gateway carries `CLAWFED_ROOT` / `CLAWFED_GATEWAY` in its environment (targets/native/layout.ts).
+ * native gateway carries `CLAWFED_ROOT` / `CLAWFED_GATEWAY` in its environment (vocabulary/host-layout.ts).
  *
  * Only Linux is supported (procfs); elsewhere every function reports nothing, and `clawfed native`
  * says so (see {@link procfsAvailable}).
  */
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { MARKER_ENV } from "../../targets/native/layout.js";
+import { MARKER_ENV } from "../../vocabulary/host-layout.js";
 import { systemClock, type Clock } from "../clock.js";
+import { PollError, pollUntil } from "../poll.js";
 
 export interface ProcInfo {
   pid: number;
@@ -172,19 +173,19 @@ export async function stopTrees(pids: number[], opts: { graceMs: number; clock?:
     for (const pid of all) signal(pid, sig);
   };
   const remaining = async () => (await Promise.all([...all].map(async (pid) => ((await alive(pid)) ? pid : 0)))).filter((x) => x > 0);
+  // Each wait ends when nothing is left; a timeout only moves on to the next step.
+  const until = async (timeoutMs: number, intervalMs: number, description: string) => {
+    try {
+      return await pollUntil(remaining, (left) => left.length === 0, { clock, timeoutMs, intervalMs, description });
+    } catch (err) {
+      if (err instanceof PollError) return err.last as number[];
+      throw err;
+    }
+  };
   send("SIGTERM");
-  const t0 = clock.now();
-  while (clock.now() - t0 < opts.graceMs) {
-    if ((await remaining()).length === 0) return [];
-    await clock.sleep(200);
-  }
+  if ((await until(opts.graceMs, 200, "process trees to exit after SIGTERM")).length === 0) return [];
   send("SIGKILL");
-  const t1 = clock.now();
-  while (clock.now() - t1 < 5_000) {
-    const left = await remaining();
-    if (left.length === 0) return [];
-    await clock.sleep(100);
-  }
+  if ((await until(5_000, 100, "process trees to exit after SIGKILL")).length === 0) return [];
   return remaining();
 }
 

@@ -14,11 +14,11 @@
  * - one internal network per link (only the two linked gateways share it, so nobody else can
  *   resolve or reach them) and one egress network per gateway (model providers, published port).
  */
-import type { Federation, GatewayModel } from "../../federation/normalize.js";
+import { routesOf, type Federation, type GatewayModel } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
-import { envFor, planEnv } from "../../compile/env.js";
-import { containerCompileCacheDir } from "../../compile/compile-cache.js";
+import { envFor, planEnv } from "../../vocabulary/env-plan.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import {
   CONTAINER_COMMS_DIR,
   CONTAINER_CONFIG_DIR,
@@ -29,17 +29,18 @@ import {
   configDir,
   egressNetwork,
   generatedHeader,
-  LABELS,
   linkNetwork,
   routeDir,
   serviceName,
   stateDir,
   stateVolume,
   workspaceDir,
-} from "../../compile/names.js";
+} from "../../vocabulary/names.js";
+import { LABELS } from "../../vocabulary/labels.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
-import { composeRef, escapeCompose } from "./interpolation.js";
+import type { Healthcheck, Network, Service, Volume } from "./compose-spec.js";
+import { composeRef, renderCompose, type ComposeModel, type ComposeRef, type WithRefs } from "./interpolation.js";
 
 /**
  * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
@@ -57,11 +58,23 @@ export const HEALTHCHECK_SCRIPT =
   `fetch('http://127.0.0.1:${CONTAINER_PORT}/healthz').then((r) => r.json())` +
   `.then((b) => process.exit(b.ok === true && b.status === 'live' ? 0 : 1), () => process.exit(1))`;
 
+/** The healthcheck of every gateway service (timings: OpenClaw starts in well under 180 s). */
+const HEALTHCHECK: Healthcheck = {
+  test: ["CMD", "node", "-e", HEALTHCHECK_SCRIPT],
+  interval: "10s",
+  timeout: "5s",
+  retries: 3,
+  start_period: "180s",
+};
+
 export const containerView: WorkspaceView = {
   peerBaseUrl: (id) => `http://${serviceName(id)}:${CONTAINER_PORT}`,
   routePath: (from, to) => `${CONTAINER_COMMS_DIR}/${routeDir(from, to)}`,
   knowledgePath: () => "",
 };
+
+/** A service as clawfed builds it: Compose Specification types, `${VAR}` references as ComposeRef. */
+type ComposeService = WithRefs<Service>;
 
 function labels(fed: Federation, extra: Record<string, string>): Record<string, string> {
   return { [LABELS.federation]: fed.name, [LABELS.managed]: "true", ...extra };
@@ -76,20 +89,20 @@ function commsHost(fed: Federation, route: string): string {
  * One gateway's service. Plain strings reach compose literally (escapeCompose doubles their `$`);
  * the `${VAR}` references clawfed means are ComposeRef values.
  */
-function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<string, unknown> {
+function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeService {
   const volumes: string[] = [];
   volumes.push(g.sandboxed ? `./${stateDir(g.id)}:${CONTAINER_STATE_DIR}` : `${stateVolume(g.id)}:${CONTAINER_STATE_DIR}`);
   volumes.push(`./${workspaceDir(g.id)}:${CONTAINER_WORKSPACE_DIR}`);
   volumes.push(`./${configDir(g.id)}:${CONTAINER_CONFIG_DIR}:ro`);
   for (const k of g.knowledge) volumes.push(`${k.hostPath}:${k.mountPath}:ro`);
-  for (const r of fed.routes) {
-    if (!r.transports.includes("mailbox") || (r.from !== g.id && r.to !== g.id)) continue;
+  for (const r of routesOf(g)) {
+    if (!r.transports.includes("mailbox")) continue;
     const route = routeDir(r.from, r.to);
     volumes.push(`${commsHost(fed, route)}:${CONTAINER_COMMS_DIR}/${route}`);
   }
   if (g.sandboxed) volumes.push(`${DOCKER_SOCKET}:${DOCKER_SOCKET}`);
 
-  const environment: Record<string, unknown> = {
+  const environment: Record<string, string | ComposeRef> = {
     // Explicit, or OpenClaw puts media and plugin-skill folders next to the (read-only) config.
     OPENCLAW_STATE_DIR: CONTAINER_STATE_DIR,
     OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
@@ -101,7 +114,7 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
   for (const name of envNames) environment[name] = composeRef(name);
 
   const networks = [egressNetwork(g.id), ...g.outbound.concat(g.inbound).map((r) => linkNetwork(r.from, r.to))];
-  const svc: Record<string, unknown> = {
+  const svc: ComposeService = {
     image: g.image,
     command: ["node", "dist/index.js", "gateway", "--port", String(CONTAINER_PORT)],
     init: true,
@@ -111,13 +124,7 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): Record<s
     ports: [`127.0.0.1:${g.port}:${CONTAINER_PORT}`],
     volumes,
     networks: [...new Set(networks)].sort(),
-    healthcheck: {
-      test: ["CMD", "node", "-e", HEALTHCHECK_SCRIPT],
-      interval: "10s",
-      timeout: "5s",
-      retries: 3,
-      start_period: "180s",
-    },
+    healthcheck: HEALTHCHECK,
     cap_drop: ["ALL"],
     security_opt: ["no-new-privileges:true"],
     pids_limit: g.resources.pids,
@@ -138,9 +145,9 @@ export function compileCompose(fed: Federation): CompileResult {
   const artifacts: Artifact[] = [];
   const warnings: string[] = [];
 
-  const services: Record<string, unknown> = {};
-  const volumes: Record<string, unknown> = {};
-  const networks: Record<string, unknown> = {};
+  const services: Record<string, ComposeService> = {};
+  const volumes: Record<string, Volume> = {};
+  const networks: Record<string, Network> = {};
   for (const g of fed.gateways) {
     services[serviceName(g.id)] = service(fed, g, envFor(env, g.id));
     networks[egressNetwork(g.id)] = { driver: "bridge", labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "egress" }) };
@@ -157,10 +164,10 @@ export function compileCompose(fed: Federation): CompileResult {
   for (const [a, b] of fed.pairs) {
     networks[linkNetwork(a, b)] = { driver: "bridge", internal: true, labels: labels(fed, { [LABELS.kind]: "link" }) };
   }
-  const compose: Record<string, unknown> = { services, networks };
+  const compose: ComposeModel = { services, networks };
   if (Object.keys(volumes).length > 0) compose.volumes = volumes;
   // One escaping walk over the whole file: no user string can reach compose's interpolation.
-  artifacts.push(file("docker-compose.yml", toYaml(escapeCompose(compose), header)));
+  artifacts.push(file("docker-compose.yml", toYaml(renderCompose(compose), header)));
 
   for (const g of fed.gateways) {
     const placement: Placement = {

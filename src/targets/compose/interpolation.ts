@@ -10,10 +10,11 @@
  */
 import { ENV_NAME_PATTERN } from "../../federation/schema.js";
 import { InternalError } from "../../errors.js";
+import type { ComposeSpecification } from "./compose-spec.js";
 
 /** A `${NAME}` reference clawfed itself writes into docker-compose.yml; compose fills it in from `.env`. */
 export class ComposeRef {
-  /** @throws InternalError when `name` is not an env var name (a bug: names come from names.ts or the validated spec). */
+  /** @throws InternalError when `name` is not an env var name (a bug: names come from vocabulary/names.ts or the validated spec). */
   constructor(readonly name: string) {
     if (!ENV_NAME_PATTERN.test(name)) throw new InternalError(`not an environment variable name: ${JSON.stringify(name)}`);
   }
@@ -21,6 +22,21 @@ export class ComposeRef {
     return `\${${this.name}}`;
   }
 }
+
+/**
+ * A compose type in which every string may also be a ComposeRef: the model clawfed builds before
+ * escapeCompose turns it into the file's data (where every ComposeRef has become `${NAME}`).
+ */
+export type WithRefs<T> = T extends string
+  ? T | ComposeRef
+  : T extends ReadonlyArray<infer U>
+    ? Array<WithRefs<U>>
+    : T extends object
+      ? { [K in keyof T]: WithRefs<T[K]> }
+      : T;
+
+/** The compose file as clawfed builds it (Compose Specification types, references allowed). */
+export type ComposeModel = WithRefs<ComposeSpecification>;
 
 /** `${name}` as a reference clawfed writes on purpose. */
 export function composeRef(name: string): ComposeRef {
@@ -52,4 +68,9 @@ export function escapeCompose(value: unknown): unknown {
     return out;
   }
   throw new InternalError(`cannot write ${typeof value} into docker-compose.yml`);
+}
+
+/** The compose file's data: `model` escaped (escapeCompose), typed as the Compose Specification. */
+export function renderCompose(model: ComposeModel): ComposeSpecification {
+  return escapeCompose(model) as ComposeSpecification;
 }

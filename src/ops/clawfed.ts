@@ -1,0 +1,119 @@
+/**
+ * createClawfed: every operation bound to one set of dependencies (see ops/index.ts for the
+ * shapes). Modules are imported when an operation first runs, so `generate` never loads the
+ * Docker client or PM2.
+ */
+import { openFederation, type FederationContext } from "./context.js";
+import { defaultDeps, type ClawfedDeps } from "./deps.js";
+import type { Clawfed, FederationRef, OutOptions } from "./types.js";
+
+const specOf = (fed: FederationRef): string => (typeof fed === "string" ? fed : fed.loaded.file);
+const outOf = (fed: FederationRef, opts: OutOptions | undefined): string | undefined => opts?.out ?? (typeof fed === "string" ? undefined : fed.outDir);
+const ids = (list: ReadonlyArray<{ id: string }>) => list.map((g) => ({ id: g.id }));
+
+/**
+ * Every operation of clawfed, with the given dependencies (any left out are the real ones:
+ * dockerode, node:http, the system clock, the compose CLI).
+ */
+export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
+  let resolved: Promise<ClawfedDeps> | undefined;
+  const deps = () => (resolved ??= defaultDeps(over));
+  const ctxOf = (fed: FederationRef, opts?: OutOptions): Promise<FederationContext> =>
+    typeof fed !== "string" && opts?.out === undefined ? Promise.resolve(fed) : openFederation(specOf(fed), { outDir: outOf(fed, opts) });
+
+  return {
+    async generate(fed, opts = {}) {
+      const t0 = performance.now();
+      const { generate } = await import("./generate.js");
+      const res = await generate({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts) });
+      return { ...res, ok: true, ms: Math.round(performance.now() - t0) };
+    },
+    async up(fed, opts = {}) {
+      const { up } = await import("./up.js");
+      return up(specOf(fed), await deps(), { ...opts, outDir: outOf(fed, opts) });
+    },
+    async down(fed, opts = {}) {
+      const t0 = performance.now();
+      const { down } = await import("./down.js");
+      const ctx = await ctxOf(fed, opts);
+      const res = await down(ctx, await deps(), opts);
+      return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: ids(ctx.fed.gateways) };
+    },
+    async status(fed, opts = {}) {
+      const { getStatus } = await import("./status.js");
+      return getStatus(await ctxOf(fed, opts), await deps(), opts);
+    },
+    async logs(fed, opts) {
+      const t0 = performance.now();
+      const { streamLogs } = await import("./logs.js");
+      const ctx = await ctxOf(fed, opts);
+      const { pickGateways } = await import("./context.js");
+      pickGateways(ctx.fed, [opts.gateway], "<gateway>");
+      const res = await streamLogs(ctx, (await deps()).engine, opts.gateway, opts.sink, opts);
+      return { ok: true, federation: ctx.fed.name, container: res.container, ms: Math.round(performance.now() - t0), gateways: [{ id: opts.gateway }] };
+    },
+    async planRollout(fed, opts = {}) {
+      const { planFor } = await import("./rollout.js");
+      return planFor(await ctxOf(fed, opts), await deps(), opts);
+    },
+    async rollout(fed, opts = {}) {
+      const { planFor, applyRollout } = await import("./rollout.js");
+      const ctx = await ctxOf(fed, opts);
+      const d = await deps();
+      const plan = await planFor(ctx, d, opts);
+      await d.engine.ping();
+      return { ...(await applyRollout(ctx, d, plan, opts)), plan };
+    },
+    async recordRollout(fed, updated, opts = {}) {
+      const { recordImages } = await import("./record.js");
+      return recordImages(await ctxOf(fed, opts), updated);
+    },
+    async backup(fed, opts = {}) {
+      const { backupFederation } = await import("./backup.js");
+      const d = await deps();
+      return backupFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
+    },
+    async verifyBackup(file, opts = {}) {
+      const { verifyBackup } = await import("./verify.js");
+      return verifyBackup(file, opts);
+    },
+    async restore(fed, opts) {
+      const { restoreFederation } = await import("./restore.js");
+      const d = await deps();
+      return restoreFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
+    },
+    native: nativeOps(deps),
+  };
+}
+
+/** The native operations (PM2 processes on this host), bound to the same dependencies. */
+function nativeOps(deps: () => Promise<ClawfedDeps>): Clawfed["native"] {
+  return {
+    async up(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeUp, nativeNext } = await import("./native.js");
+      const d = await deps();
+      const st = await nativeUp({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
+      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
+    },
+    async status(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeStatus, nativeNext } = await import("./native.js");
+      const st = await nativeStatus({ spec: specOf(fed), root: opts.out, get: (await deps()).get });
+      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
+    },
+    async restart(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeRestart, nativeNext } = await import("./native.js");
+      const d = await deps();
+      const st = await nativeRestart({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
+      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
+    },
+    async down(fed, opts = {}) {
+      const t0 = performance.now();
+      const { nativeDown } = await import("./native.js");
+      const res = await nativeDown({ ...opts, spec: specOf(fed), root: opts.out });
+      return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: res.gateways };
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * `generate`: load a spec, compile it for a target, write the result. The library call behind
+ * `clawfed generate`; nothing is written unless the spec is valid.
+ */
+import os from "node:os";
+import path from "node:path";
+import { compile, type CompileOptions, type TargetName } from "../targets/registry.js";
+import type { CompileResult } from "../compile/artifact.js";
+import { writeArtifacts, type WriteResult } from "../emit/write.js";
+import { RuntimeError, UsageError } from "../errors.js";
+import { openclawDist } from "../runtime/openclaw-dist.js";
+import { runSync } from "../runtime/exec.js";
+import { NATIVE_TARGETS } from "../federation/rules.js";
+import type { OpenclawHost, SystemdOptions } from "../targets/host/options.js";
+import { loadSpecFile, type LoadedSpec } from "../federation/load.js";
+import { imageRefProblem } from "../federation/schema.js";
+import type { Federation } from "../federation/normalize.js";
+import { defaultOutDir, pickGateways } from "./context.js";
+
+export { defaultOutDir };
+
+export interface GenerateOptions {
+  /** Path of the federation spec (YAML). */
+  spec: string;
+  /** Output directory; default `out/<federation name>` under the current directory. */
+  outDir?: string;
+  target?: TargetName;
+  /** Gateways whose tokens are replaced, or "all". */
+  rotate?: string[] | "all";
+  /** Image for every gateway that does not name its own. */
+  image?: string;
+  dryRun?: boolean;
+  /** Write into a non-empty output folder that clawfed did not create (no `.clawfed/manifest.json`). */
+  force?: boolean;
+  /** Native targets: directory of the gateways (default `~/.clawfed/<federation>`, or the output directory when given). */
+  root?: string;
+  /** Native targets: Node ≥ 24.16 and OpenClaw entry; default the pinned install in tools/openclaw. */
+  openclaw?: Partial<OpenclawHost>;
+  /** systemd target: scope, user (default the current user for scope system) and version (default: this host's systemd, else 254). */
+  systemd?: Partial<SystemdOptions>;
+  /** kubernetes target: namespace (default `kubernetes.namespace` of the spec, else the federation name). */
+  namespace?: string;
+}
+
+export interface GenerateResult extends WriteResult {
+  federation: string;
+  target: string;
+  specFile: string;
+  /** Native targets: the absolute root directory the gateways run in. */
+  root?: string;
+  /** Warnings from the compile (e.g. a gateway that gets the Docker socket) and the writer. */
+  warnings: string[];
+  /** The gateways generated, in spec order. */
+  gateways: Array<{ id: string }>;
+}
+
+/**
+ * `--image <ref>` checked against the Docker reference grammar (imageRefProblem), so that no `$`,
+ * space or newline reaches compose or the Engine.
+ * @throws UsageError (exit 2) for anything that is not an image reference.
+ */
+export function checkImageFlag(image: string | undefined): void {
+  if (image === undefined) return;
+  const problem = imageRefProblem(image);
+  if (problem) throw new UsageError(`--image: ${problem}`, { hint: "e.g. --image openclaw:2026.9.6-local" });
+}
+
+/**
+ * Replace the default image (gateways with their own `image` keep it).
+ * @throws UsageError when `image` is not a Docker image reference.
+ */
+export function withImage(fed: Federation, image: string | undefined): Federation {
+  checkImageFlag(image);
+  if (!image) return fed;
+  return { ...fed, image, gateways: fed.gateways.map((g) => (g.image === fed.image ? { ...g, image } : g)) };
+}
+
+/** Default root of a native federation: `~/.clawfed/<name>`. */
+export function defaultNativeRoot(name: string): string {
+  return path.join(os.homedir(), ".clawfed", name);
+}
+
+/** Major version of this host's systemd (`systemctl --version`), or undefined without systemd. */
+export function hostSystemdVersion(): number | undefined {
+  try {
+    const r = runSync("systemctl", ["--version"], { timeoutMs: 5_000 });
+    const m = r.code === 0 ? /^systemd (\d+)/.exec(r.stdout) : null;
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // no systemctl on this host
+  }
+}
+
+/**
+ * Host facts of a native target: root, OpenClaw paths, systemd options.
+ * @throws RuntimeError when OpenClaw is not installed and no paths were given; UsageError for a root with `${`.
+ */
+export function nativeCompileOptions(fedName: string, target: TargetName, opts: Pick<GenerateOptions, "root" | "outDir" | "openclaw" | "systemd">): CompileOptions {
+  const root = path.resolve(opts.root ?? opts.outDir ?? defaultNativeRoot(fedName));
+  // The root is written into every gateway's openclaw.json, where OpenClaw substitutes ${VAR}.
+  if (root.includes("${")) throw new UsageError(`the native root ${JSON.stringify(root)} contains "\${", which OpenClaw would read as an environment variable reference in openclaw.json`, { hint: "choose a --root (or --out) without '$'" });
+  let node = opts.openclaw?.node;
+  let entry = opts.openclaw?.entry;
+  if (!node || !entry) {
+    try {
+      const dist = openclawDist();
+      node ??= dist.nodeBin;
+      entry ??= dist.entry;
+    } catch (err) {
+      throw new RuntimeError(`the ${target} target needs the Node (>= 24.16) and OpenClaw entry the gateways run with: ${(err as Error).message.split("\n")[0]}`, {
+        cause: err,
+        next: "run scripts/ensure-openclaw.sh, or pass --node <path> and --openclaw-entry <path/to/openclaw.mjs>",
+      });
+    }
+  }
+  const out: CompileOptions = { root, openclaw: { node: path.resolve(node), entry: path.resolve(entry) } };
+  if (target === "systemd") {
+    const scope = opts.systemd?.scope ?? "user";
+    out.systemd = {
+      scope,
+      version: opts.systemd?.version ?? hostSystemdVersion() ?? 254,
+      ...(scope === "system" ? { user: opts.systemd?.user ?? os.userInfo().username } : {}),
+    };
+  }
+  return out;
+}
+
+/**
+ * Load, compile and write.
+ * @throws SpecError for an invalid spec (nothing written); UsageError for an unknown gateway in
+ *   `rotate`, an `image` that is not a Docker image reference or a native root with `${`.
+ */
+export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
+  const target = opts.target ?? "compose";
+  checkImageFlag(opts.image);
+  const loaded: LoadedSpec = await loadSpecFile(opts.spec, { target });
+  const fed = withImage(loaded.federation, opts.image);
+  if (Array.isArray(opts.rotate)) pickGateways(fed, opts.rotate, "--rotate");
+  const native = NATIVE_TARGETS.has(target);
+  const compileOpts: CompileOptions = native ? nativeCompileOptions(fed.name, target, opts) : opts.namespace !== undefined ? { namespace: opts.namespace } : {};
+  const result: CompileResult = compile(fed, target, compileOpts);
+  // A native federation is generated where it runs (its root), unless told otherwise.
+  const outDir = opts.outDir ?? (native ? compileOpts.root! : defaultOutDir(fed.name));
+  const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force });
+  const warnings = [...result.warnings, ...written.warnings];
+  if (native && path.resolve(outDir) !== compileOpts.root) {
+    warnings.push(`the generated files point at ${compileOpts.root}; copy ${path.resolve(outDir)} there before starting the gateways (or generate with --root ${path.resolve(outDir)})`);
+  }
+  return { ...written, federation: fed.name, target, specFile: loaded.file, ...(native ? { root: compileOpts.root } : {}), warnings, gateways: fed.gateways.map((g) => ({ id: g.id })) };
+}

@@ -1,0 +1,110 @@
+/**
+ * The shapes of the operations layer (createClawfed in ops/clawfed.ts): the only place that chains stages (load → compile → emit → runtime).
+ * `createClawfed(deps)` returns one object whose methods are every operation clawfed has; each takes
+ * `(federation, options)` — a spec path, or a federation already opened with {@link openFederation}
+ * — and returns a typed result with at least `ok`, `next` (the command to run when not ok),
+ * `gateways` (those concerned) and `ms` (how long it took). The CLI calls exactly one method per
+ * command.
+ *
+ * Errors: SpecError (invalid spec, exit 1), UsageError (bad options such as an unknown gateway id,
+ * exit 2), RuntimeError (Docker, compose, PM2, health; exit 3), ArchiveError (a refused backup
+ * archive, exit 1). Anything else is a bug (InternalError, exit 70).
+ */
+import type { GenerateOptions, GenerateResult } from "./generate.js";
+import type { FederationContext } from "./context.js";
+import type { UpOptions, UpResult } from "./up.js";
+import type { DownOptions, DownResult } from "./down.js";
+import type { FederationStatus, StatusOptions } from "./status.js";
+import type { LogSink, LogsOptions } from "./logs.js";
+import type { RolloutOptions, RolloutPlan, RolloutResult, RolloutSelection } from "./rollout.js";
+import type { RecordResult } from "./record.js";
+import type { BackupOptions, BackupResult } from "./backup.js";
+import type { RestoreOptions, RestoreResult } from "./restore.js";
+import type { VerifyResult } from "./verify.js";
+import type { ArchiveLimits } from "../runtime/backup/archive.js";
+import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
+
+export type { ClawfedDeps } from "./deps.js";
+export type { FederationContext } from "./context.js";
+
+/** A federation to operate on: the path of its spec file, or one opened with `openFederation`. */
+export type FederationRef = string | FederationContext;
+
+/** What every operation's result has. */
+export interface OpResult {
+  /** The operation did what was asked (every gateway concerned is where it should be). */
+  ok: boolean;
+  /** The command to run next, when not ok (or when a follow-up is needed). */
+  next?: string;
+  /** Milliseconds the operation took. */
+  ms: number;
+}
+
+/** Common options: the output folder of the generated federation, and progress lines. */
+export interface OutOptions {
+  /** Output folder (compose: `out/<name>` by default; native: the root, `~/.clawfed/<name>`). */
+  out?: string;
+  /** Called with one line of progress at a time (the CLI prints them on stderr). */
+  onProgress?: (line: string) => void;
+}
+
+/** `generate`: what the writer did (paths written, unchanged, removed; the .env summary), the gateways, `ms`. */
+export type GenerateOpResult = GenerateResult & OpResult;
+/** `down`: containers, volumes and state folders removed, the gateways, `ms`. */
+export type DownOpResult = DownResult & OpResult & { gateways: Array<{ id: string }> };
+/** `status`: every gateway judged (container, probes, problems); `ok` when all are healthy, else `next`. */
+export type StatusOpResult = FederationStatus;
+/** `logs`: which container was read (the text itself went to the sink, redacted). */
+export interface LogsResult extends OpResult {
+  federation: string;
+  container: string;
+  gateways: Array<{ id: string }>;
+}
+/** `rollout`: the outcome per gateway, `updated` (for `recordRollout`), `message`/`next` after a stop, and the plan applied. */
+export type RolloutOpResult = RolloutResult & { plan: RolloutPlan };
+/** `recordRollout`: the spec file edited, the gateways recorded, the files regenerated. */
+export type RecordOpResult = RecordResult;
+/** `backup`: the archive (path, bytes, files), per gateway how it was captured and how long it was down. */
+export type BackupOpResult = BackupResult & OpResult;
+/** `restore`: per gateway what was put back and when it started; paths restored; warnings. */
+export type RestoreOpResult = RestoreResult & OpResult;
+/** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
+export type NativeStatusResult = NativeStatus & OpResult;
+export type { VerifyResult };
+/** `native down`: whether PM2 was stopped and which unsupervised processes were. */
+export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
+
+/** Every operation, bound to one set of dependencies. */
+export interface Clawfed {
+  /** Load, compile and write (nothing written for an invalid spec). */
+  generate(fed: FederationRef, opts?: Omit<GenerateOptions, "spec" | "outDir"> & OutOptions): Promise<GenerateOpResult>;
+  /** Generate when needed, `compose up`, wait until every gateway is started. */
+  up(fed: FederationRef, opts?: Omit<UpOptions, "outDir"> & OutOptions): Promise<UpResult>;
+  /** Stop and remove the containers (with `volumes`: the state too). */
+  down(fed: FederationRef, opts?: DownOptions & OutOptions): Promise<DownOpResult>;
+  /** Health of every gateway (or `only` some). */
+  status(fed: FederationRef, opts?: StatusOptions & OutOptions): Promise<StatusOpResult>;
+  /** Write a gateway's logs to `sink`, secrets redacted. */
+  logs(fed: FederationRef, opts: LogsOptions & OutOptions & { gateway: string; sink: LogSink }): Promise<LogsResult>;
+  /** The rollout plan (which gateways, which image, in which order); changes nothing. */
+  planRollout(fed: FederationRef, opts?: RolloutSelection & OutOptions): Promise<RolloutPlan>;
+  /** Plan, then apply the rolling update with rollback. Never edits the spec: see `recordRollout`. */
+  rollout(fed: FederationRef, opts?: RolloutOptions & OutOptions): Promise<RolloutOpResult>;
+  /** Record the images a rollout moved gateways to in the spec, and regenerate. */
+  recordRollout(fed: FederationRef, updated: RolloutResult["updated"], opts?: OutOptions): Promise<RecordOpResult>;
+  /** One verified archive of the federation. */
+  backup(fed: FederationRef, opts?: Omit<BackupOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<BackupOpResult>;
+  /** Verify a backup archive (structure, limits, every checksum) and describe it; changes nothing. */
+  verifyBackup(file: string, opts?: { limits?: Partial<ArchiveLimits>; onProgress?: (line: string) => void }): Promise<VerifyResult>;
+  /** Put a federation back from an archive (verified first) and start it. */
+  restore(fed: FederationRef, opts: Omit<RestoreOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<RestoreOpResult>;
+  native: {
+    up(fed: FederationRef, opts?: Omit<NativeUpOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
+    down(fed: FederationRef, opts?: OutOptions): Promise<NativeDownResult>;
+    status(fed: FederationRef, opts?: OutOptions): Promise<NativeStatusResult>;
+    restart(fed: FederationRef, opts?: Omit<RestartOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
+  };
+}
+
+/** Options of the native operations (spec path, root, progress, clock, HTTP). */
+export type { NativeOptions };

@@ -1,0 +1,83 @@
+/**
+ * The pure recreate plan of a rolling update: create options for a container like an existing one
+ * but on another image (see `Engine.createLike`). Unit-tested without an engine.
+ */
+import type Docker from "dockerode";
+import type { CreateLikeOptions, Labels } from "./types.js";
+
+/** The parts of `docker inspect` of a container that `createLike` reads. */
+export type InspectLike = Pick<Docker.ContainerInspectInfo, "Id" | "Name" | "Config" | "HostConfig" | "NetworkSettings">;
+/** The parts of `docker image inspect` `createLike` reads. */
+export type ImageConfigLike = Partial<Docker.ImageInspectInfo["Config"]>;
+
+export interface RecreatePlan {
+  create: Docker.ContainerCreateOptions;
+  /** Networks to connect after creating (the API attaches only one at create time before 1.44). */
+  connect: Array<{ network: string; endpoint: Docker.EndpointSettings }>;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Create options for a container like `src` but on `opts.image`. `oldImage` is the config of the
+ * image `src` was created from (undefined when that image is gone: then everything is kept).
+ */
+export function recreatePlan(src: InspectLike, oldImage: ImageConfigLike | undefined, opts: CreateLikeOptions): RecreatePlan {
+  const cfg = src.Config;
+  const img: ImageConfigLike = oldImage ?? {};
+  const shortId = src.Id.slice(0, 12);
+  const imageEnv = new Set(img.Env ?? []);
+  const labels: Labels = {};
+  for (const [k, v] of Object.entries(cfg.Labels ?? {})) if (img.Labels?.[k] !== v) labels[k] = v;
+  Object.assign(labels, opts.labels ?? {});
+  const entrypointFromImage = sameJson(cfg.Entrypoint, img.Entrypoint);
+  const volumes: Record<string, object> = {};
+  for (const v of Object.keys(cfg.Volumes ?? {})) if (!(img.Volumes && v in img.Volumes)) volumes[v] = {};
+
+  const create: Docker.ContainerCreateOptions = {
+    name: opts.name,
+    Image: opts.image,
+    Env: (cfg.Env ?? []).filter((e) => !imageEnv.has(e)),
+    Labels: labels,
+    Tty: cfg.Tty,
+    OpenStdin: cfg.OpenStdin,
+    StdinOnce: cfg.StdinOnce,
+    AttachStdin: cfg.AttachStdin,
+    AttachStdout: cfg.AttachStdout,
+    AttachStderr: cfg.AttachStderr,
+    ExposedPorts: cfg.ExposedPorts,
+    HostConfig: src.HostConfig,
+  };
+  if (cfg.Hostname && cfg.Hostname !== shortId) create.Hostname = cfg.Hostname;
+  if (cfg.Domainname) create.Domainname = cfg.Domainname;
+  if (!entrypointFromImage) create.Entrypoint = cfg.Entrypoint;
+  // A command equal to the old image's default, with the image's entrypoint, is the image's:
+  // the new image brings its own. Anything else was set for this container.
+  if (!(entrypointFromImage && sameJson(cfg.Cmd, img.Cmd))) create.Cmd = cfg.Cmd;
+  if (cfg.WorkingDir && cfg.WorkingDir !== img.WorkingDir) create.WorkingDir = cfg.WorkingDir;
+  if (cfg.User && cfg.User !== img.User) create.User = cfg.User;
+  if (cfg.Healthcheck && !sameJson(cfg.Healthcheck, img.Healthcheck)) create.Healthcheck = cfg.Healthcheck;
+  const stopTimeout = (cfg as { StopTimeout?: number }).StopTimeout;
+  if (stopTimeout !== undefined) (create as { StopTimeout?: number }).StopTimeout = stopTimeout;
+  const stopSignal = (cfg as { StopSignal?: string }).StopSignal;
+  if (stopSignal && stopSignal !== (img as { StopSignal?: string }).StopSignal) (create as { StopSignal?: string }).StopSignal = stopSignal;
+  if (Object.keys(volumes).length > 0) create.Volumes = volumes;
+
+  const nets = Object.entries(src.NetworkSettings?.Networks ?? {});
+  const endpoint = (e: (typeof nets)[number][1]): Docker.EndpointSettings => {
+    const out: Docker.EndpointSettings = {};
+    const aliases = ((e.Aliases as string[] | null) ?? []).filter((a) => a !== shortId && a !== src.Id);
+    if (aliases.length) out.Aliases = aliases;
+    if (e.IPAMConfig) out.IPAMConfig = e.IPAMConfig as Docker.IPAMConfig;
+    if (Array.isArray(e.Links) && e.Links.length) out.Links = e.Links as string[];
+    return out;
+  };
+  const mode = src.HostConfig?.NetworkMode;
+  const primary = nets.find(([n]) => n === mode) ?? nets[0];
+  const connect: RecreatePlan["connect"] = [];
+  if (primary && !["host", "none", "bridge", "default"].includes(primary[0]) && !mode?.startsWith("container:")) {
+    create.NetworkingConfig = { EndpointsConfig: { [primary[0]]: endpoint(primary[1]) } };
+    for (const [n, e] of nets) if (n !== primary[0]) connect.push({ network: n, endpoint: endpoint(e) });
+  }
+  return { create, connect };
+}
