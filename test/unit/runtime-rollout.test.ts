@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/vocabulary/labels.js";
+import { GATEWAY_STOP_TIMEOUT_S } from "../../src/vocabulary/names.js";
 import { RuntimeError } from "../../src/errors.js";
 import { generate } from "../../src/ops/generate.js";
 import { openFederation, type FederationContext } from "../../src/ops/context.js";
@@ -56,7 +57,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function world(opts: { labels?: (id: string) => Record<string, string> } = {}): Promise<World> {
+async function world(opts: { labels?: (id: string) => Record<string, string>; stopTimeoutS?: number } = {}): Promise<World> {
   const dir = await mkdtemp(path.join(tmpdir(), "cfr-unit-"));
   dirs.push(dir);
   const spec = path.join(dir, "fed.yaml");
@@ -82,7 +83,7 @@ async function world(opts: { labels?: (id: string) => Record<string, string> } =
       [COMPOSE_PROJECT_LABEL]: "cfrunit",
       [COMPOSE_CONFIG_HASH_LABEL]: "oldhash",
     };
-    ids[g.id] = eng.addContainer({ name: `cfrunit_${g.id}_1`, image: "img:a", labels, port: g.port, state });
+    ids[g.id] = eng.addContainer({ name: `cfrunit_${g.id}_1`, image: "img:a", labels, port: g.port, state, stopTimeoutS: opts.stopTimeoutS });
     eng.dataOf(state).set("db.sqlite", `${g.id} v1`);
   }
   const hashed = new Map<string, string>();
@@ -151,6 +152,26 @@ describe("rollout (in-memory engine)", () => {
     const compose = await readFile(path.join(w.ctx.outDir, "docker-compose.yml"), "utf8");
     expect(compose).toMatch(/ {2}alpha:\n(?: {4}.*\n)*? {4}image: img:b\n/);
     expect(compose).toMatch(/ {2}hub:\n(?: {4}.*\n)*? {4}image: img:a\n/);
+  });
+
+  it("lets the old gateway finish its shutdown (OpenClaw's 330 s stop policy), even when its container says 30 s", async () => {
+    // Containers generated before said stop_grace_period 30s; a gateway closing a Telegram channel
+    // that cannot reach Telegram needs longer, and a SIGKILL mid-shutdown left a state on which the
+    // new container died within seconds (exit 137, crash loop, rollback).
+    const w = await world({ stopTimeoutS: 30 });
+    w.eng.shutdownS = 45;
+    const lines: string[] = [];
+    const res = await rollout(w.ctx, w.deps, { image: "img:b", only: ["beta"], onProgress: (l) => lines.push(l) });
+    expect(res.ok).toBe(true);
+    expect(w.eng.stops).toEqual([{ name: "cfrunit_beta_1", timeoutS: GATEWAY_STOP_TIMEOUT_S, exitCode: 0 }]);
+    expect(lines.join("\n")).not.toContain("was killed");
+    // A gateway stuck past even that is killed, and the report says so.
+    const w2 = await world();
+    w2.eng.shutdownS = GATEWAY_STOP_TIMEOUT_S + 1;
+    const lines2: string[] = [];
+    await rollout(w2.ctx, w2.deps, { image: "img:b", only: ["beta"], onProgress: (l) => lines2.push(l) });
+    expect(w2.eng.stops[0]).toMatchObject({ timeoutS: GATEWAY_STOP_TIMEOUT_S, exitCode: 137 });
+    expect(lines2.join("\n")).toContain(`did not finish its shutdown within ${GATEWAY_STOP_TIMEOUT_S} s and was killed`);
   });
 
   it("rolls back a gateway that crashes: state restored, old container back, spec restored, the rest not touched", async () => {

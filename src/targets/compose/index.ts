@@ -28,6 +28,7 @@ import {
   COMMS_DIR,
   configDir,
   egressNetwork,
+  GATEWAY_STOP_TIMEOUT_S,
   generatedHeader,
   linkNetwork,
   routeDir,
@@ -43,10 +44,11 @@ import type { Healthcheck, Network, Service, Volume } from "./compose-spec.js";
 import { composeRef, renderCompose, type ComposeModel, type ComposeRef, type WithRefs } from "./interpolation.js";
 
 /**
- * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
- * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`.
+ * OpenClaw's stop policy ({@link GATEWAY_STOP_TIMEOUT_S}). A clean stop takes well under a second
+ * (facts A.5); a gateway whose Telegram channel cannot reach Telegram takes longer, and killing it
+ * mid-shutdown (the old 30 s) made the next container on its state die on its first start.
  */
-const STOP_GRACE = "30s";
+const STOP_GRACE = `${GATEWAY_STOP_TIMEOUT_S}s`;
 /** The Docker socket a sandboxed gateway needs for its sibling sandbox containers. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
