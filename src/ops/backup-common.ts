@@ -3,7 +3,7 @@
  * where a gateway's container and state are, and the byte ticker of long copies.
  */
 import path from "node:path";
-import { GATEWAY_STOP_TIMEOUT_S, projectResource, stateVolume } from "../vocabulary/names.js";
+import { projectResource, stateVolume } from "../vocabulary/names.js";
 import { LABELS } from "../vocabulary/labels.js";
 import type { GatewayModel } from "../federation/normalize.js";
 import type { ArchiveWriter, WriterOptions } from "../runtime/backup/archive-writer.js";
@@ -15,8 +15,8 @@ import { pickGateways, type FederationContext } from "./context.js";
 
 /** clawfed's version, recorded in manifests. */
 export const CLAWFED_VERSION = "0.1.0";
-/** Seconds a gateway gets to stop cleanly: OpenClaw's stop policy (vocabulary/names.ts). */
-export const STOP_TIMEOUT_S = GATEWAY_STOP_TIMEOUT_S;
+/** Seconds a gateway gets to stop cleanly (compose's stop_grace_period). */
+export const STOP_TIMEOUT_S = 60;
 /** Milliseconds a restarted gateway may take to report `started` (more on a busy 2-core host). */
 export const HEALTH_TIMEOUT_MS = 240_000;
 

@@ -60,7 +60,7 @@ export async function captureGateway(job: BackupJob, { g, container, source }: P
     const tStop = performance.now();
     if (wasRunning) {
       say(`${g.id}: stopping`);
-      await engine.stop(container!.id, Math.max(container!.stopTimeoutS ?? 0, STOP_TIMEOUT_S));
+      await engine.stop(container!.id, container!.stopTimeoutS ?? STOP_TIMEOUT_S);
     }
     const copyError = await copyState(job, g.id, image, src, out).then(() => undefined, (err: unknown) => err ?? new Error("copy failed"));
     if (wasRunning) {

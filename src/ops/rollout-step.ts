@@ -3,7 +3,6 @@
  * roll back in reverse order of what was done.
  */
 import { LABELS } from "../vocabulary/labels.js";
-import { GATEWAY_STOP_TIMEOUT_S } from "../vocabulary/names.js";
 import { formatMs } from "../runtime/clock.js";
 import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_IMAGE_LABEL, PREVIOUS_SUFFIX } from "../runtime/containers.js";
 import { gateStarted } from "../runtime/health.js";
@@ -21,18 +20,8 @@ export const HEALTH_TIMEOUT_MS = 120_000;
  * after it first reports `started`, before it is accepted.
  */
 export const STABLE_MS = 1_000;
-/**
- * Seconds the old gateway gets to stop before SIGKILL: OpenClaw's stop policy, or the container's
- * own stop timeout when longer. Containers generated before clawfed used that policy say 30 s, which
- * killed gateways mid-shutdown (a Telegram channel that cannot reach Telegram holds the shutdown
- * for longer), and the new container then died on its first start (exit 137, crash loop, rollback).
- */
-export const STOP_TIMEOUT_S = GATEWAY_STOP_TIMEOUT_S;
-
-/** The stop timeout for a container: at least {@link STOP_TIMEOUT_S}. */
-export function stopTimeoutFor(info: Pick<ContainerInfo, "stopTimeoutS">): number {
-  return Math.max(info.stopTimeoutS ?? 0, STOP_TIMEOUT_S);
-}
+/** Seconds a gateway gets to stop before SIGKILL, when its container does not say (compose's stop_grace_period). */
+export const STOP_TIMEOUT_S = 60;
 
 export type PullPolicy = "always" | "missing" | "never";
 
@@ -131,12 +120,14 @@ export async function rollOne(run: Run, t: Target): Promise<GatewayRollout> {
   try {
     log("stopping");
     done.downFrom = clock.now();
-    const stopS = stopTimeoutFor(t.info);
+    const stopS = t.info.stopTimeoutS ?? STOP_TIMEOUT_S;
     await engine.stop(t.info.id, stopS);
     done.stopped = true;
     // Exit 137 after a stop is the engine's SIGKILL: the gateway did not finish its shutdown in time.
     const stopped = await engine.inspect(t.info.id);
-    if (stopped && stopped.exitCode === 137) log(`warning: the gateway did not finish its shutdown within ${stopS} s and was killed; its state may be that of an interrupted shutdown`);
+    // The new container can start on it only with the same hostname (compose target: the gateway id),
+    // where OpenClaw proves the killed owner of its lease dead.
+    if (stopped && stopped.exitCode === 137) log(`warning: the gateway did not finish its shutdown within ${stopS} s and was killed`);
     const snap = snapshotVolumeName(run.ctx.fed.name, t.id, run.deps.wallNow());
     await engine.createVolume(snap, snapshotLabels(run.ctx.fed.name, t.id));
     done.snapshot = snap;

@@ -24,16 +24,6 @@ export const CONTAINER_STATE_DIR = "/home/node/.openclaw";
 export const CONTAINER_WORKSPACE_DIR = `${CONTAINER_STATE_DIR}/workspace`;
 /** Where the generated config directory is bind-mounted read-only in a container. */
 export const CONTAINER_CONFIG_DIR = "/etc/clawfed";
-/**
- * Seconds a gateway may take to stop after SIGTERM before its supervisor kills it: OpenClaw's own
- * stop policy, 315 s of drain + 10 s reserve + 5 s exit margin (docs gateway/index.md and
- * platforms/linux.md "TimeoutStopSec=330"; without a systemd unit to read, the gateway plans its
- * shutdown for 330 s). A supervisor that kills it sooner interrupts its shutdown, and the next
- * gateway on that state can die on its first start (seen: exit 137 within seconds, after a
- * 30 s grace killed a gateway still closing an unreachable Telegram channel). A clean stop still
- * takes under a second; the grace only bounds a stuck one.
- */
-export const GATEWAY_STOP_TIMEOUT_S = 330;
 /** Mailbox route folders inside a container: `<dir>/<routeDir(from, to)>`. */
 export const CONTAINER_COMMS_DIR = "/shared/comms";
 

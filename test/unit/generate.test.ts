@@ -94,6 +94,14 @@ describe("generate korax", () => {
     }
   });
 
+  it("each gateway container is named after its gateway on the inside too (hostname), the same for every container of it", () => {
+    // OpenClaw can prove a killed predecessor's owner lease dead only on the same hostname(): with
+    // Docker's default (the container id) a rollout's new container failed to start (issue 16 notes).
+    const names = Object.entries(compose.services as Record<string, { hostname?: string }>).map(([svc, def]) => [svc, def.hostname]);
+    for (const [svc, hostname] of names) expect(hostname).toBe(svc);
+    expect(new Set(names.map(([, h]) => h)).size).toBe(names.length);
+  });
+
   it("each gateway's environment holds only the variables it needs", () => {
     const envOf = (svc: string) => Object.keys(compose.services[svc].environment).filter((k) => !k.startsWith("OPENCLAW_") && k !== "NODE_COMPILE_CACHE").sort();
     expect(envOf("medico")).toEqual(

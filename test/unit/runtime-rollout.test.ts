@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/vocabulary/labels.js";
-import { GATEWAY_STOP_TIMEOUT_S } from "../../src/vocabulary/names.js";
 import { RuntimeError } from "../../src/errors.js";
 import { generate } from "../../src/ops/generate.js";
 import { openFederation, type FederationContext } from "../../src/ops/context.js";
@@ -154,24 +153,23 @@ describe("rollout (in-memory engine)", () => {
     expect(compose).toMatch(/ {2}hub:\n(?: {4}.*\n)*? {4}image: img:a\n/);
   });
 
-  it("lets the old gateway finish its shutdown (OpenClaw's 330 s stop policy), even when its container says 30 s", async () => {
-    // Containers generated before said stop_grace_period 30s; a gateway closing a Telegram channel
-    // that cannot reach Telegram needs longer, and a SIGKILL mid-shutdown left a state on which the
-    // new container died within seconds (exit 137, crash loop, rollback).
+  it("stops the old gateway with its container's grace, and says when it had to be killed", async () => {
+    // A gateway closing a Telegram channel that cannot reach Telegram does not finish its shutdown;
+    // the engine kills it after the grace (exit 137). Its successor can start only because compose
+    // gives every container of a gateway the same hostname (see test/unit/generate.test.ts).
     const w = await world({ stopTimeoutS: 30 });
     w.eng.shutdownS = 45;
     const lines: string[] = [];
     const res = await rollout(w.ctx, w.deps, { image: "img:b", only: ["beta"], onProgress: (l) => lines.push(l) });
     expect(res.ok).toBe(true);
-    expect(w.eng.stops).toEqual([{ name: "cfrunit_beta_1", timeoutS: GATEWAY_STOP_TIMEOUT_S, exitCode: 0 }]);
-    expect(lines.join("\n")).not.toContain("was killed");
-    // A gateway stuck past even that is killed, and the report says so.
-    const w2 = await world();
-    w2.eng.shutdownS = GATEWAY_STOP_TIMEOUT_S + 1;
+    expect(w.eng.stops).toEqual([{ name: "cfrunit_beta_1", timeoutS: 30, exitCode: 137 }]);
+    expect(lines.join("\n")).toContain("beta: warning: the gateway did not finish its shutdown within 30 s and was killed");
+    // A clean stop says nothing of the kind.
+    const w2 = await world({ stopTimeoutS: 30 });
     const lines2: string[] = [];
     await rollout(w2.ctx, w2.deps, { image: "img:b", only: ["beta"], onProgress: (l) => lines2.push(l) });
-    expect(w2.eng.stops[0]).toMatchObject({ timeoutS: GATEWAY_STOP_TIMEOUT_S, exitCode: 137 });
-    expect(lines2.join("\n")).toContain(`did not finish its shutdown within ${GATEWAY_STOP_TIMEOUT_S} s and was killed`);
+    expect(w2.eng.stops[0]).toMatchObject({ timeoutS: 30, exitCode: 0 });
+    expect(lines2.join("\n")).not.toContain("was killed");
   });
 
   it("rolls back a gateway that crashes: state restored, old container back, spec restored, the rest not touched", async () => {

@@ -28,7 +28,6 @@ import {
   COMMS_DIR,
   configDir,
   egressNetwork,
-  GATEWAY_STOP_TIMEOUT_S,
   generatedHeader,
   linkNetwork,
   routeDir,
@@ -44,11 +43,12 @@ import type { Healthcheck, Network, Service, Volume } from "./compose-spec.js";
 import { composeRef, renderCompose, type ComposeModel, type ComposeRef, type WithRefs } from "./interpolation.js";
 
 /**
- * OpenClaw's stop policy ({@link GATEWAY_STOP_TIMEOUT_S}). A clean stop takes well under a second
- * (facts A.5); a gateway whose Telegram channel cannot reach Telegram takes longer, and killing it
- * mid-shutdown (the old 30 s) made the next container on its state die on its first start.
+ * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
+ * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`. (Measured
+ * with OpenClaw's own 330 s: such a shutdown hung 328 s, until OpenClaw's forced exit, and left its
+ * owner lease behind all the same; what lets the next container start is `hostname` below.)
  */
-const STOP_GRACE = `${GATEWAY_STOP_TIMEOUT_S}s`;
+const STOP_GRACE = "30s";
 /** The Docker socket a sandboxed gateway needs for its sibling sandbox containers. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -118,6 +118,11 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
   const networks = [egressNetwork(g.id), ...g.outbound.concat(g.inbound).map((r) => linkNetwork(r.from, r.to))];
   const svc: ComposeService = {
     image: g.image,
+    // The gateway's id, not the container's: OpenClaw records its owner lease in the state with
+    // pid, start time and hostname(), and can prove a previous owner dead (and take the lease at
+    // once) only on the same host name. With Docker's default (the container id) every replacement
+    // container saw a killed predecessor's lease as held for up to 300 s and failed to start.
+    hostname: g.id,
     command: ["node", "dist/index.js", "gateway", "--port", String(CONTAINER_PORT)],
     init: true,
     restart: "unless-stopped",

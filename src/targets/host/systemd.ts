@@ -18,7 +18,7 @@
  */
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { planEnv } from "../../vocabulary/env-plan.js";
-import { GATEWAY_STOP_TIMEOUT_S, generatedHeader } from "../../vocabulary/names.js";
+import { generatedHeader } from "../../vocabulary/names.js";
 import { SpecError } from "../../errors.js";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { gatewayArtifacts, gatewayArgv, gatewayEnvironment, mailboxArtifacts, nativeContext, nativeReadme, sandboxWarnings, sizeUpper, type NativeContext } from "./shared.js";
@@ -28,7 +28,7 @@ import { DEFAULT_SYSTEMD, type NativeCompileOptions, type SystemdOptions } from 
 /** First systemd release with RestartSteps= and RestartMaxDelaySec= (growing restart delays). */
 export const SYSTEMD_RESTART_STEPS_VERSION = 254;
 /** Seconds: a clean stop takes well under a second, a drain up to 315 s (facts §10.3). */
-export const STOP_TIMEOUT_SEC = GATEWAY_STOP_TIMEOUT_S;
+export const STOP_TIMEOUT_SEC = 330;
 
 /**
  * Characters systemd takes literally in paths of ExecStart=, Environment= and *Paths= lines

@@ -32,7 +32,7 @@ import type { IIoK8sApiCoreV1SecurityContext as ISecurityContext } from "kuberne
 import type { IIoK8sApiCoreV1Volume as IVolume } from "kubernetes-models/v1/Volume";
 import type { IIoK8sApiCoreV1VolumeMount as IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
-import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, GATEWAY_STOP_TIMEOUT_S, routeDir } from "../../vocabulary/names.js";
+import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, routeDir } from "../../vocabulary/names.js";
 import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import { configMapName, cpuQuantity, K8S_LABELS, mailboxClaim, memoryQuantity, PORT_NAME, secretName, SEED_DIR } from "./names.js";
 import type { KubernetesSettings } from "./settings.js";
@@ -42,8 +42,8 @@ export const NODE_UID = 1000;
 /** Startup budget: 30 × 10 s = 5 minutes, the budget of OpenClaw's own manifests (docs install/kubernetes.md). */
 const STARTUP_PERIOD_S = 10;
 const STARTUP_FAILURES = 30;
-/** OpenClaw's stop policy, as in the compose target (a clean stop still takes well under a second, facts A.5). */
-const TERMINATION_GRACE_S = GATEWAY_STOP_TIMEOUT_S;
+/** Same grace as the compose target: a clean stop takes well under a second (facts A.5). */
+const TERMINATION_GRACE_S = 30;
 
 /**
  * A probe that GETs `path` on the gateway and passes only when the JSON body has `ok: true` and
