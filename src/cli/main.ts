@@ -17,7 +17,9 @@ import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
+import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
 
@@ -42,7 +44,9 @@ export function buildProgram(): Command {
   registerRestore(program);
   registerNative(program);
   registerAudit(program);
+  registerAsk(program);
   registerImage(program);
+  registerEcs(program);
   // More commands register here (one line each).
   return program;
 }
