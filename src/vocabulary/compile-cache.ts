@@ -26,6 +26,14 @@ export const IMAGE_COMPILE_CACHE_DIR = "/opt/openclaw/compile-cache";
 /** Name of the per-gateway compile cache folder at the top of a gateway's state. */
 export const STATE_COMPILE_CACHE_NAME = "compile-cache";
 /** The per-gateway compile cache inside a container (in the gateway's own state volume). */
+/**
+ * Whether `rel` (a path relative to the state root, `/`-separated) is the gateway's compile cache
+ * or inside it. Backups leave it out and restores never write it: its entries are code Node runs,
+ * so a cache taken from an archive could run something the image never shipped.
+ */
+export function inStateCompileCache(rel: string): boolean {
+  return rel === STATE_COMPILE_CACHE_NAME || rel.startsWith(`${STATE_COMPILE_CACHE_NAME}/`);
+}
 export const STATE_COMPILE_CACHE_DIR = `${CONTAINER_STATE_DIR}/${STATE_COMPILE_CACHE_NAME}`;
 
 // clawfed's local image: repository `openclaw` without a registry, tag `<version>-local`
