@@ -18,6 +18,7 @@ import { routesOf, type Federation, type GatewayModel } from "../../federation/n
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { envFor, planEnv } from "../../vocabulary/env-plan.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import {
   CONTAINER_COMMS_DIR,
   CONTAINER_CONFIG_DIR,
@@ -45,7 +46,9 @@ import { composeRef, renderCompose, type ComposeModel, type ComposeRef, type Wit
 
 /**
  * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
- * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`.
+ * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`. (Measured
+ * with OpenClaw's own 330 s: such a shutdown hung 328 s, until OpenClaw's forced exit, and left its
+ * owner lease behind all the same; what lets the next container start is `hostname` below.)
  */
 const STOP_GRACE = "30s";
 /** The Docker socket a sandboxed gateway needs for its sibling sandbox containers. */
@@ -110,12 +113,19 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
     OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
     OPENCLAW_CONFIG_READONLY: "1",
     OPENCLAW_NO_AUTO_UPDATE: "1",
+    // Node's module compile cache: the image's read-only one, or one in this gateway's own state.
+    NODE_COMPILE_CACHE: containerCompileCacheDir(g.image),
   };
   for (const name of envNames) environment[name] = composeRef(name);
 
   const networks = [egressNetwork(g.id), ...g.outbound.concat(g.inbound).map((r) => linkNetwork(r.from, r.to))];
   const svc: ComposeService = {
     image: g.image,
+    // The gateway's id, not the container's: OpenClaw records its owner lease in the state with
+    // pid, start time and hostname(), and can prove a previous owner dead (and take the lease at
+    // once) only on the same host name. With Docker's default (the container id) every replacement
+    // container saw a killed predecessor's lease as held for up to 300 s and failed to start.
+    hostname: g.id,
     command: ["node", "dist/index.js", "gateway", "--port", String(CONTAINER_PORT)],
     init: true,
     restart: "unless-stopped",
