@@ -8,6 +8,7 @@ import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 import { kubernetesRules } from "./kubernetes-rules.js";
+import { parseCidr, poolCapacity, poolPrefixFor, SUBNET_PREFIX } from "../vocabulary/subnets.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;
@@ -296,6 +297,25 @@ const literalSecrets: Rule = (spec) => {
   return out;
 };
 
+/** Targets that generate one Docker network per link and per gateway, with subnets from `network.pool`. */
+export const NETWORK_TARGETS = new Set(["compose", "swarm"]);
+
+/** The compose layout's networks (an egress network per gateway, a network per linked pair) fit in `network.pool`. */
+const networkPool: Rule = (spec, fed, ctx) => {
+  if (!NETWORK_TARGETS.has(ctx.target)) return [];
+  const pool = parseCidr(fed.networkPool);
+  if ("problem" in pool) return []; // the shape check reported it
+  const needed = fed.gateways.length + fed.pairs.length;
+  const capacity = poolCapacity(pool);
+  if (needed <= capacity) return [];
+  const what = `${fed.gateways.length} egress network(s) and ${fed.pairs.length} link network(s)`;
+  return [{
+    path: spec.network ? ["network", "pool"] : [],
+    message: `${spec.network ? "network.pool" : `the default network pool`} ${fed.networkPool} holds ${capacity} /${SUBNET_PREFIX} subnet(s), but this federation needs ${needed} (${what})`,
+    hint: `set network: { pool: <block> } to a /${poolPrefixFor(needed)} or larger that no other network of this host uses`,
+  }];
+};
+
 /** Every rule, in the order their issues are reported. */
 export const RULES: ReadonlyArray<[string, Rule]> = [
   ["gateway-ids", gatewayIds],
@@ -307,6 +327,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["secrets", secrets],
   ["literal-secrets", literalSecrets],
   ["kubernetes", kubernetesRules],
+  ["network-pool", networkPool],
 ];
 
 export function checkRules(spec: SpecParsed, fed: Federation, ctx: RuleContext): RuleIssue[] {

@@ -6,6 +6,7 @@
 import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose, configHash, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
 import type { Engine } from "../runtime/docker/types.js";
+import type { HostRoute } from "../runtime/host-routes.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
 
 /** Runs one compose subcommand for a project (see runtime/compose.ts). */
@@ -28,6 +29,8 @@ export interface ClawfedDeps {
    * rollout replaced is the one compose would create); default `compose -f - config --hash`.
    */
   configHash: (p: ComposeProject, composeText: string, service: string) => Promise<string | undefined>;
+  /** This host's IPv4 routes (`up` checks planned subnets against them); default /proc/net/route. */
+  hostRoutes?: () => Promise<HostRoute[]>;
 }
 
 /** @deprecated name kept for tests written before ops/: the same as {@link ClawfedDeps}. */

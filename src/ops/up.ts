@@ -12,7 +12,10 @@ import { gateStarted } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { openFederation, outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { checkImageFlag } from "./generate.js";
+import { checkImageFlag, previousSubnets } from "./generate.js";
+import { assertSubnetsFree, plannedNetworks } from "./network-check.js";
+import { hostRoutes } from "../runtime/host-routes.js";
+import { localSocket } from "../runtime/docker/engine-api.js";
 import { imageBuildCommand } from "../runtime/image/recipe.js";
 import { COMPOSE_FILE, composeImage, generationImage, regenerate } from "./regenerate.js";
 
@@ -82,6 +85,7 @@ export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}):
   const ctx = await openFederation(spec, { outDir: opts.outDir });
   if (!existsSync(path.join(ctx.outDir, COMPOSE_FILE))) throw new RuntimeError(`generate did not write ${COMPOSE_FILE} in ${ctx.outDir}`);
   await deps.engine.ping();
+  await checkSubnets(ctx, deps, spec);
   await ensureImages(ctx, deps, say);
 
   say(`starting ${ctx.fed.gateways.length} gateway(s) with compose`);
@@ -119,6 +123,20 @@ export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}):
     result.next = `clawfed logs ${spec} ${failed[0]!.id}${outFlag(ctx)}   (then: clawfed status ${spec}${outFlag(ctx)})`;
   }
   return result;
+}
+
+/**
+ * The subnets of the generated compose file against the engine's networks and (local engine
+ * only) this host's routes, before anything is created.
+ * @throws RuntimeError naming each overlapping network or route
+ */
+async function checkSubnets(ctx: FederationContext, deps: ClawfedDeps, spec: string): Promise<void> {
+  const planned = plannedNetworks(ctx.project.name, await previousSubnets(ctx.outDir, ctx.fed.name));
+  if (planned.length === 0) return;
+  const networks = await deps.engine.listNetworks();
+  // A remote engine (DOCKER_HOST tcp/ssh) has its own routes, which this host cannot see.
+  const routes = localSocket() ? await (deps.hostRoutes ?? hostRoutes)() : [];
+  assertSubnetsFree(planned, networks, routes, { spec, pool: ctx.fed.networkPool, downCommand: `clawfed down ${spec}${outFlag(ctx)}` });
 }
 
 /** Every image the compose file names must be present; pull the missing ones (compose would, less clearly). */

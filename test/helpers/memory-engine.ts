@@ -24,6 +24,7 @@ import type {
   LogChunk,
   LogOptions,
   MountSource,
+  NetworkSummary,
 } from "../../src/runtime/docker/types.js";
 import type { HttpAnswer, HttpGet } from "../../src/runtime/health.js";
 
@@ -234,6 +235,13 @@ export class MemoryEngine implements Engine {
 
   async listVolumes(labels: Labels): Promise<Array<{ name: string; labels: Labels }>> {
     return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
+  }
+
+  /** Networks listNetworks reports (tests set them). */
+  networks: NetworkSummary[] = [];
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    return this.networks.map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
   }
 
   async removeVolume(name: string): Promise<void> {
