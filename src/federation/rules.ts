@@ -297,8 +297,11 @@ const literalSecrets: Rule = (spec) => {
   return out;
 };
 
-/** Targets that generate one Docker network per link and per gateway, with subnets from `network.pool`. */
-export const NETWORK_TARGETS = new Set(["compose", "swarm"]);
+/**
+ * Targets whose networks take their subnets from `network.pool` (one per link, one egress network
+ * per gateway). Not kubernetes (NetworkPolicy, no networks) nor the host targets (no networks).
+ */
+export const NETWORK_TARGETS = new Set(["compose"]);
 
 /** The compose layout's networks (an egress network per gateway, a network per linked pair) fit in `network.pool`. */
 const networkPool: Rule = (spec, fed, ctx) => {
