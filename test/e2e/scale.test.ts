@@ -4,7 +4,7 @@
 // /29 from network.pool.
 //
 // STAND-IN IMAGE: 50 real OpenClaw gateways (~1 GB each) do not fit in this machine's memory, so
-// the gateways run a stand-in process, not OpenClaw. It is built offline from the same base image
+// the gateways run a stand-in process, not OpenClaw (test/fixtures/standin-gateway). It is built offline from the same base image
 // as the OpenClaw image (clawfed/debian-base:bookworm) plus the Node binary of the local OpenClaw
 // image, and runs as the generated compose file says (`node dist/index.js gateway --port 18789`,
 // the same healthcheck, config mount, env, limits). It answers /healthz, /startupz and /readyz
@@ -16,7 +16,7 @@
 // 200 with the right token and 401 with a wrong one; no spoke resolves or reaches another spoke
 // (by name or by IP); nothing (container, network, volume) is left after `down --volumes`.
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { a2aTokenEnv, CONTAINER_PORT, serviceName } from "../../src/vocabulary/names.js";
 import type { UpResult } from "../../src/ops/up.js";
-import { runCli } from "../helpers/cli.js";
+import { ROOT, runCli } from "../helpers/cli.js";
 import { docker, leftOvers, nodeIn, serviceContainer } from "../helpers/docker.js";
 import { waitForFreePorts } from "../helpers/host.js";
 import { TEST_IMAGE } from "../helpers/setup-docker.js";
@@ -36,38 +36,15 @@ const SPOKES = 49;
 const BASE_PORT = 27100;
 const STANDIN = "clawfed-e2e/standin-gateway:scale";
 const BASE_IMAGE = "clawfed/debian-base:bookworm";
-/** At most this many `docker exec` probes at once (2 shared cores). */
-const PROBE_CONCURRENCY = 8;
+/** At most this many `docker exec` probes at once (they mostly wait on timeouts). */
+const PROBE_CONCURRENCY = 16;
 const UP_TIMEOUT_MS = 15 * 60_000;
 
 const log = (line: string) => process.stderr.write(`[scale-e2e] ${line}\n`);
 const spokes = Array.from({ length: SPOKES }, (_, i) => `s${String(i + 1).padStart(2, "0")}`);
 
-/** The stand-in gateway (see the file comment): probes like OpenClaw, bearer check like A2A. */
-const STANDIN_JS = `
-const http = require("node:http");
-const fs = require("node:fs");
-const text = fs.readFileSync(process.env.OPENCLAW_CONFIG_PATH, "utf8").replace(/^\\/\\/.*$/m, "");
-const cfg = JSON.parse(text);
-const resolve = (v) => String(v).replace(/\\$\\{([A-Z_][A-Z0-9_]*)\\}/g, (_, n) => process.env[n] || "");
-const peers = (cfg.channels && cfg.channels.a2a && cfg.channels.a2a.peers) || {};
-const tokens = new Map(Object.entries(peers).map(([name, p]) => [resolve(p.token), name]).filter(([t]) => t.length > 0));
-const send = (res, code, body) => { res.writeHead(code, { "content-type": "application/json" }); res.end(JSON.stringify(body)); };
-http.createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/healthz") return send(res, 200, { ok: true, status: "live" });
-  if (req.method === "GET" && req.url === "/startupz") return send(res, 200, { ok: true, status: "started" });
-  if (req.method === "GET" && req.url === "/readyz") return send(res, 200, { ready: true, failing: [] });
-  if (req.method === "POST" && req.url === "/a2a/v1") {
-    const m = /^Bearer (.+)$/.exec(req.headers.authorization || "");
-    const peer = m ? tokens.get(m[1]) : undefined;
-    if (!peer) return send(res, 401, { error: "unauthorized" });
-    req.resume();
-    return req.on("end", () => send(res, 200, { jsonrpc: "2.0", id: 1, result: { peer, standIn: true } }));
-  }
-  send(res, 404, { error: "not found" });
-}).listen(Number(process.argv[process.argv.indexOf("--port") + 1]) || 18789, "0.0.0.0");
-process.on("SIGTERM", () => process.exit(0));
-`;
+/** The stand-in image recipe (Dockerfile + index.js), shared with bench/scale-up.mjs. */
+const STANDIN_DIR = path.join(ROOT, "test/fixtures/standin-gateway");
 
 let dir: string;
 let spec: string;
@@ -77,15 +54,8 @@ let upMs = 0;
 const containers = new Map<string, Docker.ContainerInspectInfo>();
 
 async function buildStandIn(): Promise<void> {
-  const ctx = path.join(dir, "standin");
-  await mkdir(ctx);
-  await writeFile(path.join(ctx, "index.js"), STANDIN_JS);
   // Offline: both images are local; the Node binary comes from the OpenClaw image.
-  await writeFile(
-    path.join(ctx, "Dockerfile"),
-    `FROM ${TEST_IMAGE} AS node\nFROM ${BASE_IMAGE}\nCOPY --from=node /usr/local/bin/node /usr/local/bin/node\nRUN useradd -u 1000 -m node\nWORKDIR /app\nCOPY index.js /app/dist/index.js\nUSER node\n`,
-  );
-  await run("docker", ["build", "-q", "-t", STANDIN, ctx], { timeout: 300_000 });
+  await run("docker", ["build", "-q", "--build-arg", `NODE_IMAGE=${TEST_IMAGE}`, "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", STANDIN, STANDIN_DIR], { timeout: 300_000 });
 }
 
 /** Run `fn` over `items` with at most `limit` at once. */
@@ -185,14 +155,16 @@ describe("a hub with 49 spokes on one host", () => {
     // Each spoke probes its neighbour on the ring (every spoke is probed once), by name and by
     // each of the neighbour's IP addresses (its egress and link networks).
     const ipsOf = (id: string) => Object.values(containers.get(id)!.NetworkSettings.Networks).map((n) => n.IPAddress).filter((ip) => ip);
-    const results = await pool(spokes, PROBE_CONCURRENCY, async (id, ) => {
+    const results = await pool(spokes, PROBE_CONCURRENCY, async (id) => {
       const other = spokes[(spokes.indexOf(id) + 1) % spokes.length]!;
       const script = `
         const dns = require("node:dns").promises;
         const get = (host) => fetch("http://" + host + ":${CONTAINER_PORT}/healthz", { signal: AbortSignal.timeout(2500) }).then((r) => "status " + r.status, (e) => "failed: " + String(e.cause?.code ?? e.name));
         (async () => {
-          const name = await dns.lookup(${JSON.stringify(serviceName(other))}).then((a) => "resolved " + a.address, (e) => "failed: " + e.code);
-          const ips = await Promise.all(${JSON.stringify(ipsOf(other))}.map(get));
+          const [name, ips] = await Promise.all([
+            dns.lookup(${JSON.stringify(serviceName(other))}).then((a) => "resolved " + a.address, (e) => "failed: " + e.code),
+            Promise.all(${JSON.stringify(ipsOf(other))}.map(get)),
+          ]);
           console.log(JSON.stringify({ name, ips }));
         })();`;
       return { id, other, ...(await nodeIn<{ name: string; ips: string[] }>(containers.get(id)!.Id, script, {}, 60_000)) };
