@@ -48,5 +48,6 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     wallNow: over.wallNow ?? Date.now,
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
+    ...(over.hostRoutes ? { hostRoutes: over.hostRoutes } : {}),
   };
 }

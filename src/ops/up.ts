@@ -135,7 +135,7 @@ async function checkSubnets(ctx: FederationContext, deps: ClawfedDeps, spec: str
   if (planned.length === 0) return;
   const networks = await deps.engine.listNetworks();
   // A remote engine (DOCKER_HOST tcp/ssh) has its own routes, which this host cannot see.
-  const routes = localSocket() ? await (deps.hostRoutes ?? hostRoutes)() : [];
+  const routes = deps.hostRoutes ? await deps.hostRoutes() : localSocket() ? await hostRoutes() : [];
   assertSubnetsFree(planned, networks, routes, { spec, pool: ctx.fed.networkPool, downCommand: `clawfed down ${spec}${outFlag(ctx)}` });
 }
 

@@ -5,10 +5,10 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/vocabulary/labels.js";
-import { UsageError } from "../../src/errors.js";
+import { RuntimeError, UsageError } from "../../src/errors.js";
 import { createClawfed, type ClawfedDeps } from "../../src/index.js";
 import { reportError } from "../../src/cli/output.js";
-import { generate } from "../../src/ops/generate.js";
+import { generate, previousSubnets } from "../../src/ops/generate.js";
 import { COMPOSE_PROJECT_LABEL } from "../../src/runtime/containers.js";
 import { runCli } from "../helpers/cli.js";
 import { MemoryEngine } from "../helpers/memory-engine.js";
@@ -58,7 +58,7 @@ function world() {
     compose: async (_p, args) => (composeCalls.push(args), { code: 0, stdout: "", stderr: "" }),
     configHash: async (_p, _text, service) => `hash-${service}`,
   };
-  return { eng, composeCalls, ops: createClawfed(deps) };
+  return { eng, composeCalls, deps, ops: createClawfed(deps) };
 }
 
 describe("createClawfed: an unknown gateway id is a usage error (exit 2) in every operation, and nothing is touched", () => {
@@ -126,6 +126,25 @@ describe("createClawfed: every result has ok, gateways, ms (and next when not ok
     ]);
     expect(typeof res.ms).toBe("number");
     expect(w.composeCalls).toEqual([["up", "-d", "--remove-orphans"]]);
+  });
+
+  it("up refuses subnets taken by another Docker network or a host route before compose creates anything", async () => {
+    const w = world();
+    const planned = await previousSubnets(out, "cfops");
+    const hubEgress = planned.get("hub-egress")!;
+    w.eng.networks = [
+      { name: "cfops_hub-egress", subnets: [hubEgress], labels: {} }, // its own, from an earlier up: fine
+      { name: "vpn-lab", subnets: [planned.get("link-alpha--hub")!.replace(/\d+\/29$/, "0/24")], labels: {} },
+    ];
+    const deps = { ...w.deps, hostRoutes: async () => [{ iface: "tun0", destination: planned.get("beta-egress")!.replace(/\/29$/, "/32") }] };
+    const err = await createClawfed(deps).up(spec, { out, image: "img:a", timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    const msg = (err as Error).message;
+    expect(msg).toContain(`cfops_link-alpha--hub ${planned.get("link-alpha--hub")} overlaps Docker network vpn-lab`);
+    expect(msg).toContain(`cfops_beta-egress ${planned.get("beta-egress")} overlaps host route`);
+    expect(msg).not.toContain("cfops_hub-egress");
+    expect(msg).toMatch(/Next: set a free pool in .*cfops\.yaml: network: \{ pool: 10\.2\d\d\.0\.0\/16 \}/);
+    expect(w.composeCalls).toEqual([]);
   });
 
   it("rollout plans, applies, and leaves the spec to the explicit record step", async () => {
