@@ -313,7 +313,7 @@ const networkPool: Rule = (spec, fed, ctx) => {
   if (needed <= capacity) return [];
   const what = `${fed.gateways.length} egress network(s) and ${fed.pairs.length} link network(s)`;
   return [{
-    path: spec.network ? ["network", "pool"] : [],
+    path: ["network", "pool"], // absent: points at the top level, where the key goes
     message: `${spec.network ? "network.pool" : `the default network pool`} ${fed.networkPool} holds ${capacity} /${SUBNET_PREFIX} subnet(s), but this federation needs ${needed} (${what})`,
     hint: `set network: { pool: <block> } to a /${poolPrefixFor(needed)} or larger that no other network of this host uses`,
   }];

@@ -41,6 +41,8 @@ export interface GenerateOptions {
   openclaw?: Partial<OpenclawHost>;
   /** systemd target: scope, user (default the current user for scope system) and version (default: this host's systemd, else 254). */
   systemd?: Partial<SystemdOptions>;
+  /** compose target: subnets in use elsewhere on the host, which new networks avoid (`up` passes them; see allocateSubnets). */
+  avoidSubnets?: string[];
   /** kubernetes target: namespace (default `kubernetes.namespace` of the spec, else the federation name). */
   namespace?: string;
 }
@@ -167,7 +169,10 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const compileOpts: CompileOptions = native ? nativeCompileOptions(fed.name, target, opts) : opts.namespace !== undefined ? { namespace: opts.namespace } : {};
   // A native federation is generated where it runs (its root), unless told otherwise.
   const outDir = opts.outDir ?? (native ? compileOpts.root! : defaultOutDir(fed.name));
-  if (target === "compose") compileOpts.previousSubnets = await previousSubnets(outDir, fed.name);
+  if (target === "compose") {
+    compileOpts.previousSubnets = await previousSubnets(outDir, fed.name);
+    if (opts.avoidSubnets) compileOpts.avoidSubnets = opts.avoidSubnets;
+  }
   const result: CompileResult = compile(fed, target, compileOpts);
   const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force });
   const warnings = [...result.warnings, ...written.warnings];

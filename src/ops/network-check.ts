@@ -75,6 +75,18 @@ export function freePool(networks: readonly NetworkSummary[], routes: readonly H
   return undefined;
 }
 
+/**
+ * Blocks in use on the host by anything but this federation: the subnets of every Docker network
+ * not named `<project>_…`, and every route that is not a Docker network's own bridge route. New
+ * networks of the federation avoid them (allocateSubnets `avoid`).
+ */
+export function occupiedElsewhere(project: string, networks: readonly NetworkSummary[], routes: readonly HostRoute[]): string[] {
+  const dockerSubnets = new Set(networks.flatMap((n) => n.subnets.map(v4).filter((c): c is Cidr => c !== undefined).map(formatCidr)));
+  const others = networks.filter((n) => !n.name.startsWith(`${project}_`)).flatMap((n) => n.subnets.map(v4).filter((c): c is Cidr => c !== undefined).map(formatCidr));
+  const routed = routes.map((r) => v4(r.destination)).filter((c): c is Cidr => c !== undefined).map(formatCidr).filter((c) => !dockerSubnets.has(c));
+  return [...new Set([...others, ...routed])].sort();
+}
+
 /** The networks a compose file creates: Docker name (`<project>_<key>`) and subnet, from generate's record. */
 export function plannedNetworks(project: string, subnets: ReadonlyMap<string, string>): PlannedNetwork[] {
   return [...subnets].map(([key, subnet]) => ({ name: projectResource(project, key), subnet }));

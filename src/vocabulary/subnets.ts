@@ -107,6 +107,13 @@ export interface AllocateOptions {
    * one is kept as it is.
    */
   previous?: ReadonlyMap<string, string>;
+  /**
+   * Blocks in use elsewhere on the host (other Docker networks, routes), known only where `up`
+   * can ask the engine. A previous subnet that overlaps one is dropped (its network was not
+   * created yet, or it would not be in use elsewhere) and new names probe past them. When they
+   * leave no free slot, they are ignored for the rest, and `up`'s check reports the overlap.
+   */
+  avoid?: readonly Cidr[];
 }
 
 /**
@@ -122,7 +129,8 @@ export interface AllocateOptions {
  * the last generate) is kept first and only new names probe: adding a gateway never renumbers an
  * existing network, removing one frees its slots, and a new pool renumbers what falls outside it.
  * Hashing (rather than numbering networks in sorted order) keeps the probing short and makes the
- * result without a previous allocation almost the same as with one.
+ * result without a previous allocation almost the same as with one. `opts.avoid` (what `up` finds
+ * in use on the host) steers new networks around other federations sharing the pool.
  *
  * @throws Error when there are more names than /29 slots in the pool (the spec rule
  *   `networkPool` reports that first, as a SpecError naming `network.pool`).
@@ -135,21 +143,34 @@ export function allocateSubnets(names: readonly string[], pool: Cidr, opts: Allo
   }
   const taken = new Set<number>();
   const out = new Map<string, string>();
+  const avoid = (opts.avoid ?? []).filter((a) => overlaps(a, pool));
+  const block = (slot: number): Cidr => ({ base: pool.base + slot * SUBNET_SIZE, prefix: SUBNET_PREFIX });
+  const inUse = (slot: number) => avoid.some((a) => overlaps(a, block(slot)));
   for (const name of sorted) {
     const text = opts.previous?.get(name);
     const prev = text === undefined ? undefined : parseCidr(text);
     if (!prev || "problem" in prev || prev.prefix !== SUBNET_PREFIX || !contains(pool, prev)) continue;
     const slot = (prev.base - pool.base) / SUBNET_SIZE;
-    if (taken.has(slot)) continue;
+    if (taken.has(slot) || inUse(slot)) continue;
     taken.add(slot);
     out.set(name, text!);
   }
+  let freeOfAvoid = true; // until a full probe round finds no slot clear of `avoid`
   for (const name of sorted) {
     if (out.has(name)) continue;
-    let slot = fnv1a(`${opts.seed}/${name}`) % slots;
-    while (taken.has(slot)) slot = (slot + 1) % slots;
+    const home = fnv1a(`${opts.seed}/${name}`) % slots;
+    let slot = home;
+    let probes = 0;
+    while (taken.has(slot) || (freeOfAvoid && inUse(slot))) {
+      slot = (slot + 1) % slots;
+      if (++probes === slots) {
+        freeOfAvoid = false; // every free slot is in use elsewhere: place the rest, up reports it
+        slot = home;
+        probes = 0;
+      }
+    }
     taken.add(slot);
-    out.set(name, formatCidr({ base: pool.base + slot * SUBNET_SIZE, prefix: SUBNET_PREFIX }));
+    out.set(name, formatCidr(block(slot)));
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -128,22 +128,38 @@ describe("createClawfed: every result has ok, gateways, ms (and next when not ok
     expect(w.composeCalls).toEqual([["up", "-d", "--remove-orphans"]]);
   });
 
-  it("up refuses subnets taken by another Docker network or a host route before compose creates anything", async () => {
+  it("up gives new networks subnets clear of other Docker networks and host routes", async () => {
     const w = world();
-    const planned = await previousSubnets(out, "cfops");
-    const hubEgress = planned.get("hub-egress")!;
+    const own = path.join(dir, "out-steer");
+    await generate({ spec, outDir: own, image: "img:a" });
+    const before = await previousSubnets(own, "cfops");
+    w.eng.networks = [{ name: "vpn-lab", subnets: [before.get("link-alpha--hub")!.replace(/\d+\/29$/, "0/24")], labels: {} }];
+    const deps = { ...w.deps, hostRoutes: async () => [{ iface: "tun0", destination: before.get("beta-egress")!.replace(/\/29$/, "/32") }] };
+    const res = await createClawfed(deps).up(spec, { out: own, image: "img:a", timeoutMs: 60_000 });
+    expect(res.ok).toBe(true);
+    const after = await previousSubnets(own, "cfops");
+    expect(after.get("link-alpha--hub")).not.toBe(before.get("link-alpha--hub"));
+    expect(after.get("beta-egress")).not.toBe(before.get("beta-egress"));
+    for (const key of ["hub-egress", "alpha-egress", "link-beta--hub"]) expect(after.get(key), key).toBe(before.get(key));
+    expect(w.composeCalls).toEqual([["up", "-d", "--remove-orphans"]]);
+  });
+
+  it("up refuses, before compose creates anything, subnets it cannot move: the pool is taken, or its own network has another subnet", async () => {
+    const w = world();
+    const own = path.join(dir, "out-refuse");
+    await generate({ spec, outDir: own, image: "img:a" });
+    const planned = await previousSubnets(own, "cfops");
     w.eng.networks = [
-      { name: "cfops_hub-egress", subnets: [hubEgress], labels: {} }, // its own, from an earlier up: fine
-      { name: "vpn-lab", subnets: [planned.get("link-alpha--hub")!.replace(/\d+\/29$/, "0/24")], labels: {} },
+      { name: "cfops_hub-egress", subnets: ["172.30.0.0/16"], labels: {} }, // created before network.pool
+      { name: "vpn-lab", subnets: ["10.213.0.0/16"], labels: {} }, // the whole default pool
     ];
-    const deps = { ...w.deps, hostRoutes: async () => [{ iface: "tun0", destination: planned.get("beta-egress")!.replace(/\/29$/, "/32") }] };
-    const err = await createClawfed(deps).up(spec, { out, image: "img:a", timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const deps = { ...w.deps, hostRoutes: async () => [{ iface: "tun0", destination: "10.200.0.0/16" }] };
+    const err = await createClawfed(deps).up(spec, { out: own, image: "img:a", timeoutMs: 60_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeError);
     const msg = (err as Error).message;
-    expect(msg).toContain(`cfops_link-alpha--hub ${planned.get("link-alpha--hub")} overlaps Docker network vpn-lab`);
-    expect(msg).toContain(`cfops_beta-egress ${planned.get("beta-egress")} overlaps host route`);
-    expect(msg).not.toContain("cfops_hub-egress");
-    expect(msg).toMatch(/Next: set a free pool in .*cfops\.yaml: network: \{ pool: 10\.2\d\d\.0\.0\/16 \}/);
+    expect(msg).toContain(`cfops_link-alpha--hub ${planned.get("link-alpha--hub")} overlaps Docker network vpn-lab (10.213.0.0/16)`);
+    expect(msg).toContain(`cfops_hub-egress ${planned.get("hub-egress")} differs from the existing network of that name (172.30.0.0/16)`);
+    expect(msg).toMatch(/Next: set a free pool in .*cfops\.yaml: network: \{ pool: 10\.201\.0\.0\/16 \} \(now 10\.213\.0\.0\/16\); remove the federation's old networks.*clawfed down .*cfops\.yaml --out .*\(state volumes are kept\); then up again/);
     expect(w.composeCalls).toEqual([]);
   });
 

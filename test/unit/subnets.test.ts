@@ -20,10 +20,11 @@ import {
   poolPrefixFor,
   SUBNET_PREFIX,
 } from "../../src/vocabulary/subnets.js";
-import { assertSubnetsFree, freePool, subnetConflicts } from "../../src/ops/network-check.js";
+import { assertSubnetsFree, freePool, occupiedElsewhere, subnetConflicts } from "../../src/ops/network-check.js";
 import { parseProcRoutes } from "../../src/runtime/host-routes.js";
 import { federationArb } from "../helpers/spec-arb.js";
 
+const cidrSizeOf = (c: { prefix: number }) => 2 ** (32 - c.prefix);
 const namesArb = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), { minLength: 1, maxLength: 120 });
 /** Pools from a /8 to a /22 anywhere in the IPv4 space, aligned. */
 const poolArb = fc.record({ addr: fc.integer({ min: 0, max: 2 ** 32 - 1 }), prefix: fc.integer({ min: 8, max: 22 }) }).map(({ addr, prefix }) => ({
@@ -105,6 +106,31 @@ describe("allocateSubnets", () => {
     );
   });
 
+  it("steers clear of blocks in use elsewhere while there is room, and still places every name when there is none", () => {
+    const blockArb = fc.record({ addr: fc.integer({ min: 0, max: 2 ** 32 - 1 }), prefix: fc.integer({ min: 16, max: 32 }) }).map(({ addr, prefix }) => ({ base: (addr & (prefix === 0 ? 0 : ~0 << (32 - prefix))) >>> 0, prefix }));
+    fc.assert(
+      fc.property(namesArb, poolArb, fc.array(blockArb, { maxLength: 6 }), (names, pool, avoid) => {
+        const within = avoid.map((a) => ({ base: pool.base + (a.base % cidrSizeOf(pool)), prefix: Math.max(a.prefix, pool.prefix) })).map((a) => ({ base: (a.base & (~0 << (32 - a.prefix))) >>> 0, prefix: a.prefix }));
+        const out = allocateSubnets(names, pool, { seed: "s", avoid: within });
+        expect(new Set(out.values()).size).toBe(new Set(names).size);
+        // Slots left clear of `avoid` (a lower bound: overlapping blocks are counted twice).
+        const room = poolCapacity(pool) - within.reduce((n, a) => n + Math.max(1, 2 ** (SUBNET_PREFIX - a.prefix)), 0);
+        if (room >= names.length) for (const v of out.values()) expect(within.some((a) => overlaps(a, cidr(v))), v).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
+    // A previous subnet now in use elsewhere moves; the others stay.
+    const pool = cidr("10.9.0.0/24");
+    const first = allocateSubnets(["a", "b", "c"], pool, { seed: "s" });
+    const moved = allocateSubnets(["a", "b", "c"], pool, { seed: "s", previous: first, avoid: [cidr(first.get("b")!)] });
+    expect(moved.get("a")).toBe(first.get("a"));
+    expect(moved.get("c")).toBe(first.get("c"));
+    expect(moved.get("b")).not.toBe(first.get("b"));
+    // No room at all: every name still gets a distinct subnet (up's check then reports the overlap).
+    const full = allocateSubnets(["a", "b"], pool, { seed: "s", avoid: [pool] });
+    expect(new Set(full.values()).size).toBe(2);
+  });
+
   it("drops previous subnets outside the pool, of another size, or taken twice", () => {
     const pool = cidr("10.9.0.0/24");
     const previous = new Map([
@@ -166,6 +192,19 @@ describe("network.pool in the spec", () => {
 
 describe("up's subnet check", () => {
   const planned = [{ name: "wide_hub-egress", subnet: "10.213.4.8/29" }, { name: "wide_link-hub--s1", subnet: "10.213.9.0/29" }];
+
+  it("what the host uses elsewhere: other projects' networks and non-Docker routes, not the federation's own", () => {
+    const networks = [
+      { name: "wide_hub-egress", subnets: ["10.213.4.8/29"], labels: {} },
+      { name: "other_net", subnets: ["10.213.0.0/24", "fd00::/64"], labels: {} },
+    ];
+    const routes = [
+      { iface: "br-1", destination: "10.213.4.8/29" },
+      { iface: "br-2", destination: "10.213.0.0/24" },
+      { iface: "tun0", destination: "10.8.0.0/24" },
+    ];
+    expect(occupiedElsewhere("wide", networks, routes)).toEqual(["10.213.0.0/24", "10.8.0.0/24"]);
+  });
 
   it("accepts the federation's own networks and unrelated ones", () => {
     const networks = [

@@ -40,7 +40,7 @@ import {
   workspaceDir,
 } from "../../vocabulary/names.js";
 import { LABELS } from "../../vocabulary/labels.js";
-import { allocateSubnets, cidr } from "../../vocabulary/subnets.js";
+import { allocateSubnets, cidr, parseCidr, type Cidr } from "../../vocabulary/subnets.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import type { Healthcheck, Network, Service, Volume } from "./compose-spec.js";
@@ -148,12 +148,15 @@ export interface ComposeCompileOptions {
    * that adding a gateway never renumbers an existing network (allocateSubnets).
    */
   previousSubnets?: ReadonlyMap<string, string>;
+  /** Blocks in use elsewhere on the host (`up` reads them from the engine and the routes), in CIDR form. */
+  avoidSubnets?: readonly string[];
 }
 
 /** The subnet of every network of the compose layout, by network key (pure; see allocateSubnets). */
-export function composeSubnets(fed: Federation, previous?: ReadonlyMap<string, string>): Map<string, string> {
+export function composeSubnets(fed: Federation, previous?: ReadonlyMap<string, string>, avoidSubnets: readonly string[] = []): Map<string, string> {
   const names = [...fed.gateways.map((g) => egressNetwork(g.id)), ...fed.pairs.map(([a, b]) => linkNetwork(a, b))];
-  return allocateSubnets(names, cidr(fed.networkPool), { seed: fed.name, ...(previous ? { previous } : {}) });
+  const avoid = avoidSubnets.map(parseCidr).filter((c): c is Cidr => !("problem" in c));
+  return allocateSubnets(names, cidr(fed.networkPool), { seed: fed.name, ...(previous ? { previous } : {}), avoid });
 }
 
 export function compileCompose(fed: Federation, opts: ComposeCompileOptions = {}): CompileResult {
@@ -165,7 +168,7 @@ export function compileCompose(fed: Federation, opts: ComposeCompileOptions = {}
   const services: Record<string, ComposeService> = {};
   const volumes: Record<string, Volume> = {};
   const networks: Record<string, Network> = {};
-  const subnets = composeSubnets(fed, opts.previousSubnets);
+  const subnets = composeSubnets(fed, opts.previousSubnets, opts.avoidSubnets);
   const ipam = (key: string) => ({ config: [{ subnet: subnets.get(key)! }] });
   for (const g of fed.gateways) {
     services[serviceName(g.id)] = service(fed, g, envFor(env, g.id));
