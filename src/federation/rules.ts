@@ -9,6 +9,8 @@ import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 import { kubernetesRules } from "./kubernetes-rules.js";
 import { parseCidr, poolCapacity, poolPrefixFor, SUBNET_PREFIX } from "../vocabulary/subnets.js";
+import { swarmNames } from "./swarm-rules.js";
+import { ecsRules } from "./ecs-rules.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;
@@ -331,6 +333,8 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["literal-secrets", literalSecrets],
   ["kubernetes", kubernetesRules],
   ["network-pool", networkPool],
+  ["swarm-names", swarmNames],
+  ["ecs", ecsRules],
 ];
 
 export function checkRules(spec: SpecParsed, fed: Federation, ctx: RuleContext): RuleIssue[] {

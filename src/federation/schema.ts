@@ -14,6 +14,7 @@ import { credentialIn, secretShape } from "./credentials.js";
 import { normalizePath, pathTextProblem } from "./paths.js";
 import { Kubernetes } from "./kubernetes-schema.js";
 import { DEFAULT_NETWORK_POOL, MIN_POOL_PREFIX, parseCidr, SUBNET_PREFIX } from "../vocabulary/subnets.js";
+import { GatewayEcs, SpecEcs, Tags } from "./ecs-schema.js";
 
 /** Default OpenClaw release the generated configs target (facts sheet: openclaw@2026.9.6). */
 export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
@@ -365,6 +366,8 @@ export const Gateway = z
       .describe("Extra .env variables this gateway needs, e.g. ANTHROPIC_API_KEY. Only these reach its environment."),
     resources: Resources.default({ memory: "2g", cpus: 2, pids: 512 }),
     image: ImageRef.optional().describe("Image for this gateway only (clawfed rollout records new images here)."),
+    tags: Tags.describe("Tags of this gateway's AWS resources (ecs target), added to the federation's tags."),
+    ecs: GatewayEcs,
   })
   .strict();
 
@@ -453,6 +456,8 @@ export const Spec = z
     links: z.array(Link).default([]).describe("Which gateway may reach which, and how."),
     network: Network.optional(),
     kubernetes: Kubernetes.optional(),
+    tags: Tags.describe("Tags of every AWS resource of the federation (ecs target)."),
+    ecs: SpecEcs,
   })
   .strict()
   .describe("A clawfed federation: OpenClaw gateways, their shared knowledge, and the links between them.");

@@ -8,6 +8,7 @@ import { compose, configHash, ComposeProject, ComposeRunResult } from "../runtim
 import type { Engine } from "../runtime/docker/types.js";
 import type { HostRoute } from "../runtime/host-routes.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
+import type { SwarmEngine } from "../runtime/swarm/types.js";
 
 /** Runs one compose subcommand for a project (see runtime/compose.ts). */
 export type ComposeRunner = (p: ComposeProject, args: string[], opts?: { onLine?: (line: string) => void; timeoutMs?: number; input?: string }) => Promise<ComposeRunResult>;
@@ -31,6 +32,12 @@ export interface ClawfedDeps {
   configHash: (p: ComposeProject, composeText: string, service: string) => Promise<string | undefined>;
   /** This host's IPv4 routes (`up` checks planned subnets against them); default /proc/net/route. */
   hostRoutes?: () => Promise<HostRoute[]>;
+  /**
+   * Docker Swarm (services, tasks, secrets, overlay networks, node labels) for the `swarm`
+   * operations; default dockerode over the Engine API (runtime/swarm/docker.ts), created by the
+   * first swarm operation.
+   */
+  swarm?: SwarmEngine;
 }
 
 /** @deprecated name kept for tests written before ops/: the same as {@link ClawfedDeps}. */
@@ -49,5 +56,6 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
     ...(over.hostRoutes ? { hostRoutes: over.hostRoutes } : {}),
+    ...(over.swarm ? { swarm: over.swarm } : {}),
   };
 }
