@@ -6,6 +6,7 @@
 import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose, configHash, configHashes, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
 import type { Engine } from "../runtime/docker/types.js";
+import type { HostRoute } from "../runtime/host-routes.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
 import type { SwarmEngine } from "../runtime/swarm/types.js";
 
@@ -29,6 +30,8 @@ export interface ClawfedDeps {
    * rollout replaced is the one compose would create); default `compose -f - config --hash`.
    */
   configHash: (p: ComposeProject, composeText: string, service: string) => Promise<string | undefined>;
+  /** This host's IPv4 routes (`up` checks planned subnets against them); default /proc/net/route. */
+  hostRoutes?: () => Promise<HostRoute[]>;
   /**
    * compose's config hash of every service of the compose file text, in one compose run (plan,
    * doctor); default `compose config --hash=*`. Undefined when compose cannot compute them.
@@ -58,6 +61,7 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
     configHashes: over.configHashes ?? configHashes,
+    ...(over.hostRoutes ? { hostRoutes: over.hostRoutes } : {}),
     ...(over.swarm ? { swarm: over.swarm } : {}),
   };
 }

@@ -105,7 +105,7 @@ export interface Observed {
 export async function observe(ctx: FederationRef, engine: Engine, images: readonly string[]): Promise<Observed> {
   const [{ current, others }, networks, volumes] = await Promise.all([
     gatewayContainers(ctx, engine),
-    engine.listNetworks({ [COMPOSE_PROJECT_LABEL]: ctx.project.name }),
+    engine.listNetworks().then((all) => all.filter((n) => n.labels[COMPOSE_PROJECT_LABEL] === ctx.project.name)),
     engine.listVolumes({ [COMPOSE_PROJECT_LABEL]: ctx.project.name }),
   ]);
   const containers = new Map<string, ContainerInfo>();

@@ -25,6 +25,7 @@ import type {
   LogChunk,
   LogOptions,
   MountSource,
+  NetworkSummary,
 } from "../../src/runtime/docker/types.js";
 import type { HttpAnswer, HttpGet } from "../../src/runtime/health.js";
 
@@ -59,8 +60,6 @@ export class MemoryEngine implements Engine {
   private readonly counts = new Map<string, number>();
   /** Images that can be pulled. */
   readonly pullable = new Map<string, { id: string; behaviour: Behaviour }>();
-  /** Networks: name → labels. */
-  readonly networks = new Map<string, Labels>();
   /** What `engineInfo` answers. */
   facts: EngineFacts = { version: "26.1.5", apiVersion: "1.45", rootDir: "/var/lib/docker" };
   /** Answers `exec` (unset: exec is not modelled and throws). */
@@ -260,8 +259,11 @@ export class MemoryEngine implements Engine {
     return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
   }
 
-  async listNetworks(labels: Labels): Promise<Array<{ name: string; labels: Labels }>> {
-    return [...this.networks.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: { ...l } }));
+  /** Networks listNetworks reports (tests set them). */
+  networks: NetworkSummary[] = [];
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    return this.networks.map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
   }
 
   async engineInfo(): Promise<EngineFacts> {

@@ -69,7 +69,7 @@ async function world(): Promise<World> {
       envKeys: [...s.envKeys, "PATH", "NODE_VERSION"],
     });
   }
-  for (const n of wantedFromCompose(text, "cfpd").networks) eng.networks.set(n, { [COMPOSE_PROJECT_LABEL]: "cfpd" });
+  for (const n of wantedFromCompose(text, "cfpd").networks) eng.networks.push({ name: n, subnets: [], labels: { [COMPOSE_PROJECT_LABEL]: "cfpd" } });
   for (const v of wantedFromCompose(text, "cfpd").volumes) eng.volumeLabels.set(v, { [COMPOSE_PROJECT_LABEL]: "cfpd" });
   return { spec, out, eng, ctx: () => openFederation(spec, { outDir: out }), deps: { engine: eng, clock: eng.clock, configHashes: fakeHashes } };
 }
@@ -157,7 +157,7 @@ describe("planUp (in-memory engine, real writer in preview mode)", () => {
     const hub = [...w.eng.containers.values()].find((c) => c.info.name === "cfpd_hub_1")!;
     await w.eng.stop(hub.info.id);
     w.eng.addContainer({ name: "cfpd_old_1", image: "img:a", labels: { [LABELS.federation]: "cfpd", [LABELS.managed]: "true", [LABELS.gateway]: "old", [COMPOSE_PROJECT_LABEL]: "cfpd" }, port: 28459, state: { kind: "volume", name: "x" } });
-    w.eng.networks.set("cfpd_link-hub--old", { [COMPOSE_PROJECT_LABEL]: "cfpd" });
+    w.eng.networks.push({ name: "cfpd_link-hub--old", subnets: [], labels: { [COMPOSE_PROJECT_LABEL]: "cfpd" } });
     const cfg = path.join(w.out, "gateways", "hub", "openclaw.json");
     await writeFile(cfg, (await readFile(cfg, "utf8")).replace('"name": "hub"', '"name": "edited"'));
     w.eng.calls.length = 0;

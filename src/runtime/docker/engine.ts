@@ -81,6 +81,11 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
 
 function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks" | "engineInfo"> {
   return {
+    listNetworks: () =>
+      call("list networks", async (d) => {
+        const nets = await d.listNetworks();
+        return nets.map((n) => ({ name: n.Name, subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((x): x is string => typeof x === "string"), labels: n.Labels ?? {} }));
+      }),
     image: async (ref) => {
       const what = `inspect image ${ref}`;
       const i = sock
@@ -112,8 +117,6 @@ function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" 
         return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
       }),
     removeVolume: (name) => call(`remove volume ${name}`, (d) => ignoring(404, () => d.getVolume(name).remove())),
-    listNetworks: (labels) =>
-      call("list networks", async (d) => (await d.listNetworks({ filters: labelFilter(labels) })).map((n) => ({ name: n.Name, labels: n.Labels ?? {} }))),
     engineInfo: () =>
       call("describe itself", async (d) => {
         const [v, info] = await Promise.all([d.version(), d.info() as Promise<{ DockerRootDir?: string }>]);

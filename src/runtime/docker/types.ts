@@ -102,12 +102,6 @@ export interface ImageInfo {
   envKeys?: string[];
 }
 
-/** A network as a listing shows it. */
-export interface NetworkSummary {
-  name: string;
-  labels: Labels;
-}
-
 /** What the engine says about itself (`docker version`, `docker info`). */
 export interface EngineFacts {
   /** e.g. "20.10.24+dfsg1" */
@@ -211,12 +205,12 @@ export interface Engine {
   pull(ref: string, onProgress?: (line: string) => void): Promise<void>;
   createVolume(name: string, labels: Labels): Promise<void>;
   listVolumes(labels: Labels): Promise<Array<{ name: string; labels: Labels }>>;
-  /** Networks carrying every one of `labels`. */
-  listNetworks(labels: Labels): Promise<NetworkSummary[]>;
   /** The engine's version, API version and data folder. */
   engineInfo(): Promise<EngineFacts>;
   /** Missing is fine. */
   removeVolume(name: string): Promise<void>;
+  /** Every network of the engine (`docker network ls` + inspect): name, IPAM subnets (IPv4 and IPv6), labels. */
+  listNetworks(): Promise<NetworkSummary[]>;
   runJob(job: JobSpec): Promise<JobResult>;
   logs(id: string, opts: LogOptions): AsyncIterable<LogChunk>;
   /** @returns the exit code, or undefined when it still runs after `timeoutMs`. */
@@ -248,6 +242,14 @@ export interface Engine {
 }
 
 /** A container created only for the archive API (see Engine.createIdle). */
+/** One Docker network as `up` checks it against the subnets it is about to create. */
+export interface NetworkSummary {
+  name: string;
+  /** IPAM subnets in CIDR form (IPv6 ones included; callers skip what they cannot parse). */
+  subnets: string[];
+  labels: Labels;
+}
+
 export interface IdleSpec {
   image: string;
   mounts: JobMount[];
