@@ -52,8 +52,8 @@ export async function generationImage(ctx: Pick<FederationContext, "loaded" | "o
  * Regenerate the compose output in place (tokens kept), with `image` as the default image; `force`
  * lets it write into a non-empty folder clawfed did not create (see writeArtifacts).
  */
-export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined, opts: { force?: boolean } = {}): Promise<GenerateResult> {
-  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image, force: opts.force });
+export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined, opts: { force?: boolean; forget?: readonly string[] } = {}): Promise<GenerateResult> {
+  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image, force: opts.force, forget: opts.forget });
 }
 
 /** The image a gateway's service has in the generated compose file. */

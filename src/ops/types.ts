@@ -21,6 +21,8 @@ import type { RecordResult } from "./record.js";
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
+import type { AddOptions, AddPlan, AddResult } from "./add.js";
+import type { RemoveOptions, RemovePlan, RemoveResult } from "./remove.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
 
@@ -71,6 +73,7 @@ export type RestoreOpResult = RestoreResult & OpResult;
 /** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
 export type NativeStatusResult = NativeStatus & OpResult;
 export type { VerifyResult };
+export type { AddOptions, AddPlan, AddResult, RemoveOptions, RemovePlan, RemoveResult };
 /** `native down`: whether PM2 was stopped and which unsupervised processes were. */
 export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
 
@@ -98,6 +101,14 @@ export interface Clawfed {
   verifyBackup(file: string, opts?: { limits?: Partial<ArchiveLimits>; onProgress?: (line: string) => void }): Promise<VerifyResult>;
   /** Put a federation back from an archive (verified first) and start it. */
   restore(fed: FederationRef, opts: Omit<RestoreOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<RestoreOpResult>;
+  /** What `add` would do (the edited spec validated, the port, the steps); changes nothing. */
+  planAdd(fed: FederationRef, id: string, opts: Omit<AddOptions, "outDir"> & OutOptions): Promise<AddPlan>;
+  /** Add a gateway: edit the spec, generate, start it alone, recreate its linked gateways health-gated; rolled back on failure. */
+  add(fed: FederationRef, id: string, opts: Omit<AddOptions, "outDir"> & OutOptions): Promise<AddResult>;
+  /** What `remove` would do; changes nothing. @throws UsageError for the hub or an unknown id. */
+  planRemove(fed: FederationRef, id: string, opts?: Omit<RemoveOptions, "outDir"> & OutOptions): Promise<RemovePlan>;
+  /** Remove a spoke: back it up, remove its container, networks, volume, folders and tokens, edit the spec, recreate its peers. */
+  remove(fed: FederationRef, id: string, opts?: Omit<RemoveOptions, "outDir"> & OutOptions): Promise<RemoveResult>;
   native: {
     up(fed: FederationRef, opts?: Omit<NativeUpOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
     down(fed: FederationRef, opts?: OutOptions): Promise<NativeDownResult>;

@@ -236,6 +236,10 @@ export class MemoryEngine implements Engine {
     return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
   }
 
+  async removeNetwork(name: string): Promise<void> {
+    this.calls.push(`network rm ${name}`);
+  }
+
   async removeVolume(name: string): Promise<void> {
     this.calls.push(`volume rm ${name}`);
     this.volumeLabels.delete(name);

@@ -190,6 +190,8 @@ export interface Engine {
   listVolumes(labels: Labels): Promise<Array<{ name: string; labels: Labels }>>;
   /** Missing is fine. */
   removeVolume(name: string): Promise<void>;
+  /** Remove a network; missing is fine. @throws RuntimeError when a container still uses it. */
+  removeNetwork(name: string): Promise<void>;
   runJob(job: JobSpec): Promise<JobResult>;
   logs(id: string, opts: LogOptions): AsyncIterable<LogChunk>;
   /** @returns the exit code, or undefined when it still runs after `timeoutMs`. */
