@@ -67,6 +67,28 @@ function stripComments<T extends Node>(node: T): T {
   return node;
 }
 
+/** A line's indentation and its text without spaces: `{ a: 1 }  # c` and `{a: 1} # c` have one form. */
+const unpadded = (line: string) => /^\s*/.exec(line)![0] + line.replace(/\s+/g, "");
+
+/**
+ * `edited` (yaml's toString of the edited Document) with the user's own layout of flow
+ * collections and comments back: yaml writes every flow collection one way (`{a: 1}` or `{ a: 1 }`
+ * for all) and one space before a comment, so each line that differs from an original line only in spacing is replaced by the original
+ * line, and new `- { … }` items follow the file's style. Kept only when it reads as the same data.
+ */
+function restoreLayout(original: string, edited: string): string {
+  const byForm = new Map<string, string>();
+  for (const l of original.split("\n")) if (!byForm.has(unpadded(l))) byForm.set(unpadded(l), l);
+  const padMaps = (original.match(/\{ \S/g)?.length ?? 0) > (original.match(/\{[^\s}]/g)?.length ?? 0);
+  const restored = edited
+    .split("\n")
+    .map((l) => byForm.get(unpadded(l)) ?? (padMaps && /^\s*- \{/.test(l) ? l.replace(/\{(?=\S)/g, "{ ").replace(/(?<=\S)\}/g, " }") : l))
+    .join("\n");
+  if (restored === edited) return edited;
+  const a = parseDocument(restored);
+  return !a.errors.length && JSON.stringify(a.toJS()) === JSON.stringify(parseDocument(edited).toJS()) ? restored : edited;
+}
+
 /**
  * The spec text with gateway `g` added under `gateways` (after the last one) and one link from
  * each of `g.links` to it appended to `links`.
@@ -101,9 +123,9 @@ export function addGatewayText(text: string, g: NewGateway, file = "the spec"): 
     const ln = doc.createNode(link) as YAMLMap;
     const t = ln.get("transports", true);
     if (isSeq(t)) t.flow = true;
-    links.items.push(links.flow ? doc.createNode(link, { flow: true }) : ln);
+    links.items.push(links.flow || links.items.some((i) => isMap(i) && i.flow) ? doc.createNode(link, { flow: true }) : ln);
   }
-  return doc.toString(TO_STRING);
+  return restoreLayout(text, doc.toString(TO_STRING));
 }
 
 /**
@@ -127,7 +149,7 @@ export function removeGatewayText(text: string, id: string, file = "the spec"): 
   }
   const uns = doc.getIn(["kubernetes", "unsandboxed"], true);
   if (isSeq(uns)) uns.items = uns.items.filter((i) => !(isScalar(i) && i.value === id));
-  return doc.toString(TO_STRING);
+  return restoreLayout(text, doc.toString(TO_STRING));
 }
 
 /** Ids of the gateways linked to `id` in the text's `links` (either direction), in link order. */

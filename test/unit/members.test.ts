@@ -66,6 +66,8 @@ describe("spec edits keep the user's text", () => {
         expect(loaded.federation.routes.some((r) => r.from === link && r.to === id)).toBe(true);
         expect(isSubsequence(text.split("\n"), edited.split("\n"))).toBe(true);
         expect(linkedGatewaysText(edited, id)).toEqual([link]);
+        // remove undoes add, byte for byte.
+        expect(removeGatewayText(edited, id)).toBe(text);
       }),
       { numRuns: 60 },
     );
@@ -100,6 +102,7 @@ describe("spec edits keep the user's text", () => {
     expect(legal).toMatchObject({ role: "spoke", port: 19149, model: { primary: "anthropic/claude-sonnet-4-6", fallbacks: ["openai/gpt-5.4-mini"] } });
     expect(plan.after).toContain("      fallbacks: [openai/gpt-5.4-mini]\n    secrets: [ANTHROPIC_API_KEY, OPENAI_API_KEY]\n\nlinks:");
     expect(plan.steps.map((s) => s.kind)).toEqual(["write-spec", "generate", "start", "recreate"]);
+    expect(removeGatewayText(plan.after, "legal")).toBe(text);
     expect(plan.newTokens.sort()).toEqual(["A2A_KORAX__LEGAL_TOKEN", "A2A_LEGAL__KORAX_TOKEN", "LEGAL_GATEWAY_TOKEN"]);
   });
 
@@ -211,5 +214,10 @@ describe("add and remove use cases (in-memory engine, fake compose)", () => {
     expect(plan.goneTokens.sort()).toEqual(["A2A_ALPHA__HUB_TOKEN", "A2A_HUB__ALPHA_TOKEN", "ALPHA_GATEWAY_TOKEN"]);
     expect(plan.after).toContain("# the hub and two spokes");
     expect(plan.after).not.toContain("alpha");
+    // Flow maps keep their padding, and remove of what add wrote gives the text back.
+    const added = addGatewayText(SPEC, { id: "beta", role: "spoke", port: 28550, description: "Beta.", links: ["hub"] });
+    expect(added).toContain("  - { from: hub, to: alpha }\n  - { from: hub, to: beta }\n");
+    expect(added).toContain("  hub: { role: hub, port: 28250, description: Hub., model: anthropic/claude-sonnet-4-6 }\n");
+    expect(removeGatewayText(added, "beta")).toBe(SPEC);
   });
 });
