@@ -53,6 +53,8 @@ function linksSeq(doc: Document, file: string): YAMLSeq {
     return seq;
   }
   if (!isSeq(l)) fail(file, "links", "is not a list", "links: is a list of {from, to, transports}");
+  // `links: []` becomes a block list: one `- from: …` item per line reads better than one long line.
+  if (l.items.length === 0) l.flow = false;
   return l;
 }
 
