@@ -19,6 +19,7 @@ import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerImage } from "./commands/image.js";
 import { registerAdd, registerRemove } from "./commands/members.js";
+import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerImage(program);
   registerAdd(program);
   registerRemove(program);
+  registerEcs(program);
   // More commands register here (one line each).
   return program;
 }

@@ -23,8 +23,12 @@ import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
 import type { AddOptions, AddPlan, AddResult } from "./add.js";
 import type { RemoveOptions, RemovePlan, RemoveResult } from "./remove.js";
+import type { EcsRunTaskOptions, EcsRunTaskResult } from "./ecs.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
+
+import type { SwarmDownResult, SwarmUpOptions, SwarmUpResult } from "./swarm.js";
+import type { SwarmStatus } from "./swarm-status.js";
 
 export type { ClawfedDeps } from "./deps.js";
 export type { FederationContext } from "./context.js";
@@ -74,8 +78,20 @@ export type RestoreOpResult = RestoreResult & OpResult;
 export type NativeStatusResult = NativeStatus & OpResult;
 export type { VerifyResult };
 export type { AddOptions, AddPlan, AddResult, RemoveOptions, RemovePlan, RemoveResult };
+export type { EcsRunTaskOptions, EcsRunTaskResult };
 /** `native down`: whether PM2 was stopped and which unsupervised processes were. */
 export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
+
+/** `swarm.down`: the stack's services, networks, secrets (and with `volumes`, state volumes) removed. */
+export type SwarmDownOpResult = SwarmDownResult & OpResult & { gateways: Array<{ id: string }> };
+/** `swarm.status`: every gateway's service, task, update/rollback and probes; `ok` when all are healthy, else `next`. */
+export type SwarmStatusResult = SwarmStatus & OpResult;
+/** `swarm.logs`: which service was read (the text itself went to the sink, redacted). */
+export interface SwarmLogsResult extends OpResult {
+  federation: string;
+  service: string;
+  gateways: Array<{ id: string }>;
+}
 
 /** Every operation, bound to one set of dependencies. */
 export interface Clawfed {
@@ -114,6 +130,21 @@ export interface Clawfed {
     down(fed: FederationRef, opts?: OutOptions): Promise<NativeDownResult>;
     status(fed: FederationRef, opts?: OutOptions): Promise<NativeStatusResult>;
     restart(fed: FederationRef, opts?: Omit<RestartOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
+  };
+  /** The federation as a Docker Swarm stack (issue 14), through the Engine API: services and tasks instead of containers. */
+  swarm: {
+    /** Generate for the swarm target, create or update networks, secrets and services, wait until every gateway is started. */
+    up(fed: FederationRef, opts?: Omit<SwarmUpOptions, "outDir"> & OutOptions): Promise<SwarmUpResult>;
+    /** Remove the stack's services, networks and secrets (with `volumes`: its state volumes on this node); nothing else. */
+    down(fed: FederationRef, opts?: { volumes?: boolean } & OutOptions): Promise<SwarmDownOpResult>;
+    /** Health of every gateway (or `only` some): service, task, last update or rollback, probes. */
+    status(fed: FederationRef, opts?: { probeTimeoutMs?: number; only?: string[] } & OutOptions): Promise<SwarmStatusResult>;
+    /** Write a gateway's service logs (every task) to `sink`, secrets redacted. */
+    logs(fed: FederationRef, opts: LogsOptions & OutOptions & { gateway: string; sink: LogSink }): Promise<SwarmLogsResult>;
+  };
+  ecs: {
+    /** The ECS RunTask input of one gateway (federation generated with `--target ecs`) with per-run overrides; never calls AWS. */
+    runTask(fed: FederationRef, gateway: string, opts?: EcsRunTaskOptions): Promise<EcsRunTaskResult>;
   };
 }
 

@@ -17,12 +17,14 @@
  * then checks the new target against the contract every target keeps.
  */
 import { compileKubernetes } from "./kubernetes/index.js";
+import { compileSwarm } from "./swarm/index.js";
 import type { Federation } from "../federation/normalize.js";
 import type { CompileResult } from "../compile/artifact.js";
 import { compileCompose } from "./compose/index.js";
 import { compileNative } from "./host/pm2.js";
 import { compileSystemd } from "./host/systemd.js";
 import { compileLaunchd } from "./host/launchd.js";
+import { compileEcs } from "./ecs/index.js";
 
 /**
  * A target's compile function: pure, Federation (+ options: host facts resolved by generate(),
@@ -38,6 +40,8 @@ export const TARGETS = {
   systemd: compileSystemd,
   launchd: compileLaunchd,
   kubernetes: compileKubernetes,
+  swarm: compileSwarm,
+  ecs: compileEcs,
 } satisfies Record<string, TargetCompiler>;
 
 type Registry = typeof TARGETS;
