@@ -13,7 +13,9 @@
  * tried: "config hot reload applied (channels.a2a.peers.b, hooks.token)", same process, no failed
  * /healthz probe), but in the compose layout the peer's token is a `${VAR}` of the container's
  * environment and the pair shares a link network of its own: both are fixed when the container is
- * created, so the linked gateway needs a new container (README: how long the hub is away).
+ * created (a token written to <state>/.env after the start stays unresolved after the reload:
+ * scripts/try-openclaw-reload.mjs --token-in-state-env), so the linked gateway needs a new
+ * container (README: how long the hub is away).
  *
  * Rollback (any failure, Ctrl-C not included): the previous spec text is written back byte for
  * byte, the output regenerated from it (the new tokens forgotten), the new container removed, the
