@@ -17,6 +17,7 @@ import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
 import { registerAdd, registerRemove } from "./commands/members.js";
 import { registerEcs } from "./commands/ecs.js";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerRestore(program);
   registerNative(program);
   registerAudit(program);
+  registerAsk(program);
   registerImage(program);
   registerAdd(program);
   registerRemove(program);

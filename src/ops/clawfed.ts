@@ -101,6 +101,10 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       return applyRemove(plan, await deps(), opts);
     },
     native: nativeOps(deps),
+    async ask(fed, opts) {
+      const { ask } = await import("./ask.js");
+      return ask(await ctxOf(fed, opts), opts.gateway, opts.text, opts);
+    },
     swarm: swarmOps(deps, ctxOf),
     ecs: {
       async runTask(fed, gateway, opts = {}) {

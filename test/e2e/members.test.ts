@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { a2aTokenEnv, CONTAINER_PORT, COMMS_DIR, routeDir, serviceName, workspaceDir } from "../../src/vocabulary/names.js";
+import { a2aTokenEnv, CONTAINER_PORT, COMMS_DIR, OPERATOR_PEER, routeDir, serviceName, workspaceDir } from "../../src/vocabulary/names.js";
 import type { AddResult, RemoveResult } from "../../src/ops/index.js";
 import type { UpResult } from "../../src/ops/up.js";
 import { runCli } from "../helpers/cli.js";
@@ -133,7 +133,7 @@ describe("clawfed add and remove on a running federation", () => {
     expect(r.wrong.status).toBe(401);
     // The hub's own config names its new peer.
     const hubConfig = JSON.parse((await readFile(path.join(outDir, "gateways", "hub", "openclaw.json"), "utf8")).replace(/^\/\/.*\n/gm, "")) as { channels: { a2a: { peers: Record<string, unknown> } } };
-    expect(Object.keys(hubConfig.channels.a2a.peers).sort()).toEqual(["alpha", "beta"]);
+    expect(Object.keys(hubConfig.channels.a2a.peers).filter((p) => p !== OPERATOR_PEER).sort()).toEqual(["alpha", "beta"]);
   });
 
   it("remove refuses the hub (exit 2) and changes nothing", async () => {

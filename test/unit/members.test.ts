@@ -104,7 +104,7 @@ describe("spec edits keep the user's text", () => {
     expect(plan.after).toContain("      fallbacks: [openai/gpt-5.4-mini]\n    secrets: [ANTHROPIC_API_KEY, OPENAI_API_KEY]\n\nlinks:");
     expect(plan.steps.map((s) => s.kind)).toEqual(["write-spec", "generate", "start", "recreate"]);
     expect(removeGatewayText(plan.after, "legal")).toBe(text);
-    expect(plan.newTokens.sort()).toEqual(["A2A_KORAX__LEGAL_TOKEN", "A2A_LEGAL__KORAX_TOKEN", "LEGAL_GATEWAY_TOKEN"]);
+    expect(plan.newTokens.sort()).toEqual(["A2A_KORAX__LEGAL_TOKEN", "A2A_LEGAL__KORAX_TOKEN", "LEGAL_GATEWAY_TOKEN", "LEGAL_OPERATOR_TOKEN"]);
   });
 
   it("edits refuse an existing id and an unknown link, naming them", () => {
@@ -212,7 +212,7 @@ describe("add and remove use cases (in-memory engine, fake compose)", () => {
     await expect(planRemove(spec, "nope", { outDir: path.join(dir, "out") })).rejects.toThrow(UsageError);
     const plan = await planRemove(spec, "alpha", { outDir: path.join(dir, "out") });
     expect(plan.gateway.linked).toEqual(["hub"]);
-    expect(plan.goneTokens.sort()).toEqual(["A2A_ALPHA__HUB_TOKEN", "A2A_HUB__ALPHA_TOKEN", "ALPHA_GATEWAY_TOKEN"]);
+    expect(plan.goneTokens.sort()).toEqual(["A2A_ALPHA__HUB_TOKEN", "A2A_HUB__ALPHA_TOKEN", "ALPHA_GATEWAY_TOKEN", "ALPHA_OPERATOR_TOKEN"]);
     expect(plan.after).toContain("# the hub and two spokes");
     expect(plan.after).not.toContain("alpha");
     // Flow maps keep their padding, and remove of what add wrote gives the text back.
