@@ -21,6 +21,7 @@ import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerAdd, registerRemove } from "./commands/members.js";
 import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
@@ -50,6 +51,8 @@ export function buildProgram(): Command {
   registerImage(program);
   registerPlan(program);
   registerDoctor(program);
+  registerAdd(program);
+  registerRemove(program);
   registerEcs(program);
   // More commands register here (one line each).
   return program;

@@ -18,6 +18,11 @@ export interface EnvOptions {
   specFile: string;
   /** Gateways whose tokens are replaced, or "all". */
   rotate?: string[] | "all";
+  /**
+   * Variables to drop from `.env` when the spec no longer uses them (`clawfed remove` forgets the
+   * removed gateway's tokens); any other unused variable is kept.
+   */
+  forget?: readonly string[];
   /** Token source; default 32 random bytes, base64url (43 characters). Injectable for tests. */
   newToken?: () => string;
   /** Host facts for `host` env slots; looked up when not given. */
@@ -115,7 +120,7 @@ export async function renderEnv(
     lines.push(`# ${s.comment}${s.consumers.length ? ` (given to: ${s.consumers.join(", ")})` : ""}`, assign(s.name, value));
   }
   const known = new Set(slots.map((s) => s.name));
-  const extra = Object.keys(previous).filter((k) => !known.has(k)).sort();
+  const extra = Object.keys(previous).filter((k) => !known.has(k) && !opts.forget?.includes(k)).sort();
   if (extra.length > 0) {
     lines.push("", "# --- Kept from the previous .env (this spec does not use them) ---");
     for (const k of extra) lines.push(assign(k, previous[k]!));

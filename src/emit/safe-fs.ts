@@ -25,7 +25,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants as FS, type Stats } from "node:fs";
-import { access, lchown, lstat, mkdir, open, readlink, realpath, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { access, lchown, lstat, mkdir, open, readlink, realpath, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { RuntimeError, UsageError } from "../errors.js";
 
@@ -371,6 +371,25 @@ export async function unlinkBelow(root: Root, rel: string): Promise<boolean> {
   }
   for (let d = path.posix.dirname(rel); d !== "."; d = path.posix.dirname(d)) {
     if (!(await rmdir(path.join(root.real!, d)).then(() => true, () => false))) break;
+  }
+  return true;
+}
+
+/**
+ * Remove the folder `rel` below `root` with everything in it (links inside are removed, never
+ * followed); every parent must be a real folder (inspect). Used by `clawfed remove` for a removed
+ * gateway's workspace and mailbox folders, after its backup.
+ * @returns whether a folder was removed
+ * @throws RuntimeError for a link or file on the path, or when it cannot be removed
+ */
+export async function removeTreeBelow(root: Root, rel: string): Promise<boolean> {
+  if (!isSafeRelPath(rel)) throw new RuntimeError(`${JSON.stringify(rel)} is not a path inside ${root.shown}`);
+  const found = await inspect(root, rel, "dir");
+  if (found.kind !== "dir") return false;
+  try {
+    await rm(path.join(root.real!, rel), { recursive: true, force: true });
+  } catch (err) {
+    throw fsFailure(err, "remove", path.join(root.shown, rel));
   }
   return true;
 }

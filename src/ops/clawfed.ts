@@ -90,6 +90,24 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const d = await deps();
       return restoreFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
     },
+    async planAdd(fed, id, opts) {
+      const { planAdd } = await import("./add.js");
+      return planAdd(specOf(fed), id, { ...opts, outDir: outOf(fed, opts) });
+    },
+    async add(fed, id, opts) {
+      const { planAdd, applyAdd } = await import("./add.js");
+      const plan = await planAdd(specOf(fed), id, { ...opts, outDir: outOf(fed, opts) });
+      return applyAdd(plan, await deps(), opts);
+    },
+    async planRemove(fed, id, opts = {}) {
+      const { planRemove } = await import("./remove.js");
+      return planRemove(specOf(fed), id, { ...opts, outDir: outOf(fed, opts) });
+    },
+    async remove(fed, id, opts = {}) {
+      const { planRemove, applyRemove } = await import("./remove.js");
+      const plan = await planRemove(specOf(fed), id, { ...opts, outDir: outOf(fed, opts) });
+      return applyRemove(plan, await deps(), opts);
+    },
     native: nativeOps(deps),
     async ask(fed, opts) {
       const { ask } = await import("./ask.js");

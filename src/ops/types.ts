@@ -23,6 +23,8 @@ import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
 import type { PlanOptions, PlanResult } from "./plan.js";
 import type { DoctorOptions, DoctorResult } from "./doctor.js";
+import type { AddOptions, AddPlan, AddResult } from "./add.js";
+import type { RemoveOptions, RemovePlan, RemoveResult } from "./remove.js";
 import type { AskOptions, AskResult } from "./ask.js";
 import type { EcsRunTaskOptions, EcsRunTaskResult } from "./ecs.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
@@ -80,6 +82,7 @@ export type NativeStatusResult = NativeStatus & OpResult;
 export type { VerifyResult };
 export type { PlanOptions, PlanResult, PlannedContainer, PlannedFile, PlannedResource } from "./plan.js";
 export type { DoctorCheck, DoctorOptions, DoctorResult, Finding, FindingStatus } from "./doctor.js";
+export type { AddOptions, AddPlan, AddResult, RemoveOptions, RemovePlan, RemoveResult };
 /** `ask`: the A2A task's state and answer (secrets redacted), its contextId; `ok` when it completed. */
 export type AskOpResult = AskResult;
 export type { EcsRunTaskOptions, EcsRunTaskResult };
@@ -128,6 +131,14 @@ export interface Clawfed {
   verifyBackup(file: string, opts?: { limits?: Partial<ArchiveLimits>; onProgress?: (line: string) => void }): Promise<VerifyResult>;
   /** Put a federation back from an archive (verified first) and start it. */
   restore(fed: FederationRef, opts: Omit<RestoreOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<RestoreOpResult>;
+  /** What `add` would do (the edited spec validated, the port, the steps); changes nothing. */
+  planAdd(fed: FederationRef, id: string, opts: Omit<AddOptions, "outDir"> & OutOptions): Promise<AddPlan>;
+  /** Add a gateway: edit the spec, generate, start it alone, recreate its linked gateways health-gated; rolled back on failure. */
+  add(fed: FederationRef, id: string, opts: Omit<AddOptions, "outDir"> & OutOptions): Promise<AddResult>;
+  /** What `remove` would do; changes nothing. @throws UsageError for the hub or an unknown id. */
+  planRemove(fed: FederationRef, id: string, opts?: Omit<RemoveOptions, "outDir"> & OutOptions): Promise<RemovePlan>;
+  /** Remove a spoke: back it up, remove its container, networks, volume, folders and tokens, edit the spec, recreate its peers. */
+  remove(fed: FederationRef, id: string, opts?: Omit<RemoveOptions, "outDir"> & OutOptions): Promise<RemoveResult>;
   native: {
     up(fed: FederationRef, opts?: Omit<NativeUpOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
     down(fed: FederationRef, opts?: OutOptions): Promise<NativeDownResult>;

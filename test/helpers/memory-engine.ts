@@ -271,6 +271,10 @@ export class MemoryEngine implements Engine {
     return { ...this.facts };
   }
 
+  async removeNetwork(name: string): Promise<void> {
+    this.calls.push(`network rm ${name}`);
+  }
+
   async removeVolume(name: string): Promise<void> {
     this.calls.push(`volume rm ${name}`);
     this.volumeLabels.delete(name);

@@ -79,7 +79,7 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
   };
 }
 
-function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks" | "engineInfo"> {
+function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks" | "engineInfo" | "removeNetwork"> {
   return {
     listNetworks: () =>
       call("list networks", async (d) => {
@@ -122,6 +122,7 @@ function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" 
         const [v, info] = await Promise.all([d.version(), d.info() as Promise<{ DockerRootDir?: string }>]);
         return { version: v.Version, apiVersion: v.ApiVersion, ...(info.DockerRootDir ? { rootDir: info.DockerRootDir } : {}) };
       }),
+    removeNetwork: (name) => call(`remove network ${name}`, (d) => ignoring(404, () => d.getNetwork(name).remove())),
   };
 }
 

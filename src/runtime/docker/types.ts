@@ -211,6 +211,8 @@ export interface Engine {
   removeVolume(name: string): Promise<void>;
   /** Every network of the engine (`docker network ls` + inspect): name, IPAM subnets (IPv4 and IPv6), labels. */
   listNetworks(): Promise<NetworkSummary[]>;
+  /** Remove a network; missing is fine. @throws RuntimeError when a container still uses it. */
+  removeNetwork(name: string): Promise<void>;
   runJob(job: JobSpec): Promise<JobResult>;
   logs(id: string, opts: LogOptions): AsyncIterable<LogChunk>;
   /** @returns the exit code, or undefined when it still runs after `timeoutMs`. */
