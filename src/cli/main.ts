@@ -18,6 +18,7 @@ import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerImage } from "./commands/image.js";
+import { registerRecover } from "./commands/recover.js";
 
 export const VERSION = "0.1.0";
 
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerNative(program);
   registerAudit(program);
   registerImage(program);
+  registerRecover(program);
   // More commands register here (one line each).
   return program;
 }

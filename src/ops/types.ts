@@ -21,6 +21,7 @@ import type { RecordResult } from "./record.js";
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
+import type { RecoverOptions, RecoverResult } from "./recover-types.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
 
@@ -52,8 +53,13 @@ export interface OutOptions {
 export type GenerateOpResult = GenerateResult & OpResult;
 /** `down`: containers, volumes and state folders removed, the gateways, `ms`. */
 export type DownOpResult = DownResult & OpResult & { gateways: Array<{ id: string }> };
-/** `status`: every gateway judged (container, probes, problems); `ok` when all are healthy, else `next`. */
-export type StatusOpResult = FederationStatus;
+/**
+ * `status`: every gateway judged (container, probes, problems); `ok` when all are healthy, else
+ * `next`; `interrupted` when an operation on the federation is unfinished (see ops/journal.ts).
+ */
+export type StatusOpResult = FederationStatus & { interrupted?: { message: string; next: string } };
+/** `resume` / `abort`: what happened to each gateway of the interrupted operation. */
+export type { RecoverOptions, RecoverResult };
 /** `logs`: which container was read (the text itself went to the sink, redacted). */
 export interface LogsResult extends OpResult {
   federation: string;
@@ -98,6 +104,13 @@ export interface Clawfed {
   verifyBackup(file: string, opts?: { limits?: Partial<ArchiveLimits>; onProgress?: (line: string) => void }): Promise<VerifyResult>;
   /** Put a federation back from an archive (verified first) and start it. */
   restore(fed: FederationRef, opts: Omit<RestoreOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<RestoreOpResult>;
+  /**
+   * Finish the operation an unfinished journal records (ops/journal.ts); `operation: "none"` when
+   * there is none. @throws RuntimeError when it cannot (the journal then stays).
+   */
+  resume(fed: FederationRef, opts?: RecoverOptions & OutOptions): Promise<RecoverResult>;
+  /** Roll back the operation an unfinished journal records, as far as it can be (see each operation). */
+  abort(fed: FederationRef, opts?: RecoverOptions & OutOptions): Promise<RecoverResult>;
   native: {
     up(fed: FederationRef, opts?: Omit<NativeUpOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
     down(fed: FederationRef, opts?: OutOptions): Promise<NativeDownResult>;
