@@ -55,10 +55,23 @@ export const TEST_STOP_ENV = "CLAWFED_TEST_STOP_AT_STEP";
 
 /** Step boundaries passed in this process (the test hook counts them across journals). */
 let boundaries = 0;
+/** In-process seam for unit tests (see {@link setBoundaryHook}). */
+let inProcessHook: ((n: number, what: string) => Promise<void> | void) | undefined;
 
-/** The test-only hook: SIGKILL this process at boundary n when NODE_ENV=test and the variable say so. */
-function boundary(what: string): void {
+/**
+ * For unit tests only: call `hook` at every step boundary (numbered from 1 from this call on);
+ * a promise it returns is awaited, so a promise that never settles freezes the operation exactly
+ * there, as a SIGKILL would. `undefined` removes it.
+ */
+export function setBoundaryHook(hook: ((n: number, what: string) => Promise<void> | void) | undefined): void {
+  inProcessHook = hook;
+  boundaries = 0;
+}
+
+/** The test-only hooks: the in-process one, or SIGKILL this process at boundary n when NODE_ENV=test and the variable say so. */
+function boundary(what: string): Promise<void> | void {
   boundaries++;
+  if (inProcessHook) return inProcessHook(boundaries, what);
   const want = process.env[TEST_STOP_ENV];
   if (process.env.NODE_ENV !== "test" || !want || !/^[1-9][0-9]*$/.test(want) || Number(want) !== boundaries) return;
   writeSync(2, `clawfed test hook: SIGKILL at step boundary ${boundaries} (${what})\n`);
@@ -77,10 +90,10 @@ export function journalHandle(outDir: string, j: Journal): JournalHandle {
     },
     async begin(key, data) {
       await save(markStep(current, key, "started", data));
-      boundary(`${key} started`);
+      await boundary(`${key} started`);
     },
     async end(key, data) {
-      boundary(`${key} ran`);
+      await boundary(`${key} ran`);
       await save(markStep(current, key, "done", data));
     },
     async step(key, fn, data) {

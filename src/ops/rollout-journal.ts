@@ -17,8 +17,11 @@
  * again. Per gateway:
  *   - nothing begun: resume updates it (abort leaves it);
  *   - begun, gate not passed: roll it back (both); resume then updates it again;
- *   - gate passed, not recorded: resume checks the new container still reports `started`, records
- *     it and cleans up (else rolls back and retries); abort rolls it back;
+ *   - gate passed, record not begun: resume checks the new container still reports `started`,
+ *     records it and cleans up (else rolls back and retries); abort rolls it back;
+ *   - record begun (the spec may name the new image already): both finish it as resume does; if
+ *     the new container no longer reports `started`, it is rolled back and the spec records the
+ *     previous image, so the spec and the container agree either way;
  *   - recorded: both finish the cleanup. Gateways an interrupted rollout already finished stay on
  *     their new image (the spec records it): abort undoes only the step in progress.
  */

@@ -27,6 +27,9 @@ interface Ctx {
   say: (line: string) => void;
 }
 
+/** The record step began: the spec may already name the new image (the point of no return). */
+const recordBegun = (j: Journal, e: GatewayEntry) => begun(j, stepKey(e.id, "record"));
+
 const healthTimeout = (c: Ctx) => (typeof c.args.healthTimeoutMs === "number" ? c.args.healthTimeoutMs : HEALTH_TIMEOUT_MS);
 
 /** Whether a snapshot volume still exists. */
@@ -103,9 +106,11 @@ export async function recoverRollout(ctx: FederationContext, deps: ClawfedDeps, 
     if (e.phase === "done") note("kept", `already on ${e.image}`);
     else if (e.phase === "recorded") (await cleanUp(c, e), note("kept", `on ${e.image} (recorded); cleanup finished`));
     else if (e.phase === "untouched") action === "resume" ? again.push(e) : note("not-touched", `still on ${e.oldImage}`);
-    else if (e.phase === "passed" && action === "resume" && (await finishPassed(c, e))) note("finished", `on ${e.image}, recorded`);
+    else if (e.phase === "passed" && (action === "resume" || recordBegun(journal, e)) && (await finishPassed(c, e))) note("finished", `on ${e.image}, recorded`);
     else {
       await rollBackGateway(c, e, journal);
+      // The record step may have written the spec before the kill: it must name what runs again.
+      if (recordBegun(journal, e) && c.args.record === true) await recordImages(c.ctx, [{ id: e.id, image: e.oldImage }]);
       if (action === "resume") again.push(e);
       else note("rolled-back", `back on ${e.oldImage} with its state from before`);
     }
