@@ -19,6 +19,7 @@ import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerImage } from "./commands/image.js";
 import { registerRecover } from "./commands/recover.js";
+import { registerRotate } from "./commands/rotate.js";
 
 export const VERSION = "0.1.0";
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerImage(program);
   registerRecover(program);
+  registerRotate(program);
   // More commands register here (one line each).
   return program;
 }

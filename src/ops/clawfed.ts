@@ -113,6 +113,12 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const d = await deps();
       return restoreFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
     },
+    async rotate(fed, target, opts = {}) {
+      const { rotate } = await import("./rotate.js");
+      const ctx = await ctxOf(fed, opts);
+      await assertNoJournal(ctx, "rotate");
+      return rotate(ctx, await deps(), target, opts);
+    },
     async resume(fed, opts = {}) {
       const { recover } = await import("./recover.js");
       return recover(await ctxOf(fed, opts), await deps(), "resume", opts);

@@ -27,6 +27,8 @@ export interface GenerateOptions {
   target?: TargetName;
   /** Gateways whose tokens are replaced, or "all". */
   rotate?: string[] | "all";
+  /** Tokens (env variable names) replaced as well (`clawfed rotate <link>`). */
+  rotateNames?: string[];
   /** Image for every gateway that does not name its own. */
   image?: string;
   dryRun?: boolean;
@@ -141,7 +143,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const result: CompileResult = compile(fed, target, compileOpts);
   // A native federation is generated where it runs (its root), unless told otherwise.
   const outDir = opts.outDir ?? (native ? compileOpts.root! : defaultOutDir(fed.name));
-  const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force });
+  const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, rotateNames: opts.rotateNames, dryRun: opts.dryRun, force: opts.force });
   const warnings = [...result.warnings, ...written.warnings];
   if (native && path.resolve(outDir) !== compileOpts.root) {
     warnings.push(`the generated files point at ${compileOpts.root}; copy ${path.resolve(outDir)} there before starting the gateways (or generate with --root ${path.resolve(outDir)})`);

@@ -19,6 +19,7 @@ export type RecoverHandler = (ctx: FederationContext, deps: ClawfedDeps, journal
 const HANDLERS: Record<string, () => Promise<RecoverHandler>> = {
   rollout: async () => (await import("./rollout-recover.js")).recoverRollout,
   restore: async () => recoverRestore,
+  rotate: async () => (await import("./rotate.js")).recoverRotation,
 };
 
 /**

@@ -22,6 +22,7 @@ import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
 import type { RecoverOptions, RecoverResult } from "./recover-types.js";
+import type { RotateOptions, RotateResult } from "./rotate.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
 
@@ -60,6 +61,8 @@ export type DownOpResult = DownResult & OpResult & { gateways: Array<{ id: strin
 export type StatusOpResult = FederationStatus & { interrupted?: { message: string; next: string } };
 /** `resume` / `abort`: what happened to each gateway of the interrupted operation. */
 export type { RecoverOptions, RecoverResult };
+/** `rotate`: token NAMES replaced, gateways recreated, each affected route proved (new 200, old 401). */
+export type { RotateOptions, RotateResult };
 /** `logs`: which container was read (the text itself went to the sink, redacted). */
 export interface LogsResult extends OpResult {
   federation: string;
@@ -104,6 +107,11 @@ export interface Clawfed {
   verifyBackup(file: string, opts?: { limits?: Partial<ArchiveLimits>; onProgress?: (line: string) => void }): Promise<VerifyResult>;
   /** Put a federation back from an archive (verified first) and start it. */
   restore(fed: FederationRef, opts: Omit<RestoreOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<RestoreOpResult>;
+  /**
+   * Replace the tokens of a gateway, a link (`from:to`) or `all`; recreate exactly the gateways
+   * holding them (health-gated, one at a time, journaled); prove each affected route.
+   */
+  rotate(fed: FederationRef, target: string, opts?: RotateOptions & OutOptions): Promise<RotateResult>;
   /**
    * Finish the operation an unfinished journal records (ops/journal.ts); `operation: "none"` when
    * there is none. @throws RuntimeError when it cannot (the journal then stays).
