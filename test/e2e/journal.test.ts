@@ -7,6 +7,10 @@
 // healthy, goreos in exactly one container on exactly one image, the spec naming that image, a
 // marker file written into its state at the start still there, and no snapshot volume, previous
 // container or journal left.
+// Then `clawfed rotate <spec> hub:goreos` on the same federation: the link's two A2A tokens are
+// replaced (names printed, never values), exactly hub and goreos are recreated (tessa's container
+// and start time unchanged), and hub → goreos answers the new token with 200 and the old with 401,
+// as the command reports and as the test checks again by itself.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -14,9 +18,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { parse as parseDotenv } from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FederationStatus } from "../../src/ops/status.js";
 import type { RecoverResult } from "../../src/ops/recover.js";
+import type { RotateResult } from "../../src/ops/rotate.js";
+import { a2aTokenEnv } from "../../src/vocabulary/names.js";
 import { LABELS } from "../../src/vocabulary/labels.js";
 import { JOURNAL_PATH } from "../../src/vocabulary/journal.js";
 import { runCli } from "../helpers/cli.js";
@@ -26,7 +33,7 @@ import { TEST_IMAGE } from "../helpers/setup-docker.js";
 const run = promisify(execFile);
 const FED = "cfjrnl";
 const IMAGE_B = `${TEST_IMAGE}-cfjb`;
-const PORTS = { hub: 28260, goreos: 28261 };
+const PORTS = { hub: 28260, goreos: 28261, tessa: 28262 };
 const MARKER = "/home/node/.openclaw/cfj-marker";
 /** stop, snapshot, swap, gate, record, cleanup: two boundaries each (started; ran). */
 const BOUNDARIES = 12;
@@ -68,8 +75,14 @@ gateways:
     port: ${PORTS.goreos}
     description: The spoke the rollouts are killed on.
     model: anthropic/claude-sonnet-4-6
+  tessa:
+    role: spoke
+    port: ${PORTS.tessa}
+    description: A spoke no rotation of the hub-goreos link may touch.
+    model: anthropic/claude-sonnet-4-6
 links:
   - { from: hub, to: goreos }
+  - { from: hub, to: tessa }
 `,
   );
   await run("docker", ["tag", TEST_IMAGE, IMAGE_B]);
@@ -125,6 +138,7 @@ describe("a rollout killed at every step boundary ends healthy after resume or a
       expect(st.gateways.map((g) => [g.id, g.healthy])).toEqual([
         ["goreos", true],
         ["hub", true],
+        ["tessa", true],
       ]);
       const all = await goreosContainers();
       expect(all.map((c) => [c.Names[0], c.State])).toEqual([[`/${FED}_goreos_1`, "running"]]);
@@ -139,4 +153,49 @@ describe("a rollout killed at every step boundary ends healthy after resume or a
       log(`boundary ${n}: ${action} → goreos on ${now} in ${(res.ms / 1000).toFixed(1)} s`);
     });
   }
+});
+
+describe("rotate", () => {
+  it("rotates one link: new token 200, old 401, only the gateways holding it restarted, no value printed", async () => {
+    const envFile = path.join(outDir, ".env");
+    const before = parseDotenv(await readFile(envFile, "utf8"));
+    const started = async (id: string) => {
+      const c = await serviceContainer(FED, id);
+      return `${c.Id} ${c.State.StartedAt}`;
+    };
+    const tessaBefore = await started("tessa");
+    const hubBefore = await started("hub");
+    const goreosBefore = await started("goreos");
+    const res = await cli(["rotate", spec, "hub:goreos", "--json"]);
+    if (res.code !== 0) log(res.stderr + res.stdout);
+    expect(res.code).toBe(0);
+    const r = json<RotateResult>(res.stdout);
+    const names = [a2aTokenEnv("goreos", "hub"), a2aTokenEnv("hub", "goreos")].sort();
+    expect(r.tokens).toEqual(names);
+    expect(r.gateways.map((g) => [g.id, g.restarted])).toEqual([
+      ["goreos", true],
+      ["hub", true],
+    ]);
+    expect(r.routes.map((x) => [x.from, x.to, x.transport, x.token, x.newStatus, x.oldStatus, x.ok])).toEqual([["hub", "goreos", "a2a", a2aTokenEnv("hub", "goreos"), 200, 401, true]]);
+    const after = parseDotenv(await readFile(envFile, "utf8"));
+    for (const k of Object.keys(before)) {
+      if (names.includes(k)) expect(after[k], k).not.toBe(before[k]);
+      else expect(after[k], k).toBe(before[k]);
+    }
+    // Names, never values: neither the old nor the new value is in anything printed.
+    for (const k of names) for (const v of [before[k]!, after[k]!]) expect(res.stdout + res.stderr).not.toContain(v);
+    const text = await cli(["rotate", spec, "nope:goreos"]);
+    expect(text.code).toBe(2);
+    expect(await started("tessa")).toBe(tessaBefore);
+    expect(await started("hub")).not.toBe(hubBefore);
+    expect(await started("goreos")).not.toBe(goreosBefore);
+    // Checked again by the test itself, from inside the hub over the link network.
+    const hub = await serviceContainer(FED, "hub");
+    const call = `fetch("http://goreos:18789/a2a/v1",{method:"POST",headers:{authorization:"Bearer "+process.env.T,"content-type":"application/json"},body:JSON.stringify({jsonrpc:"2.0",id:"t",method:"GetTask",params:{id:"x"}})}).then(r=>console.log(r.status))`;
+    const k = a2aTokenEnv("hub", "goreos");
+    expect((await execIn(hub.Id, ["node", "-e", call], { env: { T: after[k]! } })).stdout.trim()).toBe("200");
+    expect((await execIn(hub.Id, ["node", "-e", call], { env: { T: before[k]! } })).stdout.trim()).toBe("401");
+    const st = json<FederationStatus>((await cli(["status", spec, "--json"])).stdout);
+    expect(st.healthy).toBe(true);
+  });
 });
