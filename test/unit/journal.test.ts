@@ -16,6 +16,7 @@ import type { ClawfedDeps } from "../../src/ops/deps.js";
 import { assertNoJournal, journalWarning, setBoundaryHook, startJournal } from "../../src/ops/journal.js";
 import { recover } from "../../src/ops/recover.js";
 import { rollout } from "../../src/ops/rollout.js";
+import { restoreSteps } from "../../src/ops/restore.js";
 import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX } from "../../src/runtime/containers.js";
 import { MemoryEngine } from "../helpers/memory-engine.js";
 
@@ -220,5 +221,36 @@ describe("a rollout frozen at every step boundary", () => {
   it("nothing to do without a journal", async () => {
     const w = await world();
     expect(await recover(w.ctx, w.deps, "resume")).toMatchObject({ ok: true, operation: "none" });
+  });
+});
+
+describe("an interrupted restore", () => {
+  const journalFor = async (w: Awaited<ReturnType<typeof world>>, upTo: "stage" | "swap-files") => {
+    const beta = (await w.eng.inspect("cfjunit_beta_1"))!;
+    await w.eng.stop(beta.id);
+    let j = newJournal({ ...base, operation: "restore", federation: "cfjunit", pid: 1, host: "elsewhere", args: { from: "/nowhere.tar.gz", force: true, withKnowledge: false }, steps: restoreSteps([{ id: beta.id, name: beta.name, image: "img:a", status: "running", labels: { [LABELS.gateway]: "beta" } }]) });
+    j = markStep(markStep(j, "beta:stop", "started"), "beta:stop", "done");
+    j = markStep(j, "stage", "started");
+    if (upTo === "swap-files") j = markStep(markStep(j, "stage", "done"), "swap-files", "started");
+    await writeJournal(w.outDir, j);
+    return beta.id;
+  };
+
+  it("abort before any file was replaced starts what it stopped", async () => {
+    const w = await world();
+    const id = await journalFor(w, "stage");
+    const res = await recover(w.ctx, w.deps, "abort");
+    expect(res).toMatchObject({ ok: true, operation: "restore", gateways: [{ id: "beta", outcome: "rolled-back" }] });
+    expect((await w.eng.inspect(id))!.running).toBe(true);
+    expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
+  });
+
+  it("abort after files were replaced refuses and names resume; the journal stays", async () => {
+    const w = await world();
+    await journalFor(w, "swap-files");
+    const err = await recover(w.ctx, w.deps, "abort").catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/cannot be rolled back, only finished/);
+    expect((err as RuntimeError).next).toMatch(/^clawfed resume /);
+    expect((await readJournal(w.outDir)).kind).toBe("journal");
   });
 });
