@@ -8,6 +8,7 @@ import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 import { kubernetesRules } from "./kubernetes-rules.js";
+import { swarmNames } from "./swarm-rules.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;
@@ -307,6 +308,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["secrets", secrets],
   ["literal-secrets", literalSecrets],
   ["kubernetes", kubernetesRules],
+  ["swarm-names", swarmNames],
 ];
 
 export function checkRules(spec: SpecParsed, fed: Federation, ctx: RuleContext): RuleIssue[] {

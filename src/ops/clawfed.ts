@@ -128,6 +128,7 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       return recover(await ctxOf(fed, opts), await deps(), "abort", opts);
     },
     native: nativeOps(deps),
+    swarm: swarmOps(deps, ctxOf),
   };
 }
 
@@ -159,6 +160,41 @@ function nativeOps(deps: () => Promise<ClawfedDeps>): Clawfed["native"] {
       const { nativeDown } = await import("./native.js");
       const res = await nativeDown({ ...opts, spec: specOf(fed), root: opts.out });
       return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: res.gateways };
+    },
+  };
+}
+
+/** The swarm operations (a Docker Swarm stack), bound to the same dependencies plus the Swarm engine. */
+function swarmOps(deps: () => Promise<ClawfedDeps>, ctxOf: (fed: FederationRef, opts?: OutOptions) => Promise<FederationContext>): Clawfed["swarm"] {
+  const swarmDeps = async () => {
+    const d = await deps();
+    const swarm = d.swarm ?? (await import("../runtime/swarm/docker.js")).createSwarmEngine();
+    return { swarm, engine: d.engine, get: d.get, clock: d.clock };
+  };
+  return {
+    async up(fed, opts = {}) {
+      const { swarmUp } = await import("./swarm.js");
+      return swarmUp(specOf(fed), await swarmDeps(), { ...opts, outDir: outOf(fed, opts) });
+    },
+    async down(fed, opts = {}) {
+      const t0 = performance.now();
+      const { swarmDown } = await import("./swarm.js");
+      const ctx = await ctxOf(fed, opts);
+      const res = await swarmDown(ctx, await swarmDeps(), opts);
+      return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: ids(ctx.fed.gateways) };
+    },
+    async status(fed, opts = {}) {
+      const { swarmStatus, swarmNext } = await import("./swarm-status.js");
+      const ctx = await ctxOf(fed, opts);
+      const st = await swarmStatus(ctx, await swarmDeps(), opts);
+      return { ...st, ok: st.healthy, ...swarmNext(ctx, st) };
+    },
+    async logs(fed, opts) {
+      const t0 = performance.now();
+      const { swarmLogs } = await import("./swarm.js");
+      const ctx = await ctxOf(fed, opts);
+      const res = await swarmLogs(ctx, await swarmDeps(), opts.gateway, opts.sink, opts);
+      return { ok: true, federation: ctx.fed.name, service: res.service, ms: Math.round(performance.now() - t0), gateways: [{ id: opts.gateway }] };
     },
   };
 }

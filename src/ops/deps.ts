@@ -7,6 +7,7 @@ import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose, configHash, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
 import type { Engine } from "../runtime/docker/types.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
+import type { SwarmEngine } from "../runtime/swarm/types.js";
 
 /** Runs one compose subcommand for a project (see runtime/compose.ts). */
 export type ComposeRunner = (p: ComposeProject, args: string[], opts?: { onLine?: (line: string) => void; timeoutMs?: number; input?: string }) => Promise<ComposeRunResult>;
@@ -28,6 +29,12 @@ export interface ClawfedDeps {
    * rollout replaced is the one compose would create); default `compose -f - config --hash`.
    */
   configHash: (p: ComposeProject, composeText: string, service: string) => Promise<string | undefined>;
+  /**
+   * Docker Swarm (services, tasks, secrets, overlay networks, node labels) for the `swarm`
+   * operations; default dockerode over the Engine API (runtime/swarm/docker.ts), created by the
+   * first swarm operation.
+   */
+  swarm?: SwarmEngine;
 }
 
 /** @deprecated name kept for tests written before ops/: the same as {@link ClawfedDeps}. */
@@ -45,5 +52,6 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     wallNow: over.wallNow ?? Date.now,
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
+    ...(over.swarm ? { swarm: over.swarm } : {}),
   };
 }

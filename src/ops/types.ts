@@ -26,6 +26,9 @@ import type { RotateOptions, RotateResult } from "./rotate.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
 
+import type { SwarmDownResult, SwarmUpOptions, SwarmUpResult } from "./swarm.js";
+import type { SwarmStatus } from "./swarm-status.js";
+
 export type { ClawfedDeps } from "./deps.js";
 export type { FederationContext } from "./context.js";
 
@@ -83,6 +86,17 @@ export type { VerifyResult };
 /** `native down`: whether PM2 was stopped and which unsupervised processes were. */
 export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
 
+/** `swarm.down`: the stack's services, networks, secrets (and with `volumes`, state volumes) removed. */
+export type SwarmDownOpResult = SwarmDownResult & OpResult & { gateways: Array<{ id: string }> };
+/** `swarm.status`: every gateway's service, task, update/rollback and probes; `ok` when all are healthy, else `next`. */
+export type SwarmStatusResult = SwarmStatus & OpResult;
+/** `swarm.logs`: which service was read (the text itself went to the sink, redacted). */
+export interface SwarmLogsResult extends OpResult {
+  federation: string;
+  service: string;
+  gateways: Array<{ id: string }>;
+}
+
 /** Every operation, bound to one set of dependencies. */
 export interface Clawfed {
   /** Load, compile and write (nothing written for an invalid spec). */
@@ -124,6 +138,17 @@ export interface Clawfed {
     down(fed: FederationRef, opts?: OutOptions): Promise<NativeDownResult>;
     status(fed: FederationRef, opts?: OutOptions): Promise<NativeStatusResult>;
     restart(fed: FederationRef, opts?: Omit<RestartOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
+  };
+  /** The federation as a Docker Swarm stack (issue 14), through the Engine API: services and tasks instead of containers. */
+  swarm: {
+    /** Generate for the swarm target, create or update networks, secrets and services, wait until every gateway is started. */
+    up(fed: FederationRef, opts?: Omit<SwarmUpOptions, "outDir"> & OutOptions): Promise<SwarmUpResult>;
+    /** Remove the stack's services, networks and secrets (with `volumes`: its state volumes on this node); nothing else. */
+    down(fed: FederationRef, opts?: { volumes?: boolean } & OutOptions): Promise<SwarmDownOpResult>;
+    /** Health of every gateway (or `only` some): service, task, last update or rollback, probes. */
+    status(fed: FederationRef, opts?: { probeTimeoutMs?: number; only?: string[] } & OutOptions): Promise<SwarmStatusResult>;
+    /** Write a gateway's service logs (every task) to `sink`, secrets redacted. */
+    logs(fed: FederationRef, opts: LogsOptions & OutOptions & { gateway: string; sink: LogSink }): Promise<SwarmLogsResult>;
   };
 }
 

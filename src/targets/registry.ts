@@ -17,6 +17,7 @@
  * then checks the new target against the contract every target keeps.
  */
 import { compileKubernetes } from "./kubernetes/index.js";
+import { compileSwarm } from "./swarm/index.js";
 import type { Federation } from "../federation/normalize.js";
 import type { CompileResult } from "../compile/artifact.js";
 import { compileCompose } from "./compose/index.js";
@@ -38,6 +39,7 @@ export const TARGETS = {
   systemd: compileSystemd,
   launchd: compileLaunchd,
   kubernetes: compileKubernetes,
+  swarm: compileSwarm,
 } satisfies Record<string, TargetCompiler>;
 
 type Registry = typeof TARGETS;

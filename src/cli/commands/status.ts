@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { FederationStatus } from "../../ops/status.js";
 import { clawfed } from "../clawfed.js";
 import { table } from "../format.js";
@@ -44,6 +44,36 @@ export function renderStatus(st: FederationStatus & { interrupted?: { message: s
   return `${out.join("\n")}\n`;
 }
 
+/** Poll once (or, with --watch, again and again), print each result, return the exit code of the last. */
+async function show<S extends { ok: boolean }>(poll: () => Promise<S>, render: (st: S) => string, opts: { watch?: boolean; interval?: number; count?: number; json?: boolean }): Promise<number> {
+  if (!opts.watch) {
+    const st = await poll();
+    if (opts.json) printJson(st);
+    else write(render(st));
+    return st.ok ? EXIT.ok : EXIT.unhealthy;
+  }
+  const intr = interruptSignal();
+  const tty = process.stdout.isTTY && !opts.json;
+  let code: number = EXIT.ok;
+  try {
+    for (let n = 1; ; n++) {
+      const st = await poll();
+      code = st.ok ? EXIT.ok : EXIT.unhealthy;
+      if (opts.json) write(`${JSON.stringify(st)}\n`);
+      else write(`${tty ? "\x1b[H\x1b[2J" : n > 1 ? "\n" : ""}${render(st)}`);
+      if ((opts.count && n >= opts.count) || intr.signal.aborted) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, opts.interval ?? 2000);
+        intr.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
+      if (intr.signal.aborted) break;
+    }
+  } finally {
+    intr.dispose();
+  }
+  return code;
+}
+
 export function registerStatus(program: Command): void {
   program
     .command("status")
@@ -56,6 +86,7 @@ export function registerStatus(program: Command): void {
     .option("-w, --watch", "poll again and again until interrupted")
     .option("--interval <duration>", "time between polls with --watch (default 2s)", durationArg)
     .option("--count <n>", "with --watch: stop after n polls", countArg)
+    .addOption(new Option("--target <target>", "compose (default) or swarm (a Docker Swarm stack: services and tasks through the Engine API)").choices(["compose", "swarm"]).default("compose"))
     .option("--json", "print JSON (with --watch: one JSON document per line and poll)")
     .addHelpText(
       "after",
@@ -64,35 +95,13 @@ export function registerStatus(program: Command): void {
         "\nExit codes: 0 all healthy, 1 invalid spec, 2 bad usage (e.g. an unknown --only id), 3 Docker unreachable, 4 some gateway is not healthy (with --watch: as of the last poll).",
     )
     .action(
-      action(async (spec: string, opts: { out?: string; only?: string[]; ready?: boolean; probeTimeout?: number; watch?: boolean; interval?: number; count?: number; json?: boolean }) => {
+      action(async (spec: string, opts: { out?: string; only?: string[]; ready?: boolean; probeTimeout?: number; watch?: boolean; interval?: number; count?: number; json?: boolean; target?: string }) => {
+        if (opts.target === "swarm") {
+          const swarm = await import("./swarm.js");
+          return show(await swarm.swarmStatusPoll(spec, opts), swarm.renderSwarmStatus, opts);
+        }
         const ops = await clawfed();
-        const poll = () => ops.status(spec, { out: opts.out, requireReady: opts.ready, probeTimeoutMs: opts.probeTimeout, only: opts.only });
-        if (!opts.watch) {
-          const st = await poll();
-          if (opts.json) printJson(st);
-          else write(renderStatus(st));
-          return st.ok ? EXIT.ok : EXIT.unhealthy;
-        }
-        const intr = interruptSignal();
-        const tty = process.stdout.isTTY && !opts.json;
-        let code: number = EXIT.ok;
-        try {
-          for (let n = 1; ; n++) {
-            const st = await poll();
-            code = st.ok ? EXIT.ok : EXIT.unhealthy;
-            if (opts.json) write(`${JSON.stringify(st)}\n`);
-            else write(`${tty ? "\x1b[H\x1b[2J" : n > 1 ? "\n" : ""}${renderStatus(st)}`);
-            if ((opts.count && n >= opts.count) || intr.signal.aborted) break;
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(resolve, opts.interval ?? 2000);
-              intr.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-            });
-            if (intr.signal.aborted) break;
-          }
-        } finally {
-          intr.dispose();
-        }
-        return code;
+        return show(() => ops.status(spec, { out: opts.out, requireReady: opts.ready, probeTimeoutMs: opts.probeTimeout, only: opts.only }), renderStatus, opts);
       }),
     );
 }

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { UpResult } from "../../ops/up.js";
 import { formatMs } from "../../runtime/clock.js";
 import { clawfed } from "../clawfed.js";
@@ -23,6 +23,7 @@ export function registerUp(program: Command): void {
     .option("--timeout <duration>", "how long to wait for all gateways (e.g. 180s, 3m)", durationArg)
     .option("--ready", "also wait for /readyz (channels pass their checks), not only /startupz")
     .option("--force", "generate into a non-empty output folder clawfed did not create")
+    .addOption(new Option("--target <target>", "compose (default) or swarm (a Docker Swarm stack: services and tasks through the Engine API)").choices(["compose", "swarm"]).default("compose"))
     .option("--json", "print the result as JSON on stdout (progress stays on stderr)")
     .addHelpText(
       "after",
@@ -30,7 +31,8 @@ export function registerUp(program: Command): void {
         "\nExit codes: 0 all up, 1 invalid spec (nothing started), 2 bad usage, 3 a gateway did not come up or Docker/compose failed.",
     )
     .action(
-      action(async (spec: string, opts: { out?: string; image?: string; timeout?: number; ready?: boolean; force?: boolean; json?: boolean }) => {
+      action(async (spec: string, opts: { out?: string; image?: string; timeout?: number; ready?: boolean; force?: boolean; json?: boolean; target?: string }) => {
+        if (opts.target === "swarm") return (await import("./swarm.js")).swarmUpCommand(spec, opts);
         const report = await reporter({ plain: opts.json, clean });
         const intr = interruptSignal(() => report.line("interrupted: stopping the wait (the gateways keep running)"));
         try {
