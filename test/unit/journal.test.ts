@@ -107,11 +107,12 @@ gateways:
 links:
   - { from: hub, to: beta }
 `;
+const SPEC2 = SPEC.replace("links:", "  delta: { role: spoke, port: 28163, description: Spoke 2., model: anthropic/claude-sonnet-4-6 }\nlinks:\n  - { from: hub, to: delta }");
 
-async function world() {
+async function world(text = SPEC) {
   const dir = await tmp();
   const spec = path.join(dir, "fed.yaml");
-  await writeFile(spec, SPEC);
+  await writeFile(spec, text);
   const outDir = path.join(dir, "out");
   await generate({ spec, outDir, image: "img:a" });
   const ctx = await openFederation(spec, { outDir });
@@ -216,6 +217,57 @@ describe("a rollout frozen at every step boundary", () => {
     expect(seen.slice(0, 3)).toEqual(["beta:stop started", "beta:stop ran", "beta:snapshot started"]);
     expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
     expect(await specImage(w.spec)).toBe("img:b");
+  });
+
+  it("two spokes, frozen while the second runs its gate: abort keeps the first (recorded), puts the second back", async () => {
+    const w = await world(SPEC2);
+    let frozen!: () => void;
+    const reached = new Promise<void>((r) => (frozen = r));
+    setBoundaryHook((_i, what) => {
+      if (what !== "delta:gate started") return;
+      frozen();
+      return new Promise<void>(() => undefined);
+    });
+    void rollout(w.ctx, w.deps, { image: "img:b", record: true });
+    await reached;
+    setBoundaryHook(undefined);
+    const res = await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "abort");
+    expect(res.gateways.map((g) => [g.id, g.outcome])).toEqual([
+      ["beta", "kept"],
+      ["delta", "rolled-back"],
+    ]);
+    const img = async (id: string) => (await w.eng.inspect(`cfjunit_${id}_1`))!.image;
+    expect([await img("beta"), await img("delta"), await img("hub")]).toEqual(["img:b", "img:a", "img:a"]);
+    const gws = (parseYaml(await readFile(w.spec, "utf8")) as { gateways: Record<string, { image?: string }> }).gateways;
+    expect([gws.beta!.image, gws.delta!.image]).toEqual(["img:b", undefined]);
+    expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
+  });
+
+  it("two spokes, frozen at the first one's swap: resume rolls it back, then rolls out both", async () => {
+    const w = await world(SPEC2);
+    let frozen!: () => void;
+    const reached = new Promise<void>((r) => (frozen = r));
+    setBoundaryHook((_i, what) => {
+      if (what !== "beta:swap ran") return;
+      frozen();
+      return new Promise<void>(() => undefined);
+    });
+    void rollout(w.ctx, w.deps, { image: "img:b", record: true });
+    await reached;
+    setBoundaryHook(undefined);
+    const res = await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(res.ok).toBe(true);
+    expect(res.rollout?.gateways.map((g) => [g.id, g.outcome])).toEqual([
+      ["beta", "updated"],
+      ["delta", "updated"],
+    ]);
+    const gws = (parseYaml(await readFile(w.spec, "utf8")) as { gateways: Record<string, { image?: string }> }).gateways;
+    expect([gws.beta!.image, gws.delta!.image]).toEqual(["img:b", "img:b"]);
+    expect((await w.eng.listContainers({ [LABELS.federation]: "cfjunit" })).filter((c) => !c.labels[LABELS.kind]).map((c) => `${c.name} ${c.image} ${c.status}`).sort()).toEqual([
+      "cfjunit_beta_1 img:b running",
+      "cfjunit_delta_1 img:b running",
+      "cfjunit_hub_1 img:a running",
+    ]);
   });
 
   it("nothing to do without a journal", async () => {
