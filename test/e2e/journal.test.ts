@@ -9,7 +9,7 @@
 // container or journal left.
 // Then `clawfed rotate <spec> hub:goreos` on the same federation: the link's two A2A tokens are
 // replaced (names printed, never values), exactly hub and goreos are recreated (tessa's container
-// and start time unchanged), and hub → goreos answers the new token with 200 and the old with 401,
+// and start time unchanged), and hub ⇄ goreos (the link is two-way) answers the new token with 200 and the old with 401,
 // as the command reports and as the test checks again by itself.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -176,7 +176,11 @@ describe("rotate", () => {
       ["goreos", true],
       ["hub", true],
     ]);
-    expect(r.routes.map((x) => [x.from, x.to, x.transport, x.token, x.newStatus, x.oldStatus, x.ok])).toEqual([["hub", "goreos", "a2a", a2aTokenEnv("hub", "goreos"), 200, 401, true]]);
+    // The link is two-way (the default): both directions are proved.
+    expect(r.routes.map((x) => [x.from, x.to, x.transport, x.token, x.newStatus, x.oldStatus, x.ok])).toEqual([
+      ["goreos", "hub", "a2a", a2aTokenEnv("goreos", "hub"), 200, 401, true],
+      ["hub", "goreos", "a2a", a2aTokenEnv("hub", "goreos"), 200, 401, true],
+    ]);
     const after = parseDotenv(await readFile(envFile, "utf8"));
     for (const k of Object.keys(before)) {
       if (names.includes(k)) expect(after[k], k).not.toBe(before[k]);
