@@ -17,9 +17,11 @@ import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
 import { registerRecover } from "./commands/recover.js";
 import { registerRotate } from "./commands/rotate.js";
+import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
 
@@ -44,9 +46,11 @@ export function buildProgram(): Command {
   registerRestore(program);
   registerNative(program);
   registerAudit(program);
+  registerAsk(program);
   registerImage(program);
   registerRecover(program);
   registerRotate(program);
+  registerEcs(program);
   // More commands register here (one line each).
   return program;
 }

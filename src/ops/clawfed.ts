@@ -128,7 +128,17 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       return recover(await ctxOf(fed, opts), await deps(), "abort", opts);
     },
     native: nativeOps(deps),
+    async ask(fed, opts) {
+      const { ask } = await import("./ask.js");
+      return ask(await ctxOf(fed, opts), opts.gateway, opts.text, opts);
+    },
     swarm: swarmOps(deps, ctxOf),
+    ecs: {
+      async runTask(fed, gateway, opts = {}) {
+        const { ecsRunTask } = await import("./ecs.js");
+        return ecsRunTask(specOf(fed), gateway, opts);
+      },
+    },
   };
 }
 

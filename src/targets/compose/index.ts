@@ -36,7 +36,9 @@ import {
   workspaceDir,
 } from "../../vocabulary/names.js";
 import { LABELS } from "../../vocabulary/labels.js";
-import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
+import { buildOpenclawConfig, usesHostGateway, type Placement } from "../../compile/openclaw-config.js";
+import { CONTAINER_PLUGIN_DIR, PLUGIN_OUT_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
+import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import type { Healthcheck, Network, Service, Volume } from "./compose-spec.js";
 import { composeRef, renderCompose, type ComposeModel, type ComposeRef, type WithRefs } from "./interpolation.js";
@@ -99,6 +101,7 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
     const route = routeDir(r.from, r.to);
     volumes.push(`${commsHost(fed, route)}:${CONTAINER_COMMS_DIR}/${route}`);
   }
+  if (usesDelegatePlugin(g)) volumes.push(`./${PLUGIN_OUT_DIR}:${CONTAINER_PLUGIN_DIR}:ro`);
   if (g.sandboxed) volumes.push(`${DOCKER_SOCKET}:${DOCKER_SOCKET}`);
 
   const environment: Record<string, string | ComposeRef> = {
@@ -129,6 +132,11 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
     cpus: g.resources.cpus,
     labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.role]: g.role }),
   };
+  if (fed.providers.some((p) => g.providers.includes(p.id) && usesHostGateway(p.baseUrl))) {
+    // A model server on the Docker host (Ollama, LM Studio, …): compose maps the name to the
+    // host's gateway address (Docker ≥ 20.10).
+    svc.extra_hosts = [`${HOST_GATEWAY_NAME}:host-gateway`];
+  }
   if (g.sandboxed) {
     // The socket's group, looked up on this host when .env is written.
     svc.group_add = [composeRef("CLAWFED_DOCKER_GID")];
@@ -173,6 +181,7 @@ export function compileCompose(fed: Federation): CompileResult {
       publishedPort: g.port,
       peerBaseUrl: containerView.peerBaseUrl,
       knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
+      plugin: { pluginPath: CONTAINER_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: containerView.routePath },
     };
     artifacts.push(dir(configDir(g.id)), file(`${configDir(g.id)}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
     artifacts.push(
@@ -186,6 +195,7 @@ export function compileCompose(fed: Federation): CompileResult {
         : dir(`${COMMS_DIR}/${route}`, { gatewayOwned: true, mode: 0o770 }),
     );
   }
+  if (fed.gateways.some(usesDelegatePlugin)) artifacts.push(...pluginArtifacts());
   artifacts.push(file("README.md", federationReadme(fed)));
   return { target: "compose", artifacts, env, warnings };
 }

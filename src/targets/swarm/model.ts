@@ -26,6 +26,7 @@ import { LABELS } from "../../vocabulary/labels.js";
 import type { EnvSlot } from "../../compile/artifact.js";
 import { envFor } from "../../vocabulary/env-plan.js";
 import { DOCKER_SOCKET, HEALTHCHECK_SCRIPT } from "../compose/index.js";
+import { CONTAINER_PLUGIN_DIR, PLUGIN_OUT_DIR, usesDelegatePlugin } from "../../compile/delegation.js";
 
 /** Label Docker's own `docker stack` commands use to find a stack's objects. */
 export const STACK_NAMESPACE_LABEL = "com.docker.stack.namespace";
@@ -168,6 +169,8 @@ function mounts(fed: Federation, g: GatewayModel): SwarmMount[] {
     const route = routeDir(r.from, r.to);
     out.push({ type: "bind", source: commsHost(fed, route), target: `${CONTAINER_COMMS_DIR}/${route}`, readOnly: false });
   }
+  // The federation-delegate plugin, read-only at the path compose uses (same openclaw.json).
+  if (usesDelegatePlugin(g)) out.push({ type: "bind", source: `./${PLUGIN_OUT_DIR}`, target: CONTAINER_PLUGIN_DIR, readOnly: true });
   if (g.sandboxed) out.push({ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET, readOnly: false });
   return out;
 }
