@@ -57,7 +57,7 @@ describe("planRotation", () => {
   it("a gateway: what generate --rotate replaces; its peers hold some and are restarted, others not", async () => {
     const { fed } = await setup();
     const p = planRotation(fed, "gamma");
-    expect(p.tokens).toEqual(["A2A_GAMMA__HUB_TOKEN", "A2A_HUB__GAMMA_TOKEN", "GAMMA_GATEWAY_TOKEN"]);
+    expect(p.tokens).toEqual(["A2A_GAMMA__HUB_TOKEN", "A2A_HUB__GAMMA_TOKEN", "GAMMA_GATEWAY_TOKEN", "GAMMA_OPERATOR_TOKEN"]);
     expect(p.gateways).toEqual(["gamma", "hub"]);
     expect(planRotation(fed, "all").gateways).toEqual(["alpha", "beta", "gamma", "hub"]);
   });
