@@ -6,6 +6,7 @@
 import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose, configHash, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
 import type { Engine } from "../runtime/docker/types.js";
+import type { HostRoute } from "../runtime/host-routes.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
 import type { SwarmEngine } from "../runtime/swarm/types.js";
 
@@ -29,6 +30,8 @@ export interface ClawfedDeps {
    * rollout replaced is the one compose would create); default `compose -f - config --hash`.
    */
   configHash: (p: ComposeProject, composeText: string, service: string) => Promise<string | undefined>;
+  /** This host's IPv4 routes (`up` checks planned subnets against them); default /proc/net/route. */
+  hostRoutes?: () => Promise<HostRoute[]>;
   /**
    * Docker Swarm (services, tasks, secrets, overlay networks, node labels) for the `swarm`
    * operations; default dockerode over the Engine API (runtime/swarm/docker.ts), created by the
@@ -52,6 +55,7 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     wallNow: over.wallNow ?? Date.now,
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
+    ...(over.hostRoutes ? { hostRoutes: over.hostRoutes } : {}),
     ...(over.swarm ? { swarm: over.swarm } : {}),
   };
 }

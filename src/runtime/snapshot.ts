@@ -9,6 +9,7 @@
  */
 import { projectResource, stateVolume } from "../vocabulary/names.js";
 import { LABELS } from "../vocabulary/labels.js";
+import { STATE_COMPILE_CACHE_NAME } from "../vocabulary/compile-cache.js";
 import { RuntimeError } from "../errors.js";
 import type { Engine, Labels, MountSource } from "./docker/types.js";
 
@@ -17,7 +18,8 @@ export const COPY_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * Copies the contents of argv[1] into argv[2] after emptying argv[2]; prints one JSON line
- * `{"files":n,"bytes":n,"skipped":n}`. Sockets, FIFOs and devices are skipped.
+ * `{"files":n,"bytes":n,"skipped":n}`. Sockets, FIFOs and devices are skipped, and so is the
+ * gateway's compile cache at the top (regenerable; thousands of files a rollout need not copy).
  */
 export const COPY_SCRIPT = `
 const fs = require("fs"), p = require("path");
@@ -32,7 +34,8 @@ function copy(s, d) {
   else if (st.isFile()) { fs.copyFileSync(s, d); attrs(d, st); files++; bytes += st.size; }
   else skipped++;
 }
-for (const n of fs.readdirSync(src)) copy(p.join(src, n), p.join(dst, n));
+// The gateway's own compile cache (src/vocabulary/compile-cache.ts) is not state: Node rebuilds it.
+for (const n of fs.readdirSync(src)) if (n !== ${JSON.stringify(STATE_COMPILE_CACHE_NAME)}) copy(p.join(src, n), p.join(dst, n));
 attrs(dst, fs.statSync(src));
 console.log(JSON.stringify({ files, bytes, skipped }));
 `;

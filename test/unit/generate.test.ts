@@ -95,8 +95,16 @@ describe("generate korax", () => {
     }
   });
 
+  it("each gateway container is named after its gateway on the inside too (hostname), the same for every container of it", () => {
+    // OpenClaw can prove a killed predecessor's owner lease dead only on the same hostname(): with
+    // Docker's default (the container id) a rollout's new container failed to start (issue 16 notes).
+    const names = Object.entries(compose.services as Record<string, { hostname?: string }>).map(([svc, def]) => [svc, def.hostname]);
+    for (const [svc, hostname] of names) expect(hostname).toBe(svc);
+    expect(new Set(names.map(([, h]) => h)).size).toBe(names.length);
+  });
+
   it("each gateway's environment holds only the variables it needs", () => {
-    const envOf = (svc: string) => Object.keys(compose.services[svc].environment).filter((k) => !k.startsWith("OPENCLAW_")).sort();
+    const envOf = (svc: string) => Object.keys(compose.services[svc].environment).filter((k) => !k.startsWith("OPENCLAW_") && k !== "NODE_COMPILE_CACHE").sort();
     expect(envOf("medico")).toEqual(
       ["A2A_KORAX__MEDICO_TOKEN", "A2A_MEDICO__KORAX_TOKEN", "ANTHROPIC_API_KEY", "KORAX_HOOKS_TOKEN", "MEDICO_GATEWAY_TOKEN", "MEDICO_HOOKS_TOKEN", "MEDICO_OPERATOR_TOKEN", "TG_TOKEN_MEDICO"].sort(),
     );
@@ -105,7 +113,7 @@ describe("generate korax", () => {
     expect(envOf("korax")).toContain("GOREOS_HOOKS_TOKEN");
     expect(envOf("korax")).not.toContain("GOREOS_GATEWAY_TOKEN");
     for (const svc of Object.values(compose.services) as Array<{ environment: Record<string, string> }>) {
-      for (const [k, v] of Object.entries(svc.environment)) if (!k.startsWith("OPENCLAW_")) expect(v).toBe(`\${${k}}`);
+      for (const [k, v] of Object.entries(svc.environment)) if (!k.startsWith("OPENCLAW_") && k !== "NODE_COMPILE_CACHE") expect(v).toBe(`\${${k}}`);
     }
   });
 

@@ -79,8 +79,13 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
   };
 }
 
-function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume"> {
+function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks"> {
   return {
+    listNetworks: () =>
+      call("list networks", async (d) => {
+        const nets = await d.listNetworks();
+        return nets.map((n) => ({ name: n.Name, subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((x): x is string => typeof x === "string"), labels: n.Labels ?? {} }));
+      }),
     image: async (ref) => {
       const what = `inspect image ${ref}`;
       const i = sock

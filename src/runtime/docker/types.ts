@@ -190,6 +190,8 @@ export interface Engine {
   listVolumes(labels: Labels): Promise<Array<{ name: string; labels: Labels }>>;
   /** Missing is fine. */
   removeVolume(name: string): Promise<void>;
+  /** Every network of the engine (`docker network ls` + inspect): name, IPAM subnets (IPv4 and IPv6), labels. */
+  listNetworks(): Promise<NetworkSummary[]>;
   runJob(job: JobSpec): Promise<JobResult>;
   logs(id: string, opts: LogOptions): AsyncIterable<LogChunk>;
   /** @returns the exit code, or undefined when it still runs after `timeoutMs`. */
@@ -221,6 +223,14 @@ export interface Engine {
 }
 
 /** A container created only for the archive API (see Engine.createIdle). */
+/** One Docker network as `up` checks it against the subnets it is about to create. */
+export interface NetworkSummary {
+  name: string;
+  /** IPAM subnets in CIDR form (IPv6 ones included; callers skip what they cannot parse). */
+  subnets: string[];
+  labels: Labels;
+}
+
 export interface IdleSpec {
   image: string;
   mounts: JobMount[];

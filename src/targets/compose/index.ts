@@ -13,11 +13,16 @@
  *   what the spec owns; regenerating replaces the file on the host and the gateway hot-reloads it;
  * - one internal network per link (only the two linked gateways share it, so nobody else can
  *   resolve or reach them) and one egress network per gateway (model providers, published port).
+ *   Egress networks are not merged into one with inter-container traffic disabled: gateways on a
+ *   shared network still resolve each other's names through Docker's DNS. Every network gets an
+ *   explicit /29 from `network.pool` (vocabulary/subnets.ts), so a host is not limited to the ~30
+ *   networks of Docker's default address pools.
  */
 import { routesOf, type Federation, type GatewayModel } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { envFor, planEnv } from "../../vocabulary/env-plan.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import {
   CONTAINER_COMMS_DIR,
   CONTAINER_CONFIG_DIR,
@@ -36,6 +41,7 @@ import {
   workspaceDir,
 } from "../../vocabulary/names.js";
 import { LABELS } from "../../vocabulary/labels.js";
+import { allocateSubnets, cidr, parseCidr, type Cidr } from "../../vocabulary/subnets.js";
 import { buildOpenclawConfig, usesHostGateway, type Placement } from "../../compile/openclaw-config.js";
 import { CONTAINER_PLUGIN_DIR, PLUGIN_OUT_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
 import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
@@ -45,7 +51,9 @@ import { composeRef, renderCompose, type ComposeModel, type ComposeRef, type Wit
 
 /**
  * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
- * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`.
+ * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`. (Measured
+ * with OpenClaw's own 330 s: such a shutdown hung 328 s, until OpenClaw's forced exit, and left its
+ * owner lease behind all the same; what lets the next container start is `hostname` below.)
  */
 const STOP_GRACE = "30s";
 /** The Docker socket a sandboxed gateway needs for its sibling sandbox containers. */
@@ -110,12 +118,19 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
     OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
     OPENCLAW_CONFIG_READONLY: "1",
     OPENCLAW_NO_AUTO_UPDATE: "1",
+    // Node's module compile cache: the image's read-only one, or one in this gateway's own state.
+    NODE_COMPILE_CACHE: containerCompileCacheDir(g.image),
   };
   for (const name of envNames) environment[name] = composeRef(name);
 
   const networks = [egressNetwork(g.id), ...g.outbound.concat(g.inbound).map((r) => linkNetwork(r.from, r.to))];
   const svc: ComposeService = {
     image: g.image,
+    // The gateway's id, not the container's: OpenClaw records its owner lease in the state with
+    // pid, start time and hostname(), and can prove a previous owner dead (and take the lease at
+    // once) only on the same host name. With Docker's default (the container id) every replacement
+    // container saw a killed predecessor's lease as held for up to 300 s and failed to start.
+    hostname: g.id,
     command: ["node", "dist/index.js", "gateway", "--port", String(CONTAINER_PORT)],
     init: true,
     restart: "unless-stopped",
@@ -144,7 +159,25 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
   return svc;
 }
 
-export function compileCompose(fed: Federation): CompileResult {
+/** Options of the compose target (generate() fills them in; all optional). */
+export interface ComposeCompileOptions {
+  /**
+   * Subnets by network key (e.g. `link-a--b`) from the compose file generated before, kept so
+   * that adding a gateway never renumbers an existing network (allocateSubnets).
+   */
+  previousSubnets?: ReadonlyMap<string, string>;
+  /** Blocks in use elsewhere on the host (`up` reads them from the engine and the routes), in CIDR form. */
+  avoidSubnets?: readonly string[];
+}
+
+/** The subnet of every network of the compose layout, by network key (pure; see allocateSubnets). */
+export function composeSubnets(fed: Federation, previous?: ReadonlyMap<string, string>, avoidSubnets: readonly string[] = []): Map<string, string> {
+  const names = [...fed.gateways.map((g) => egressNetwork(g.id)), ...fed.pairs.map(([a, b]) => linkNetwork(a, b))];
+  const avoid = avoidSubnets.map(parseCidr).filter((c): c is Cidr => !("problem" in c));
+  return allocateSubnets(names, cidr(fed.networkPool), { seed: fed.name, ...(previous ? { previous } : {}), avoid });
+}
+
+export function compileCompose(fed: Federation, opts: ComposeCompileOptions = {}): CompileResult {
   const env = planEnv(fed, { projectName: true, dockerGid: true });
   const header = generatedHeader(fed.specFile);
   const artifacts: Artifact[] = [];
@@ -153,9 +186,11 @@ export function compileCompose(fed: Federation): CompileResult {
   const services: Record<string, ComposeService> = {};
   const volumes: Record<string, Volume> = {};
   const networks: Record<string, Network> = {};
+  const subnets = composeSubnets(fed, opts.previousSubnets, opts.avoidSubnets);
+  const ipam = (key: string) => ({ config: [{ subnet: subnets.get(key)! }] });
   for (const g of fed.gateways) {
     services[serviceName(g.id)] = service(fed, g, envFor(env, g.id));
-    networks[egressNetwork(g.id)] = { driver: "bridge", labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "egress" }) };
+    networks[egressNetwork(g.id)] = { driver: "bridge", ipam: ipam(egressNetwork(g.id)), labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "egress" }) };
     if (g.sandboxed) {
       artifacts.push(dir(stateDir(g.id), { gatewayOwned: true, mode: 0o700 }));
       warnings.push(
@@ -167,7 +202,7 @@ export function compileCompose(fed: Federation): CompileResult {
     }
   }
   for (const [a, b] of fed.pairs) {
-    networks[linkNetwork(a, b)] = { driver: "bridge", internal: true, labels: labels(fed, { [LABELS.kind]: "link" }) };
+    networks[linkNetwork(a, b)] = { driver: "bridge", internal: true, ipam: ipam(linkNetwork(a, b)), labels: labels(fed, { [LABELS.kind]: "link" }) };
   }
   const compose: ComposeModel = { services, networks };
   if (Object.keys(volumes).length > 0) compose.volumes = volumes;

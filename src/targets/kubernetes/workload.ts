@@ -10,6 +10,8 @@
  *   mounts. The ConfigMap's hash suffix rolls the pod when any of them changes;
  * - the gateway runs with `OPENCLAW_CONFIG_READONLY=1` (facts §1.1) and receives its secrets one by
  *   one from its own Secret (`secretKeyRef`: a missing value stops the pod with the key's name);
+ * - `NODE_COMPILE_CACHE` in the gateway's own state volume (or the local image's read-only cache,
+ *   ../../vocabulary/compile-cache.ts), so a recreated pod does not compile OpenClaw again;
  * - `args`, not `command`: the image's ENTRYPOINT is tini (facts §5.1), which must stay PID 1;
  * - probes (facts §4): startup and readiness on `/startupz`, liveness on `/healthz`, each asserting
  *   the JSON body, because unknown paths answer 200 HTML. Readiness is `/startupz`, not `/readyz`:
@@ -31,6 +33,7 @@ import type { IIoK8sApiCoreV1Volume as IVolume } from "kubernetes-models/v1/Volu
 import type { IIoK8sApiCoreV1VolumeMount as IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, routeDir } from "../../vocabulary/names.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import { CONTAINER_PLUGIN_DIR } from "../../compile/delegation.js";
 import { configMapName, cpuQuantity, K8S_LABELS, mailboxClaim, memoryQuantity, PORT_NAME, secretName, SEED_DIR } from "./names.js";
 import type { KubernetesSettings } from "./settings.js";
@@ -158,6 +161,8 @@ function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVo
       { name: "OPENCLAW_CONFIG_PATH", value: `${CONTAINER_CONFIG_DIR}/openclaw.json` },
       { name: "OPENCLAW_CONFIG_READONLY", value: "1" },
       { name: "OPENCLAW_NO_AUTO_UPDATE", value: "1" },
+      // Node's module compile cache: the image's read-only one, or one in this gateway's own state.
+      { name: "NODE_COMPILE_CACHE", value: containerCompileCacheDir(g.image) },
       ...envNames.map((name) => ({ name, valueFrom: { secretKeyRef: { name: secretName(g.id), key: name } } })),
     ],
     ports: [{ name: PORT_NAME, containerPort: CONTAINER_PORT, protocol: "TCP" }],

@@ -23,6 +23,7 @@
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, COMMS_DIR, configDir, egressNetwork, linkNetwork, routeDir, serviceName, stateDir, stateVolume, workspaceDir } from "../../vocabulary/names.js";
 import { LABELS } from "../../vocabulary/labels.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import type { EnvSlot } from "../../compile/artifact.js";
 import { envFor } from "../../vocabulary/env-plan.js";
 import { DOCKER_SOCKET, HEALTHCHECK_SCRIPT } from "../compose/index.js";
@@ -75,6 +76,8 @@ export interface SwarmService {
   /** Key in the stack file; Docker names the service `<stack>_<key>` and gives it the key as a network alias. */
   key: string;
   image: string;
+  /** Host name inside every task container: the gateway id (see the compose target: OpenClaw's owner lease). */
+  hostname: string;
   command: string[];
   /** Non-secret environment only. */
   env: Record<string, string>;
@@ -181,12 +184,14 @@ function service(fed: Federation, g: GatewayModel, env: EnvSlot[]): SwarmService
     gateway: g.id,
     key: serviceName(g.id),
     image: g.image,
+    hostname: g.id,
     command: ["sh", "-c", ENTRYPOINT_SCRIPT],
     env: {
       OPENCLAW_STATE_DIR: CONTAINER_STATE_DIR,
       OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
       OPENCLAW_CONFIG_READONLY: "1",
       OPENCLAW_NO_AUTO_UPDATE: "1",
+      NODE_COMPILE_CACHE: containerCompileCacheDir(g.image),
     },
     secrets: envFor(env.filter((s) => s.kind === "token" || s.kind === "user"), g.id).map((name) => ({ env: name })),
     dockerGroup: g.sandboxed,
