@@ -21,6 +21,8 @@ import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
 import { registerRecover } from "./commands/recover.js";
 import { registerRotate } from "./commands/rotate.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
@@ -50,6 +52,8 @@ export function buildProgram(): Command {
   registerImage(program);
   registerRecover(program);
   registerRotate(program);
+  registerPlan(program);
+  registerDoctor(program);
   registerEcs(program);
   // More commands register here (one line each).
   return program;
@@ -69,7 +73,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; usage mistakes exit 2.
-      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // A command whose 2 means something else (plan: changes) sets its own code for bad usage.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : ((err as CommanderError & { clawfedExit?: number }).clawfedExit ?? EXIT.usage);
       return;
     }
     throw err;

@@ -15,6 +15,7 @@ import type {
   ContainerSummary,
   CreateLikeOptions,
   Engine,
+  EngineFacts,
   ExecResult,
   IdleSpec,
   ImageInfo,
@@ -59,6 +60,10 @@ export class MemoryEngine implements Engine {
   private readonly counts = new Map<string, number>();
   /** Images that can be pulled. */
   readonly pullable = new Map<string, { id: string; behaviour: Behaviour }>();
+  /** What `engineInfo` answers. */
+  facts: EngineFacts = { version: "26.1.5", apiVersion: "1.45", rootDir: "/var/lib/docker" };
+  /** Answers `exec` (unset: exec is not modelled and throws). */
+  execHandler?: (container: ContainerInfo, cmd: string[]) => ExecResult;
   private seq = 0;
 
   constructor(clock = manualClock(1_000_000)) {
@@ -70,7 +75,7 @@ export class MemoryEngine implements Engine {
   }
 
   /** Add a running gateway container. */
-  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean; stopTimeoutS?: number }): string {
+  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean; stopTimeoutS?: number; envKeys?: string[] }): string {
     const img = this.images.get(o.image);
     if (!img) throw new Error(`no image ${o.image}`);
     const id = this.newId();
@@ -94,6 +99,7 @@ export class MemoryEngine implements Engine {
         networks: ["net-a", "net-b"],
         ports: [{ containerPort: CONTAINER_PORT, protocol: "tcp", hostIp: "127.0.0.1", hostPort: o.port }],
         ...(o.stopTimeoutS === undefined ? {} : { stopTimeoutS: o.stopTimeoutS }),
+        ...(o.envKeys ? { envKeys: [...o.envKeys].sort() } : {}),
       },
       logs: [],
     });
@@ -159,7 +165,7 @@ export class MemoryEngine implements Engine {
   async listContainers(labels: Labels): Promise<ContainerSummary[]> {
     return [...this.containers.values()]
       .filter((c) => Object.entries(labels).every(([k, v]) => c.info.labels[k] === v))
-      .map((c) => ({ id: c.info.id, name: c.info.name, image: c.info.image, status: c.info.status, labels: { ...c.info.labels } }));
+      .map((c) => ({ id: c.info.id, name: c.info.name, image: c.info.image, status: c.info.status, labels: { ...c.info.labels }, ports: c.info.running ? structuredClone(c.info.ports) : [] }));
   }
 
   async inspect(idOrName: string): Promise<ContainerInfo | undefined> {
@@ -231,7 +237,8 @@ export class MemoryEngine implements Engine {
   async image(ref: string): Promise<ImageInfo | undefined> {
     const byRef = this.images.get(ref);
     const i = byRef ?? [...this.images.values()].find((x) => x.id === ref);
-    return i ? { id: i.id, repoTags: byRef ? [ref] : [], labels: i.labels } : undefined;
+    // Every image sets PATH and NODE_VERSION, like the OpenClaw image.
+    return i ? { id: i.id, repoTags: byRef ? [ref] : [], labels: i.labels, envKeys: ["NODE_VERSION", "PATH"] } : undefined;
   }
 
   async pull(ref: string): Promise<void> {
@@ -257,6 +264,11 @@ export class MemoryEngine implements Engine {
 
   async listNetworks(): Promise<NetworkSummary[]> {
     return this.networks.map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
+  }
+
+  async engineInfo(): Promise<EngineFacts> {
+    this.maybeFail("engineInfo");
+    return { ...this.facts };
   }
 
   async removeVolume(name: string): Promise<void> {
@@ -314,8 +326,12 @@ export class MemoryEngine implements Engine {
     throw new Error("MemoryEngine does not model the archive API");
   }
 
-  async exec(): Promise<ExecResult> {
-    throw new Error("MemoryEngine does not model exec");
+  async exec(id: string, cmd: string[]): Promise<ExecResult> {
+    const c = this.find(id);
+    if (!this.execHandler) throw new Error("MemoryEngine does not model exec (set execHandler)");
+    if (!c?.info.running) throw new Error(`container ${id} is not running`);
+    this.calls.push(`exec ${c.info.name} ${cmd.join(" ")}`);
+    return this.execHandler(structuredClone(c.info), cmd);
   }
 
   /** The gateway HTTP of the running containers, by published port. */

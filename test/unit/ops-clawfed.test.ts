@@ -57,6 +57,7 @@ function world() {
     wallNow: () => Date.UTC(2026, 10, 30, 12, 0, 0),
     compose: async (_p, args) => (composeCalls.push(args), { code: 0, stdout: "", stderr: "" }),
     configHash: async (_p, _text, service) => `hash-${service}`,
+    configHashes: async () => new Map(),
   };
   return { eng, composeCalls, deps, ops: createClawfed(deps) };
 }

@@ -12,7 +12,7 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { RuntimeError } from "../../errors.js";
 import { demuxDockerStream } from "./demux.js";
-import { apiGet, engineError, labelFilter, localSocket, mountSpec, normalizeInfo, notFound, read } from "./engine-api.js";
+import { apiGet, engineError, envKeys, labelFilter, listedPorts, localSocket, mountSpec, normalizeInfo, notFound, read } from "./engine-api.js";
 import { recreatePlan } from "./recreate-plan.js";
 import type { ContainerStatus, Engine, LogChunk, LogOptions } from "./types.js";
 
@@ -46,7 +46,7 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
       const list = sock
         ? ((await read(what, () => apiGet<Docker.ContainerInfo[]>(sock, `/containers/json?all=1&filters=${encodeURIComponent(filters)}`))) ?? [])
         : await call(what, (d) => d.listContainers({ all: true, filters }));
-      return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), image: c.Image, status: c.State as ContainerStatus, labels: c.Labels ?? {} }));
+      return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), image: c.Image, status: c.State as ContainerStatus, labels: c.Labels ?? {}, ports: listedPorts(c.Ports) }));
     },
     inspect: async (id) => {
       const what = `inspect container ${id}`;
@@ -79,7 +79,7 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
   };
 }
 
-function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks"> {
+function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks" | "engineInfo"> {
   return {
     listNetworks: () =>
       call("list networks", async (d) => {
@@ -91,7 +91,7 @@ function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" 
       const i = sock
         ? await read(what, () => apiGet<Docker.ImageInspectInfo>(sock, `/images/${encodeURIComponent(ref)}/json`))
         : await call(what, (d) => d.getImage(ref).inspect().catch((err: unknown) => (notFound(err) ? undefined : Promise.reject(err))));
-      return i && { id: i.Id, repoTags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {} };
+      return i && { id: i.Id, repoTags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {}, envKeys: envKeys(i.Config?.Env) };
     },
     pull: (ref, onProgress) =>
       call(`pull ${ref}`, async (d) => {
@@ -117,6 +117,11 @@ function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" 
         return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
       }),
     removeVolume: (name) => call(`remove volume ${name}`, (d) => ignoring(404, () => d.getVolume(name).remove())),
+    engineInfo: () =>
+      call("describe itself", async (d) => {
+        const [v, info] = await Promise.all([d.version(), d.info() as Promise<{ DockerRootDir?: string }>]);
+        return { version: v.Version, apiVersion: v.ApiVersion, ...(info.DockerRootDir ? { rootDir: info.DockerRootDir } : {}) };
+      }),
   };
 }
 
