@@ -19,6 +19,8 @@ import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
+import { registerRecover } from "./commands/recover.js";
+import { registerRotate } from "./commands/rotate.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerAdd, registerRemove } from "./commands/members.js";
@@ -49,6 +51,8 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerAsk(program);
   registerImage(program);
+  registerRecover(program);
+  registerRotate(program);
   registerPlan(program);
   registerDoctor(program);
   registerAdd(program);

@@ -23,6 +23,8 @@ export interface EnvOptions {
    * removed gateway's tokens); any other unused variable is kept.
    */
   forget?: readonly string[];
+  /** Tokens (env variable names) replaced as well, e.g. the tokens of one link (`clawfed rotate`). */
+  rotateNames?: string[];
   /** Token source; default 32 random bytes, base64url (43 characters). Injectable for tests. */
   newToken?: () => string;
   /** Host facts for `host` env slots; looked up when not given. */
@@ -83,7 +85,8 @@ export async function renderEnv(
     }
   };
   const gen = opts.newToken ?? newToken;
-  const rotating = (s: EnvSlot) => opts.rotate === "all" || (Array.isArray(opts.rotate) && s.rotateWith.some((g) => opts.rotate!.includes(g)));
+  const rotating = (s: EnvSlot) =>
+    opts.rotate === "all" || (Array.isArray(opts.rotate) && s.rotateWith.some((g) => opts.rotate!.includes(g))) || !!opts.rotateNames?.includes(s.name);
   const report: EnvReport = { generated: [], rotated: [], kept: [], emptyUserSecrets: [], extra: [] };
   const warnings: string[] = [];
   const lines = [

@@ -6,6 +6,7 @@
 import { openFederation, type FederationContext } from "./context.js";
 import { defaultDeps, type ClawfedDeps } from "./deps.js";
 import type { Clawfed, FederationRef, OutOptions } from "./types.js";
+import { assertNoJournal, journalWarning } from "./journal.js";
 
 const specOf = (fed: FederationRef): string => (typeof fed === "string" ? fed : fed.loaded.file);
 const outOf = (fed: FederationRef, opts: OutOptions | undefined): string | undefined => opts?.out ?? (typeof fed === "string" ? undefined : fed.outDir);
@@ -20,28 +21,47 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
   const deps = () => (resolved ??= defaultDeps(over));
   const ctxOf = (fed: FederationRef, opts?: OutOptions): Promise<FederationContext> =>
     typeof fed !== "string" && opts?.out === undefined ? Promise.resolve(fed) : openFederation(specOf(fed), { outDir: outOf(fed, opts) });
+  /**
+   * Every operation that changes a federation first refuses to run over an unfinished one (see
+   * ops/journal.ts). An invalid spec is left to the operation itself (it reports every problem).
+   */
+  const guard = async (fed: FederationRef, opts: OutOptions | undefined, command: string): Promise<void> => {
+    const ctx = await ctxOf(fed, opts).catch(() => undefined);
+    if (ctx) await assertNoJournal(ctx, command);
+  };
+  /** Read-only operations warn instead (the warning goes into their result). */
+  const warning = async (fed: FederationRef, opts: OutOptions | undefined): Promise<{ message: string; next: string } | undefined> => {
+    const ctx = await ctxOf(fed, opts).catch(() => undefined);
+    return ctx ? journalWarning(ctx) : undefined;
+  };
 
   return {
     async generate(fed, opts = {}) {
       const t0 = performance.now();
       const { generate } = await import("./generate.js");
+      await guard(fed, opts, "generate");
       const res = await generate({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts) });
       return { ...res, ok: true, ms: Math.round(performance.now() - t0) };
     },
     async up(fed, opts = {}) {
       const { up } = await import("./up.js");
+      await guard(fed, opts, "up");
       return up(specOf(fed), await deps(), { ...opts, outDir: outOf(fed, opts) });
     },
     async down(fed, opts = {}) {
       const t0 = performance.now();
       const { down } = await import("./down.js");
       const ctx = await ctxOf(fed, opts);
+      await assertNoJournal(ctx, "down");
       const res = await down(ctx, await deps(), opts);
       return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: ids(ctx.fed.gateways) };
     },
     async status(fed, opts = {}) {
       const { getStatus } = await import("./status.js");
-      return getStatus(await ctxOf(fed, opts), await deps(), opts);
+      const ctx = await ctxOf(fed, opts);
+      const interrupted = await journalWarning(ctx);
+      const st = await getStatus(ctx, await deps(), opts);
+      return interrupted ? { ...st, interrupted } : st;
     },
     async logs(fed, opts) {
       const t0 = performance.now();
@@ -49,12 +69,17 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const ctx = await ctxOf(fed, opts);
       const { pickGateways } = await import("./context.js");
       pickGateways(ctx.fed, [opts.gateway], "<gateway>");
+      const interrupted = await journalWarning(ctx);
+      if (interrupted) opts.onProgress?.(`warning: ${interrupted.message} (${interrupted.next})`);
       const res = await streamLogs(ctx, (await deps()).engine, opts.gateway, opts.sink, opts);
       return { ok: true, federation: ctx.fed.name, container: res.container, ms: Math.round(performance.now() - t0), gateways: [{ id: opts.gateway }] };
     },
     async plan(fed, opts = {}) {
       const { planUp } = await import("./plan.js");
-      return planUp(await ctxOf(fed, opts), await deps(), opts);
+      const ctx = await ctxOf(fed, opts);
+      const res = await planUp(ctx, await deps(), opts);
+      const interrupted = await journalWarning(ctx);
+      return interrupted ? { ...res, warnings: [`${interrupted.message} (${interrupted.next})`, ...res.warnings] } : res;
     },
     async doctor(fed, opts = {}) {
       const [{ runDoctor }, { DOCTOR_CHECKS }] = await Promise.all([import("./doctor.js"), import("./doctor-checks.js")]);
@@ -62,22 +87,30 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
     },
     async planRollout(fed, opts = {}) {
       const { planFor } = await import("./rollout.js");
-      return planFor(await ctxOf(fed, opts), await deps(), opts);
+      const ctx = await ctxOf(fed, opts);
+      const interrupted = await journalWarning(ctx);
+      if (interrupted) opts.onProgress?.(`warning: ${interrupted.message} (${interrupted.next})`);
+      return planFor(ctx, await deps(), opts);
     },
     async rollout(fed, opts = {}) {
       const { planFor, applyRollout } = await import("./rollout.js");
       const ctx = await ctxOf(fed, opts);
+      await assertNoJournal(ctx, "rollout");
       const d = await deps();
       const plan = await planFor(ctx, d, opts);
       await d.engine.ping();
-      return { ...(await applyRollout(ctx, d, plan, opts)), plan };
+      // Each gateway's new image is recorded in the spec right after its health gate.
+      return { ...(await applyRollout(ctx, d, plan, { record: true, ...opts })), plan };
     },
     async recordRollout(fed, updated, opts = {}) {
       const { recordImages } = await import("./record.js");
-      return recordImages(await ctxOf(fed, opts), updated);
+      const ctx = await ctxOf(fed, opts);
+      await assertNoJournal(ctx, "record");
+      return recordImages(ctx, updated);
     },
     async backup(fed, opts = {}) {
       const { backupFederation } = await import("./backup.js");
+      await guard(fed, opts, "backup");
       const d = await deps();
       return backupFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
     },
@@ -87,6 +120,7 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
     },
     async restore(fed, opts) {
       const { restoreFederation } = await import("./restore.js");
+      await guard(fed, opts, "restore");
       const d = await deps();
       return restoreFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
     },
@@ -96,6 +130,7 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
     },
     async add(fed, id, opts) {
       const { planAdd, applyAdd } = await import("./add.js");
+      await guard(fed, opts, "add");
       const plan = await planAdd(specOf(fed), id, { ...opts, outDir: outOf(fed, opts) });
       return applyAdd(plan, await deps(), opts);
     },
@@ -105,8 +140,23 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
     },
     async remove(fed, id, opts = {}) {
       const { planRemove, applyRemove } = await import("./remove.js");
+      await guard(fed, opts, "remove");
       const plan = await planRemove(specOf(fed), id, { ...opts, outDir: outOf(fed, opts) });
       return applyRemove(plan, await deps(), opts);
+    },
+    async rotate(fed, target, opts = {}) {
+      const { rotate } = await import("./rotate.js");
+      const ctx = await ctxOf(fed, opts);
+      await assertNoJournal(ctx, "rotate");
+      return rotate(ctx, await deps(), target, opts);
+    },
+    async resume(fed, opts = {}) {
+      const { recover } = await import("./recover.js");
+      return recover(await ctxOf(fed, opts), await deps(), "resume", opts);
+    },
+    async abort(fed, opts = {}) {
+      const { recover } = await import("./recover.js");
+      return recover(await ctxOf(fed, opts), await deps(), "abort", opts);
     },
     native: nativeOps(deps),
     async ask(fed, opts) {

@@ -15,6 +15,7 @@ import { runDoctorLint } from "../runtime/openclaw-doctor.js";
 import { formatBytes } from "../runtime/clock.js";
 import type { DoctorCheck, DoctorInput, Finding, FindingStatus } from "./doctor.js";
 import { driftOf } from "./drift.js";
+import { journalWarning } from "./journal.js";
 import { outFlag } from "./context.js";
 import { COMPOSE_FILE } from "./regenerate.js";
 import { sizeMiB } from "../targets/host/shared.js";
@@ -260,4 +261,14 @@ const memoryMiB = (size: string) => {
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " / ").trim();
 
 /** Every check, in the order doctor runs them. */
-export const DOCTOR_CHECKS: readonly DoctorCheck[] = [docker, compose, image, envFile, files, containers, ports, disk, openclawDoctor];
+/** An operation interrupted part way (ops/journal.ts) leaves the federation between two states. */
+const journal: DoctorCheck = {
+  name: "journal",
+  description: "no operation was interrupted part way",
+  async run(input) {
+    const w = await journalWarning(input.ctx);
+    return [w ? f("journal", "fail", w.message, { fix: w.next }) : f("journal", "ok", "no unfinished operation")];
+  },
+};
+
+export const DOCTOR_CHECKS: readonly DoctorCheck[] = [journal, docker, compose, image, envFile, files, containers, ports, disk, openclawDoctor];

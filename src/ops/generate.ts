@@ -30,6 +30,8 @@ export interface GenerateOptions {
   target?: TargetName;
   /** Gateways whose tokens are replaced, or "all". */
   rotate?: string[] | "all";
+  /** Tokens (env variable names) replaced as well (`clawfed rotate <link>`). */
+  rotateNames?: string[];
   /** Image for every gateway that does not name its own. */
   image?: string;
   /** `.env` variables to drop when the spec no longer uses them (see EnvOptions.forget). */
@@ -179,7 +181,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     if (opts.avoidSubnets) compileOpts.avoidSubnets = opts.avoidSubnets;
   }
   const result: CompileResult = compile(fed, target, compileOpts);
-  const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, forget: opts.forget, dryRun: opts.dryRun, force: opts.force });
+  const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, forget: opts.forget, rotateNames: opts.rotateNames, dryRun: opts.dryRun, force: opts.force });
   const warnings = [...result.warnings, ...written.warnings];
   if (native && path.resolve(outDir) !== compileOpts.root) {
     warnings.push(`the generated files point at ${compileOpts.root}; copy ${path.resolve(outDir)} there before starting the gateways (or generate with --root ${path.resolve(outDir)})`);

@@ -16,11 +16,13 @@ import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose } from "../runtime/compose.js";
 import { createDockerEngine } from "../runtime/docker/engine.js";
 import type { ContainerSummary, Engine, MountSource } from "../runtime/docker/types.js";
+import type { JsonValue, PlannedStep } from "../vocabulary/journal.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, stateSource, STOP_TIMEOUT_S } from "./backup-common.js";
 import type { FederationContext } from "./context.js";
 import { openFederation } from "./context.js";
+import { startJournal } from "./journal.js";
 import { planRestore, sameArchive, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
 export { planRestore, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
@@ -62,11 +64,12 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   await job.engine.ping();
   const running = await runningConcerned(job, plan);
   if (opts.signal?.aborted) throw new RuntimeError("interrupted; nothing was changed");
+  const j = await startJournal(ctx, { operation: "restore", args: restoreJournalArgs(opts), steps: restoreSteps(running) });
   const stoppedByUs = new Set<string>();
   for (const c of running) {
     const id = c.labels[LABELS.gateway]!;
     job.say(`${id}: stopping (--force)`);
-    await job.engine.stop(c.id, STOP_TIMEOUT_S);
+    await j.step(`${id}:stop`, () => job.engine.stop(c.id, STOP_TIMEOUT_S));
     stoppedByUs.add(id);
   }
 
@@ -74,19 +77,21 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   job.say("restoring files");
   let staged: StagedHostFiles;
   try {
-    staged = await stageHostFiles(ctx, plan, opts);
+    staged = await j.step("stage", () => stageHostFiles(ctx, plan, opts));
   } catch (err) {
-    // After a refused second read, put back what --force stopped.
+    // After a refused second read, put back what --force stopped: nothing changed, no journal left.
     for (const c of running) await job.engine.start(c.id).catch(() => undefined);
+    await j.finish();
     throw err;
   }
-  const committed = await staged.commit();
+  const committed = await j.step("swap-files", () => staged.commit());
   const warnings = [...plan.warnings, ...committed.ownersLost.map((t) => `${t}: owners could not be restored (not running as root)`)];
 
   const order = backupOrder(plan.chosen);
-  const targets = await createAndEmpty(job, order);
-  await writeStates(job, plan, targets);
-  const gateways = await startAll(job, order, targets, (g, ms) => ({ id: g.id, capture: plan.manifest.gateways.find((x) => x.id === g.id)!.capture, stopped: stoppedByUs.has(g.id), startedMs: ms }));
+  const targets = await j.step("containers", () => createAndEmpty(job, order));
+  await j.step("states", () => writeStates(job, plan, targets));
+  const gateways = await j.step("start", () => startAll(job, order, targets, (g, ms) => ({ id: g.id, capture: plan.manifest.gateways.find((x) => x.id === g.id)!.capture, stopped: stoppedByUs.has(g.id), startedMs: ms })));
+  await j.finish();
   return {
     ok: true,
     federation: ctx.fed.name,
@@ -98,6 +103,32 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
     warnings,
     ms: Math.round(performance.now() - t0),
   };
+}
+
+/** The options a restore journal keeps: what `clawfed resume` runs the restore again with. */
+export function restoreJournalArgs(opts: RestoreOptions): Record<string, JsonValue> {
+  const a: Record<string, JsonValue> = { from: path.resolve(opts.from), force: !!opts.force, withKnowledge: !!opts.withKnowledge };
+  if (opts.only) a.only = opts.only;
+  if (opts.healthTimeoutMs !== undefined) a.healthTimeoutMs = opts.healthTimeoutMs;
+  return a;
+}
+
+/**
+ * The steps of a restore. Before `swap-files` begins nothing but stopping was done (abort starts
+ * the stopped gateways again); from `swap-files` on there is no way back short of another
+ * archive: `clawfed resume` runs the whole restore again (with force), `clawfed abort` refuses.
+ */
+export function restoreSteps(running: ContainerSummary[]): PlannedStep[] {
+  const stops = running.map((c): PlannedStep => ({ key: `${c.labels[LABELS.gateway]}:stop`, gateway: c.labels[LABELS.gateway], action: "stop", rollback: "start it again", data: { containerId: c.id } }));
+  const noWayBack = "none: the host files and states are replaced; resume runs the restore again";
+  return [
+    ...stops,
+    { key: "stage", action: "stage", rollback: "nothing: staged files are discarded" },
+    { key: "swap-files", action: "swap-files", rollback: noWayBack },
+    { key: "containers", action: "containers", rollback: noWayBack },
+    { key: "states", action: "states", rollback: noWayBack },
+    { key: "start", action: "start", rollback: noWayBack },
+  ];
 }
 
 /**

@@ -12,6 +12,8 @@ import type { MountSource, ContainerInfo } from "../runtime/docker/types.js";
 import type { FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
 import type { RolloutPlan, RolloutSelection } from "./rollout-plan.js";
+import type { JournalHandle } from "./journal.js";
+import { recordImages } from "./record.js";
 
 /** Milliseconds a new gateway has to report `started` (the issue's default `--health-timeout 120s`). */
 export const HEALTH_TIMEOUT_MS = 120_000;
@@ -37,6 +39,12 @@ export interface RolloutOptions extends RolloutSelection {
   onProgress?: (line: string) => void;
   /** Aborting rolls back the gateway being updated and stops. */
   signal?: AbortSignal;
+  /**
+   * Record each gateway's new image in the spec (ops/record.ts) right after it passed the health
+   * gate and before its previous container is removed (default false for the library call
+   * `applyRollout`; `createClawfed().rollout` and the CLI record).
+   */
+  record?: boolean;
 }
 
 export type GatewayOutcome = "updated" | "unchanged" | "rolled-back" | "rollback-failed" | "not-touched";
@@ -79,7 +87,18 @@ export interface Run {
   opts: RolloutOptions;
   say: (line: string) => void;
   imageIds: Map<string, string>;
+  /** The operation journal (ops/journal.ts): each step is marked before it runs. */
+  journal: JournalHandle;
+  /** Gateways recorded in the spec so far, and the files the record steps rewrote. */
+  recorded: Array<{ id: string; image: string }>;
+  written: Set<string>;
 }
+
+/** Journal key of a gateway's step. */
+export const stepKey = (id: string, action: RolloutAction) => `${id}:${action}`;
+/** The journaled steps of one gateway, in order. */
+export const ROLLOUT_ACTIONS = ["stop", "snapshot", "swap", "gate", "record", "cleanup"] as const;
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 
 
 
@@ -117,18 +136,24 @@ export async function rollOne(run: Run, t: Target): Promise<GatewayRollout> {
   prepared.catch(() => undefined); // awaited below; never an unhandled rejection
   const done: Done = { stopped: false, renamed: false, downFrom: 0 };
   let reason = "";
+  const j = run.journal;
+  const key = (a: RolloutAction) => stepKey(t.id, a);
   try {
     log("stopping");
     done.downFrom = clock.now();
+    await j.begin(key("stop"));
+    // Counted as stopped from here: a stop that fails half-way is undone by starting it again.
+    done.stopped = true;
     const stopS = t.info.stopTimeoutS ?? STOP_TIMEOUT_S;
     await engine.stop(t.info.id, stopS);
-    done.stopped = true;
+    await j.end(key("stop"));
     // Exit 137 after a stop is the engine's SIGKILL: the gateway did not finish its shutdown in time.
     const stopped = await engine.inspect(t.info.id);
     // The new container can start on it only with the same hostname (compose target: the gateway id),
     // where OpenClaw proves the killed owner of its lease dead.
     if (stopped && stopped.exitCode === 137) log(`warning: the gateway did not finish its shutdown within ${stopS} s and was killed`);
     const snap = snapshotVolumeName(run.ctx.fed.name, t.id, run.deps.wallNow());
+    await j.begin(key("snapshot"), { snapshot: snap });
     await engine.createVolume(snap, snapshotLabels(run.ctx.fed.name, t.id));
     done.snapshot = snap;
     out.snapshot = snap;
@@ -139,11 +164,15 @@ export async function rollOne(run: Run, t: Target): Promise<GatewayRollout> {
     if (hash) labels[COMPOSE_CONFIG_HASH_LABEL] = hash;
     else log("warning: compose could not compute the service's config hash; a later `compose up -d` may recreate this container");
     if (t.info.labels[COMPOSE_IMAGE_LABEL]) labels[COMPOSE_IMAGE_LABEL] = run.imageIds.get(t.image)!;
+    await j.end(key("snapshot"));
     if (run.opts.signal?.aborted) throw new Interrupted();
+    await j.begin(key("swap"));
     await engine.rename(t.info.id, `${t.info.name}${PREVIOUS_SUFFIX}`);
     done.renamed = true;
     done.newId = await engine.createLike(t.info.id, { name: t.info.name, image: t.image, labels });
     await engine.start(done.newId);
+    await j.end(key("swap"), { newId: done.newId });
+    await j.begin(key("gate"));
     const timeoutMs = run.opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS;
     log(`started on ${t.image}; waiting for /startupz (up to ${formatMs(timeoutMs)})`);
     const gate = await gateStarted({
@@ -157,7 +186,12 @@ export async function rollOne(run: Run, t: Target): Promise<GatewayRollout> {
       onChange: (l) => log(l),
       signal: run.opts.signal,
     });
-    if (gate.ok) return await commit(run, t, out, snap, t0, done.downFrom);
+    if (gate.ok) {
+      await j.end(key("gate"));
+      // The spec records the new image only now, after the gate; a failure here still rolls back.
+      if (run.opts.record) await recordOne(run, t);
+      return await commit(run, t, out, snap, t0, done.downFrom);
+    }
     reason = gate.reason;
   } catch (err) {
     reason = err instanceof Interrupted ? "interrupted" : redact((err as Error).message, run.ctx.secrets);
@@ -165,9 +199,20 @@ export async function rollOne(run: Run, t: Target): Promise<GatewayRollout> {
   return rollbackOne(run, t, out, done, reason, t0);
 }
 
+/** The journaled record step of a gateway that passed: the spec names its new image. */
+async function recordOne(run: Run, t: Target): Promise<void> {
+  await run.journal.begin(stepKey(t.id, "record"));
+  const rec = await recordImages(run.ctx, [{ id: t.id, image: t.image }]);
+  for (const w of rec.written) run.written.add(w);
+  run.recorded.push({ id: t.id, image: t.image });
+  run.say(`${t.id}: recorded in ${rec.specFile}: gateways.${t.id}.image = ${t.image}`);
+  await run.journal.end(stepKey(t.id, "record"));
+}
+
 /** The new container passed: drop the previous one and the snapshot (a failure here is only a warning). */
 async function commit(run: Run, t: Target, out: GatewayRollout, snap: string, t0: number, downFrom: number): Promise<GatewayRollout> {
   const { engine, clock } = run.deps;
+  await run.journal.begin(stepKey(t.id, "cleanup"));
   const name = t.info.name;
   const secrets = run.ctx.secrets;
   out.downtimeMs = Math.round(clock.now() - downFrom - (run.opts.stableMs ?? STABLE_MS));
@@ -177,6 +222,7 @@ async function commit(run: Run, t: Target, out: GatewayRollout, snap: string, t0
   else await engine.removeVolume(snap).catch((err: Error) => warnings.push(`the snapshot volume ${snap} could not be removed (${redact(err.message, secrets)}); remove it: docker volume rm ${snap}`));
   for (const w of warnings) run.say(`${t.id}: warning: ${w}`);
   if (warnings.length) out.reason = warnings.join("; ");
+  await run.journal.end(stepKey(t.id, "cleanup"));
   out.ms = Math.round(clock.now() - t0);
   run.say(`${t.id}: updated in ${formatMs(out.ms)} (not serving for ${formatMs(out.downtimeMs)})`);
   return out;

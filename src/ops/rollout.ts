@@ -34,6 +34,8 @@ import type { ClawfedDeps } from "./deps.js";
 import { checkImageFlag, previousSubnets } from "./generate.js";
 import { planRollout, selectTargets, RolloutPlan, RolloutSelection } from "./rollout-plan.js";
 import { rollOne, GatewayRollout, RolloutOptions, Run, Target } from "./rollout-step.js";
+import { startJournal, type JournalHandle } from "./journal.js";
+import { rolloutJournalArgs, rolloutSteps } from "./rollout-journal.js";
 
 export { HEALTH_TIMEOUT_MS, STABLE_MS, STOP_TIMEOUT_S, GatewayOutcome, GatewayRollout, PullPolicy, RolloutOptions } from "./rollout-step.js";
 
@@ -57,6 +59,8 @@ export interface RolloutResult {
   /** Summary of a failure and what to do next. */
   message?: string;
   next?: string;
+  /** With `record`: the spec file, the gateways it now records (each right after its gate), the files regenerated. */
+  record?: { specFile: string; gateways: Array<{ id: string; image: string }>; written: string[] };
 }
 
 /**
@@ -93,10 +97,12 @@ export async function rollout(ctx: FederationContext, deps: ClawfedDeps, opts: R
 export async function applyRollout(ctx: FederationContext, deps: ClawfedDeps, plan: RolloutPlan, opts: RolloutOptions = {}): Promise<RolloutResult> {
   const t0 = deps.clock.now();
   await deps.engine.ping();
-  const run: Run = { ctx, deps, plan, opts, say: opts.onProgress ?? (() => undefined), imageIds: new Map() };
+  const run: Run = { ctx, deps, plan, opts, say: opts.onProgress ?? (() => undefined), imageIds: new Map(), journal: undefined as unknown as JournalHandle, recorded: [], written: new Set() };
   const targets = await preflight(run);
   await ensureImages(run, targets);
   for (const t of targets) t.unchanged = t.info.image === t.image && t.info.imageId === run.imageIds.get(t.image);
+  // The journal exists before the first step and names every step still to do (ops/journal.ts).
+  run.journal = await startJournal(ctx, { operation: "rollout", args: rolloutJournalArgs(opts), steps: rolloutSteps(targets), wallNow: deps.wallNow });
 
   const results: GatewayRollout[] = [];
   let failed: GatewayRollout | undefined;
@@ -114,7 +120,12 @@ export async function applyRollout(ctx: FederationContext, deps: ClawfedDeps, pl
   }
   const updated = results.filter((r) => r.outcome === "updated").map((r) => ({ id: r.id, image: r.to! }));
   const result: RolloutResult = { federation: ctx.fed.name, ok: !failed, ms: Math.round(deps.clock.now() - t0), gateways: results, updated };
+  if (run.recorded.length) result.record = { specFile: ctx.loaded.file, gateways: run.recorded, written: [...run.written].sort() };
   if (failed) Object.assign(result, failureText(ctx, opts, failed, results));
+  // Consistent again (every gateway on one image, recorded when updated) unless a rollback failed:
+  // then the journal stays and the next command points at `clawfed abort`.
+  if (failed?.outcome === "rollback-failed") result.next = `${result.next}; then roll the operation back: clawfed abort ${ctx.loaded.file}${outFlag(ctx)}`;
+  else await run.journal.finish();
   return result;
 }
 

@@ -21,6 +21,8 @@ import type { RecordResult } from "./record.js";
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
+import type { RecoverOptions, RecoverResult } from "./recover-types.js";
+import type { RotateOptions, RotateResult } from "./rotate.js";
 import type { PlanOptions, PlanResult } from "./plan.js";
 import type { DoctorOptions, DoctorResult } from "./doctor.js";
 import type { AddOptions, AddPlan, AddResult } from "./add.js";
@@ -61,8 +63,15 @@ export interface OutOptions {
 export type GenerateOpResult = GenerateResult & OpResult;
 /** `down`: containers, volumes and state folders removed, the gateways, `ms`. */
 export type DownOpResult = DownResult & OpResult & { gateways: Array<{ id: string }> };
-/** `status`: every gateway judged (container, probes, problems); `ok` when all are healthy, else `next`. */
-export type StatusOpResult = FederationStatus;
+/**
+ * `status`: every gateway judged (container, probes, problems); `ok` when all are healthy, else
+ * `next`; `interrupted` when an operation on the federation is unfinished (see ops/journal.ts).
+ */
+export type StatusOpResult = FederationStatus & { interrupted?: { message: string; next: string } };
+/** `resume` / `abort`: what happened to each gateway of the interrupted operation. */
+export type { RecoverOptions, RecoverResult };
+/** `rotate`: token NAMES replaced, gateways recreated, each affected route proved (new 200, old 401). */
+export type { RotateOptions, RotateResult };
 /** `logs`: which container was read (the text itself went to the sink, redacted). */
 export interface LogsResult extends OpResult {
   federation: string;
@@ -139,6 +148,18 @@ export interface Clawfed {
   planRemove(fed: FederationRef, id: string, opts?: Omit<RemoveOptions, "outDir"> & OutOptions): Promise<RemovePlan>;
   /** Remove a spoke: back it up, remove its container, networks, volume, folders and tokens, edit the spec, recreate its peers. */
   remove(fed: FederationRef, id: string, opts?: Omit<RemoveOptions, "outDir"> & OutOptions): Promise<RemoveResult>;
+  /**
+   * Replace the tokens of a gateway, a link (`from:to`) or `all`; recreate exactly the gateways
+   * holding them (health-gated, one at a time, journaled); prove each affected route.
+   */
+  rotate(fed: FederationRef, target: string, opts?: RotateOptions & OutOptions): Promise<RotateResult>;
+  /**
+   * Finish the operation an unfinished journal records (ops/journal.ts); `operation: "none"` when
+   * there is none. @throws RuntimeError when it cannot (the journal then stays).
+   */
+  resume(fed: FederationRef, opts?: RecoverOptions & OutOptions): Promise<RecoverResult>;
+  /** Roll back the operation an unfinished journal records, as far as it can be (see each operation). */
+  abort(fed: FederationRef, opts?: RecoverOptions & OutOptions): Promise<RecoverResult>;
   native: {
     up(fed: FederationRef, opts?: Omit<NativeUpOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
     down(fed: FederationRef, opts?: OutOptions): Promise<NativeDownResult>;

@@ -23,7 +23,7 @@ export function registerLogs(program: Command): void {
         try {
           // The stream is redacted line by line already (StreamRedactor); `clean` is the shared last pass.
           const sink = { stdout: (t: string) => write(t), stderr: (t: string) => void process.stderr.write(clean(t)) };
-          await (await clawfed()).logs(spec, { gateway, sink, out: opts.out, follow: opts.follow, tail: opts.tail, sinceMs: opts.since, timestamps: opts.timestamps, signal: intr.signal });
+          await (await clawfed()).logs(spec, { gateway, sink, out: opts.out, follow: opts.follow, tail: opts.tail, sinceMs: opts.since, timestamps: opts.timestamps, signal: intr.signal, onProgress: (l) => process.stderr.write(`${l}\n`) });
         } finally {
           intr.dispose();
         }

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import type { RolloutOpResult, RecordOpResult } from "../../ops/index.js";
+import type { RolloutOpResult } from "../../ops/index.js";
 import { clawfed } from "../clawfed.js";
 import { reporter } from "../format.js";
 import { action, clean, EXIT, printJson, write } from "../output.js";
@@ -23,8 +23,8 @@ export function renderRollout(res: RolloutOpResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** The record step's own line. */
-function renderRecord(rec: RecordOpResult): string {
+/** The record steps in one line. */
+function renderRecord(rec: NonNullable<RolloutOpResult["record"]>): string {
   return `recorded in ${rec.specFile}: ${rec.gateways.map((g) => `gateways.${g.id}.image = ${g.image}`).join(", ")}; docker-compose.yml regenerated\n`;
 }
 
@@ -48,8 +48,10 @@ export function registerRollout(program: Command): void {
         "\n(volume or state/<id> folder) copied to a snapshot volume, and a new container created with the new image and everything" +
         "\nelse kept. It must report {\"status\":\"started\"} on /startupz and stay up. Otherwise the new container is removed, the state" +
         "\nrestored, the old container started again, and the rollout stops. Ctrl-C rolls the current gateway back and stops." +
-        "\nLast, as its own step, the spec records the new image of each updated gateway (gateways.<id>.image) and docker-compose.yml" +
-        "\nis regenerated, so a later `compose up -d` leaves the new containers alone." +
+        "\nRight after a gateway passes the health gate (never before), the spec records its new image (gateways.<id>.image) and" +
+        "\ndocker-compose.yml is regenerated, so a later `compose up -d` leaves the new container alone." +
+        "\nEvery step is journaled first (<out>/.clawfed/journal.json): if the rollout is killed, `clawfed resume` finishes it and" +
+        "\n`clawfed abort` rolls the gateway in progress back; other commands refuse to run until then (exit 3)." +
         "\nExit codes: 0 all updated (or already current), 1 invalid spec, 2 bad usage (e.g. an unknown --only id), 3 a precondition" +
         "\nfailed (nothing changed), a gateway was rolled back, or the spec could not record the new images.",
     )
@@ -76,8 +78,8 @@ export function registerRollout(program: Command): void {
           report.done();
           intr.dispose();
         }
-        // The explicit step: record what now runs (also after a stop, for the gateways that passed).
-        const record = res.updated.length ? await ops.recordRollout(spec, res.updated, { out: opts.out }) : undefined;
+        // Each gateway's new image was recorded in the spec right after its health gate (res.record).
+        const record = res.record;
         // The plan's compose text is for the config hash, not for readers: --json keeps the steps.
         if (opts.json) printJson({ ...res, plan: { federation: res.plan.federation, steps: res.plan.steps }, record: record ?? null });
         else {

@@ -15,7 +15,7 @@ function uptime(s: number | undefined): string {
 }
 
 /** The status as a table, then one line per problem. */
-export function renderStatus(st: FederationStatus): string {
+export function renderStatus(st: FederationStatus & { interrupted?: { message: string; next: string } }): string {
   const probe = (p: { ok: boolean; status?: string; httpStatus?: number; error?: string } | undefined, okWord: string) =>
     !p ? "-" : p.ok ? okWord : p.status ?? (p.httpStatus ? `HTTP ${p.httpStatus}` : "down");
   const rows = [["GATEWAY", "ROLE", "STATE", "CONTAINER", "RESTARTS", "UPTIME", "IMAGE", "VERSION", "HEALTHZ", "STARTUPZ", "READYZ", "URL"]];
@@ -39,6 +39,7 @@ export function renderStatus(st: FederationStatus): string {
   const out = [`${st.federation}: ${healthy}/${st.gateways.length} healthy (checked ${st.checkedAt} in ${st.ms} ms)`, table(rows)];
   for (const g of st.gateways) for (const p of g.problems) out.push(`  ${g.id}: ${p}`);
   for (const o of st.others) out.push(`  also: container ${o.name} (${o.status})${o.gateway ? ` of ${o.gateway}` : ""} is not a current gateway container`);
+  if (st.interrupted) out.push(`warning: ${st.interrupted.message}`, `  ${st.interrupted.next}`);
   if (st.next) out.push(`Next: ${st.next}`);
   return `${out.join("\n")}\n`;
 }
