@@ -68,6 +68,14 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const { recordImages } = await import("./record.js");
       return recordImages(await ctxOf(fed, opts), updated);
     },
+    async planUpgrade(fed, opts) {
+      const { planUpgradeFor } = await import("./upgrade.js");
+      return planUpgradeFor(await ctxOf(fed, opts), await deps(), opts);
+    },
+    async upgrade(fed, opts) {
+      const { upgrade } = await import("./upgrade.js");
+      return upgrade(await ctxOf(fed, opts), await deps(), opts);
+    },
     async backup(fed, opts = {}) {
       const { backupFederation } = await import("./backup.js");
       const d = await deps();

@@ -14,6 +14,7 @@ import type {
   ContainerMount,
   ContainerSummary,
   CreateLikeOptions,
+  ScratchOptions,
   Engine,
   ExecResult,
   IdleSpec,
@@ -207,6 +208,21 @@ export class MemoryEngine implements Engine {
     this.calls.push(`create ${o.name} ${o.image}`);
     this.containers.set(id, {
       info: { ...structuredClone(src.info), id, name: o.name, image: o.image, imageId: img.id, labels: { ...src.info.labels, ...(o.labels ?? {}) }, status: "created", running: false, restartCount: 0, exitCode: 0, startedAt: undefined, finishedAt: undefined },
+      logs: [],
+    });
+    return id;
+  }
+
+  async createScratch(sourceId: string, o: ScratchOptions): Promise<string> {
+    this.maybeFail("createScratch");
+    const src = this.find(sourceId)!;
+    const img = this.images.get(o.image);
+    if (!img) throw new Error(`no image ${o.image}`);
+    const id = this.newId();
+    this.calls.push(`scratch ${o.name} ${o.image}`);
+    const mounts = o.mounts.map((m) => ({ source: m.source, destination: m.target, readOnly: Boolean(m.readOnly) }));
+    this.containers.set(id, {
+      info: { ...structuredClone(src.info), id, name: o.name, image: o.image, imageId: img.id, labels: { ...o.labels }, status: "created", running: false, restartCount: 0, exitCode: 0, mounts, networks: [], ports: [], startedAt: undefined, finishedAt: undefined },
       logs: [],
     });
     return id;

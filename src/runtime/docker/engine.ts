@@ -13,7 +13,7 @@ import type Docker from "dockerode";
 import { RuntimeError } from "../../errors.js";
 import { demuxDockerStream } from "./demux.js";
 import { apiGet, engineError, labelFilter, localSocket, mountSpec, normalizeInfo, notFound, read } from "./engine-api.js";
-import { recreatePlan } from "./recreate-plan.js";
+import { recreatePlan, scratchPlan } from "./recreate-plan.js";
 import type { ContainerStatus, Engine, LogChunk, LogOptions } from "./types.js";
 
 /** Last bytes of a job's output kept (copy jobs print a line or two; errors a stack). */
@@ -37,7 +37,7 @@ async function ignoring(status: number, fn: () => Promise<unknown>): Promise<voi
   }
 }
 
-function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listContainers" | "inspect" | "stop" | "start" | "remove" | "rename" | "createLike"> {
+function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listContainers" | "inspect" | "stop" | "start" | "remove" | "rename" | "createLike" | "createScratch"> {
   return {
     ping: () => call("answer a ping", async (d) => void (await d.ping())),
     listContainers: async (labels) => {
@@ -75,6 +75,15 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
           throw err;
         }
         return created.id;
+      }),
+    createScratch: (sourceId, o) =>
+      call(`create a scratch container like ${sourceId} on ${o.image}`, async (d) => {
+        const src = await d.getContainer(sourceId).inspect();
+        const old = await d
+          .getImage(src.Image)
+          .inspect()
+          .then((i) => i.Config, (err) => (notFound(err) ? undefined : Promise.reject(err)));
+        return (await d.createContainer(scratchPlan(src, old, o, o.mounts.map(mountSpec)))).id;
       }),
   };
 }

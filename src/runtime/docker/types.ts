@@ -151,6 +151,17 @@ export interface CreateLikeOptions {
   labels?: Labels;
 }
 
+/** What a scratch container gets instead of the source's mounts, name, image and labels (`Engine.createScratch`). */
+export interface ScratchOptions {
+  name: string;
+  /** Image reference (must exist locally). */
+  image: string;
+  /** Its only mounts. */
+  mounts: JobMount[];
+  /** Labels added after compose's are dropped (ownership, `ai.clawfed.kind`). */
+  labels: Labels;
+}
+
 /**
  * The container engine as clawfed uses it: every Docker call goes through this interface.
  * Implementations: `createDockerEngine()` (./engine.ts, dockerode) and the in-memory engine of unit
@@ -182,6 +193,14 @@ export interface Engine {
    * @returns the new container's id
    */
   createLike(sourceId: string, opts: CreateLikeOptions): Promise<string>;
+  /**
+   * Create (not start) a scratch container like `sourceId` (same command, env, user, limits and
+   * security options) on `opts.image`, isolated: only `opts.mounts` (none of the source's), no
+   * published ports, no networks (`none`), no restart policy, none of compose's labels (compose
+   * never sees it as a service), `opts.labels` added. An upgrade rehearses on it (ops/upgrade-rehearse.ts).
+   * @returns the new container's id
+   */
+  createScratch(sourceId: string, opts: ScratchOptions): Promise<string>;
   /** @returns undefined when the image is not present locally. */
   image(ref: string): Promise<ImageInfo | undefined>;
   /** Pull from its registry; `onProgress` gets one line per status change. */
