@@ -87,6 +87,7 @@ export interface UpgradeResult {
  */
 export async function planUpgradeFor(ctx: FederationContext, deps: Pick<ClawfedDeps, "engine">, sel: UpgradeSelection): Promise<UpgradePlan> {
   planUpgrade(ctx.fed, { ...sel, allowDowngrade: true }, []); // usage mistakes first, before the engine is asked anything
+  await deps.engine.ping();
   const { current } = await gatewayContainers(ctx, deps.engine);
   const now: CurrentGateway[] = [];
   for (const [id, c] of current) {
@@ -98,7 +99,6 @@ export async function planUpgradeFor(ctx: FederationContext, deps: Pick<ClawfedD
 
 /** Plan, then apply. */
 export async function upgrade(ctx: FederationContext, deps: ClawfedDeps, opts: UpgradeOptions): Promise<UpgradeResult & { plan: UpgradePlan }> {
-  await deps.engine.ping();
   const plan = await planUpgradeFor(ctx, deps, opts);
   return { ...(await applyUpgrade(ctx, deps, plan, opts)), plan };
 }
