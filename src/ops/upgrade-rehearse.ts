@@ -31,6 +31,8 @@ import type { ClawfedDeps } from "./deps.js";
 export const REHEARSAL_SUFFIX = ".clawfed-rehearsal";
 /** Value of `ai.clawfed.kind` on every scratch container and volume. */
 export const REHEARSAL_KIND = "rehearsal";
+/** The state folder's temporary tree, where OpenClaw keeps its gateway locks (facts §1.2). */
+const STATE_TMP_DIR = "tmp";
 /** Milliseconds between two looks at a starting scratch gateway. */
 const POLL_MS = 1_000;
 /** Log lines of a failed scratch gateway kept in the report. */
@@ -140,7 +142,10 @@ async function cloneMounts(r: RehearseInput, labels: Labels, volumes: string[], 
     const name = volumes.length === 0 ? base : `${base}-${volumes.length}`;
     await engine.createVolume(name, labels);
     volumes.push(name);
-    const c = await copyTree(engine, { image: r.info.imageId, from: m.source, to: { kind: "volume", name }, labels });
+    // The live gateway's lock tree (state/tmp/openclaw-<uid>/) is not copied: the scratch gateway
+    // must own a fresh one, not a copy of locks held by a process in another container.
+    const omit = m.destination === CONTAINER_STATE_DIR ? [STATE_TMP_DIR] : [];
+    const c = await copyTree(engine, { image: r.info.imageId, from: m.source, to: { kind: "volume", name }, labels, omit });
     files += c.files;
     bytes += c.bytes;
     mounts.push({ source: { kind: "volume", name }, target: m.destination });
