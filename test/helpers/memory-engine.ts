@@ -307,8 +307,27 @@ export class MemoryEngine implements Engine {
     throw new Error("MemoryEngine does not model the archive API");
   }
 
-  async exec(): Promise<ExecResult> {
-    throw new Error("MemoryEngine does not model exec");
+  /** Findings the modelled `openclaw doctor --lint` reports (exec, see below). */
+  doctorFindings: Array<{ checkId: string; severity: string; message: string }> = [];
+
+  /**
+   * exec models only what an upgrade's rehearsal runs inside a scratch gateway: the /startupz probe
+   * script (runtime/scratch.ts) and `openclaw doctor --lint --json` (reporting `doctorFindings`).
+   */
+  async exec(id: string, cmd: string[]): Promise<ExecResult> {
+    const c = this.find(id);
+    if (!c?.info.running) throw new Error(`container ${id} is not running`);
+    this.calls.push(`exec ${c.info.name} ${cmd.includes("doctor") ? "doctor" : "probe"}`);
+    if (cmd.some((a) => a.includes("/startupz"))) {
+      const started = this.behaviourOf(c) === "ok" && this.clock.now() - (c.startedAtMs ?? 0) >= this.startMs;
+      const version = [...this.images.values()].find((i) => i.id === c.info.imageId)?.labels["ai.clawfed.openclaw-version"];
+      return { exitCode: 0, stdout: `${JSON.stringify(started ? { ok: true, status: "started", version } : { ok: false, status: "starting" })}\n`, stderr: "" };
+    }
+    if (cmd.includes("doctor")) {
+      const body = { schemaVersion: 1, ok: this.doctorFindings.length === 0, checksRun: 3, checksSkipped: 0, findings: this.doctorFindings };
+      return { exitCode: this.doctorFindings.length ? 1 : 0, stdout: `${JSON.stringify(body, null, 2)}\n`, stderr: "" };
+    }
+    throw new Error("MemoryEngine models exec only for the rehearsal's probe and doctor");
   }
 
   /** The gateway HTTP of the running containers, by published port. */
