@@ -19,6 +19,7 @@ import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerImage } from "./commands/image.js";
+import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerNative(program);
   registerAudit(program);
   registerImage(program);
+  registerEcs(program);
   // More commands register here (one line each).
   return program;
 }

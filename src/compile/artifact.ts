@@ -42,10 +42,32 @@ export interface DirArtifact {
 
 export type Artifact = FileArtifact | DirArtifact;
 
+/**
+ * A secret of the federation's `.env` plan (vocabulary/env-plan.ts) that a target's platform keeps
+ * instead of any `.env`: the same variable, kind and consumers as the plan's slot, and where it lives.
+ */
+export interface PlatformSecret {
+  /** The plan's variable (the container receives it under this name). */
+  name: string;
+  kind: "token" | "user";
+  /** Gateways that receive it, sorted: exactly the plan slot's consumers. */
+  consumers: string[];
+  /** Where the platform keeps it, e.g. `AWS Secrets Manager`. */
+  store: string;
+  /** The platform generates the value (it exists nowhere else); true for every token, which clawfed then never sees. */
+  generated: boolean;
+}
+
 export interface CompileResult {
   target: string;
   artifacts: Artifact[];
   env: EnvSlot[];
+  /**
+   * Secrets of the federation's `.env` plan that this target leaves to its platform instead of a
+   * `.env` (ecs: AWS Secrets Manager generates the tokens and holds the user's secrets). Absent for
+   * targets whose secrets are all in `env`: then every slot of the plan must be there.
+   */
+  platformSecrets?: PlatformSecret[];
   /** Things the user should know (e.g. a gateway gets the Docker socket). */
   warnings: string[];
 }

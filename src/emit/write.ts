@@ -181,7 +181,8 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
     if (!isSafeRelPath(f.path) || f.path === MANIFEST) throw new RuntimeError(`refusing to write the file ${JSON.stringify(f.path)}: not a relative path inside ${out.shown}`);
     planned.set(f.path, { content: f.envFrom ? f.content + envFileLines(f.envFrom, envValues, f.envSyntax) : f.content, mode: f.mode, gatewayOwned: f.gatewayOwned });
   }
-  planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
+  // A target without env slots (ecs: Secrets Manager holds every value) gets no .env, unless one exists.
+  if (result.env.length > 0 || prevEnv) planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
   const toWrite: string[] = [];
   const toChmod: string[] = [];
   const currents = await pMap(planned, ([rel, f]) => (rel === ENV_FILE ? prevEnv : check(() => readBelow(out, rel, cache, Buffer.byteLength(f.content)))), { concurrency: FS_CONCURRENCY });

@@ -61,6 +61,10 @@ export interface GatewayModel {
   outbound: Route[];
   /** Routes reaching this gateway, sorted by source. */
   inbound: Route[];
+  /** AWS tags of this gateway's resources (ecs target), keys sorted. */
+  tags?: Record<string, string>;
+  /** Settings only the ecs target reads. */
+  ecs?: { sandbox?: "off"; taskRolePolicies?: string[] };
 }
 
 export interface Federation {
@@ -81,6 +85,15 @@ export interface Federation {
   pairs: Array<[string, string]>;
   /** The spec's `kubernetes:` block as parsed (defaults applied), when present. */
   kubernetes?: KubernetesParsed;
+  /** AWS tags of every resource (ecs target), keys sorted. */
+  tags?: Record<string, string>;
+  /** Settings only the ecs target reads. */
+  ecs?: {
+    logRetentionDays: number;
+    vpcCidr: string;
+    vpc?: { id: string; availabilityZones: string[]; privateSubnets: string[] };
+    knowledgeFileSystem?: { id: string; securityGroup: string };
+  };
 }
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -159,6 +172,8 @@ function gatewayModel(
     image: g.image ?? ctx.image,
     outbound,
     inbound,
+    tags: sortedRecord(g.tags ?? {}),
+    ecs: { ...(g.ecs?.sandbox ? { sandbox: g.ecs.sandbox } : {}), taskRolePolicies: [...new Set(g.ecs?.taskRolePolicies ?? [])].sort(byString) },
   };
 }
 
@@ -202,7 +217,19 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     routes,
     pairs,
     ...(spec.kubernetes ? { kubernetes: spec.kubernetes } : {}),
+    tags: sortedRecord(spec.tags ?? {}),
+    ecs: {
+      logRetentionDays: spec.ecs?.logRetentionDays ?? 30,
+      vpcCidr: spec.ecs?.vpcCidr ?? "10.42.0.0/16",
+      ...(spec.ecs?.vpc ? { vpc: { id: spec.ecs.vpc.id, availabilityZones: [...spec.ecs.vpc.availabilityZones], privateSubnets: [...spec.ecs.vpc.privateSubnets] } } : {}),
+      ...(spec.ecs?.knowledgeFileSystem ? { knowledgeFileSystem: { ...spec.ecs.knowledgeFileSystem } } : {}),
+    },
   };
+}
+
+/** A copy of `r` with its keys in sorted order (stable output whatever the YAML order). */
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => byString(a, b)));
 }
 
 /**

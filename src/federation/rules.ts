@@ -9,6 +9,7 @@ import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 import { kubernetesRules } from "./kubernetes-rules.js";
 import { swarmNames } from "./swarm-rules.js";
+import { ecsRules } from "./ecs-rules.js";
 
 export interface RuleIssue {
   path: ReadonlyArray<string | number>;
@@ -309,6 +310,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["literal-secrets", literalSecrets],
   ["kubernetes", kubernetesRules],
   ["swarm-names", swarmNames],
+  ["ecs", ecsRules],
 ];
 
 export function checkRules(spec: SpecParsed, fed: Federation, ctx: RuleContext): RuleIssue[] {

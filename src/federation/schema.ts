@@ -13,6 +13,7 @@ import { z } from "zod";
 import { credentialIn, secretShape } from "./credentials.js";
 import { normalizePath, pathTextProblem } from "./paths.js";
 import { Kubernetes } from "./kubernetes-schema.js";
+import { GatewayEcs, SpecEcs, Tags } from "./ecs-schema.js";
 
 /** Default OpenClaw release the generated configs target (facts sheet: openclaw@2026.9.6). */
 export const DEFAULT_OPENCLAW_VERSION = "2026.9.6";
@@ -364,6 +365,8 @@ export const Gateway = z
       .describe("Extra .env variables this gateway needs, e.g. ANTHROPIC_API_KEY. Only these reach its environment."),
     resources: Resources.default({ memory: "2g", cpus: 2, pids: 512 }),
     image: ImageRef.optional().describe("Image for this gateway only (clawfed rollout records new images here)."),
+    tags: Tags.describe("Tags of this gateway's AWS resources (ecs target), added to the federation's tags."),
+    ecs: GatewayEcs,
   })
   .strict();
 
@@ -429,6 +432,8 @@ export const Spec = z
     gateways: z.record(z.string(), Gateway).describe("The gateways, by id."),
     links: z.array(Link).default([]).describe("Which gateway may reach which, and how."),
     kubernetes: Kubernetes.optional(),
+    tags: Tags.describe("Tags of every AWS resource of the federation (ecs target)."),
+    ecs: SpecEcs,
   })
   .strict()
   .describe("A clawfed federation: OpenClaw gateways, their shared knowledge, and the links between them.");

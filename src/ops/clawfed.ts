@@ -92,6 +92,12 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
     },
     native: nativeOps(deps),
     swarm: swarmOps(deps, ctxOf),
+    ecs: {
+      async runTask(fed, gateway, opts = {}) {
+        const { ecsRunTask } = await import("./ecs.js");
+        return ecsRunTask(specOf(fed), gateway, opts);
+      },
+    },
   };
 }
 

@@ -133,6 +133,9 @@ export function nativeCompileOptions(fedName: string, target: TargetName, opts: 
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const target = opts.target ?? "compose";
   checkImageFlag(opts.image);
+  if (target === "ecs" && opts.rotate !== undefined) {
+    throw new UsageError("--rotate does not apply to --target ecs: Secrets Manager generates and keeps the tokens", { hint: "put a new value with aws secretsmanager put-secret-value, then force a new deployment of every service that reads it (see the app's README)" });
+  }
   const loaded: LoadedSpec = await loadSpecFile(opts.spec, { target });
   const fed = withImage(loaded.federation, opts.image);
   if (Array.isArray(opts.rotate)) pickGateways(fed, opts.rotate, "--rotate");

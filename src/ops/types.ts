@@ -22,6 +22,7 @@ import type { UpgradeOptions, UpgradePlan, UpgradeResult, UpgradeSelection } fro
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
+import type { EcsRunTaskOptions, EcsRunTaskResult } from "./ecs.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
 
@@ -77,6 +78,7 @@ export type RestoreOpResult = RestoreResult & OpResult;
 /** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
 export type NativeStatusResult = NativeStatus & OpResult;
 export type { VerifyResult };
+export type { EcsRunTaskOptions, EcsRunTaskResult };
 /** `native down`: whether PM2 was stopped and which unsupervised processes were. */
 export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
 
@@ -135,6 +137,10 @@ export interface Clawfed {
     status(fed: FederationRef, opts?: { probeTimeoutMs?: number; only?: string[] } & OutOptions): Promise<SwarmStatusResult>;
     /** Write a gateway's service logs (every task) to `sink`, secrets redacted. */
     logs(fed: FederationRef, opts: LogsOptions & OutOptions & { gateway: string; sink: LogSink }): Promise<SwarmLogsResult>;
+  };
+  ecs: {
+    /** The ECS RunTask input of one gateway (federation generated with `--target ecs`) with per-run overrides; never calls AWS. */
+    runTask(fed: FederationRef, gateway: string, opts?: EcsRunTaskOptions): Promise<EcsRunTaskResult>;
   };
 }
 

@@ -24,6 +24,7 @@ import { compileCompose } from "./compose/index.js";
 import { compileNative } from "./host/pm2.js";
 import { compileSystemd } from "./host/systemd.js";
 import { compileLaunchd } from "./host/launchd.js";
+import { compileEcs } from "./ecs/index.js";
 
 /**
  * A target's compile function: pure, Federation (+ options: host facts resolved by generate(),
@@ -40,6 +41,7 @@ export const TARGETS = {
   launchd: compileLaunchd,
   kubernetes: compileKubernetes,
   swarm: compileSwarm,
+  ecs: compileEcs,
 } satisfies Record<string, TargetCompiler>;
 
 type Registry = typeof TARGETS;

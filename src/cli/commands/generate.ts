@@ -5,7 +5,7 @@ import { action, printJson, progress, write } from "../output.js";
 
 interface GenerateFlags {
   out?: string;
-  target: "compose" | "native" | "systemd" | "launchd" | "kubernetes" | "swarm";
+  target: "compose" | "native" | "systemd" | "launchd" | "kubernetes" | "swarm" | "ecs";
   namespace?: string;
   rotate?: string;
   image?: string;
@@ -26,6 +26,7 @@ function nextStep(target: GenerateFlags["target"], spec: string, outDir: string,
   if (target === "systemd") return `install the units in ${outDir}/systemd (see ${outDir}/README.md)`;
   if (target === "kubernetes") return `fill in .env, then: kubectl apply -k ${outDir} && kubectl get pods -n <namespace> (see ${outDir}/README.md)`;
   if (target === "swarm") return `clawfed up ${spec} --target swarm${rootGiven ? ` --out ${outDir}` : ""}   (or by hand: see ${outDir}/README.md)`;
+  if (target === "ecs") return `cd ${outDir} && npm ci && npx cdk synth   (then npx cdk deploy; see ${outDir}/README.md)`;
   if (target === "launchd") return `install the plists in ${outDir}/launchd, then clawfed audit ~/Library/LaunchAgents (see ${outDir}/README.md)`;
   return `cd ${outDir} && docker compose up -d   (or: clawfed up ${spec})`;
 }
@@ -36,7 +37,7 @@ export function registerGenerate(program: Command): void {
     .description("Compile a federation spec into docker-compose.yml, .env, per-gateway openclaw.json, workspaces and the delegate skill.")
     .argument("<spec>", "federation spec, e.g. federations/korax.yaml")
     .option("-o, --out <dir>", "output directory (default: out/<federation name>)")
-    .addOption(new Option("-t, --target <target>", "what to generate: compose, a Docker Swarm stack (swarm), native processes (native = PM2, systemd units, launchd plists), or a Kustomize base (kubernetes)").choices(["compose", "swarm", "native", "systemd", "launchd", "kubernetes"]).default("compose"))
+    .addOption(new Option("-t, --target <target>", "what to generate: compose, a Docker Swarm stack (swarm), native processes (native = PM2, systemd units, launchd plists), a Kustomize base (kubernetes), or an AWS CDK app for ECS Fargate (ecs)").choices(["compose", "swarm", "native", "systemd", "launchd", "kubernetes", "ecs"]).default("compose"))
     .option("--root <dir>", "native targets: where the gateways live and run (default: --out, else ~/.clawfed/<federation>)")
     .option("--node <path>", "native targets: Node >= 24.16 binary the gateways run with (default: the pinned one in tools/openclaw)")
     .option("--openclaw-entry <path>", "native targets: OpenClaw's openclaw.mjs (default: the pinned one in tools/openclaw)")
