@@ -6,11 +6,13 @@
  *  2. write the gateway's config as the new version compiles it into a scratch folder;
  *  3. create a scratch container of the new image like the gateway (command, env, user, limits),
  *     on the copies, the new config and the read-only knowledge mounts only: no published ports,
- *     network `none`, no mailboxes, no Docker socket, none of compose's labels;
+ *     on an internal network of its own (an interface with an address, as the gateway has, but no
+ *     route out and no other container: no link, no egress), no mailboxes, no Docker socket, none
+ *     of compose's labels;
  *  4. start it: /startupz (asked inside it) must say `started` within the health timeout, without
  *     the container exiting;
  *  5. `openclaw doctor --lint --severity-min error --json` inside it must report no error;
- *  6. always: remove the scratch container, volumes and folder.
+ *  6. always: remove the scratch container, network, volumes and folder.
  * Nothing of the running federation changes: the live state is only read.
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -81,6 +83,7 @@ export async function rehearseOne(r: RehearseInput): Promise<Rehearsal> {
   const log = (l: string) => r.say(`${r.id}: rehearsal: ${l}`);
   const labels: Labels = { [LABELS.federation]: r.ctx.fed.name, [LABELS.managed]: "true", [LABELS.gateway]: r.id, [LABELS.kind]: REHEARSAL_KIND };
   const volumes: string[] = [];
+  let network: string | undefined;
   let dir: string | undefined;
   let scratch: string | undefined;
   try {
@@ -92,9 +95,13 @@ export async function rehearseOne(r: RehearseInput): Promise<Rehearsal> {
     await chmod(dir, 0o755);
     await replaceFile(path.join(dir, "openclaw.json"), r.config, 0o644);
     mounts.push({ source: { kind: "bind", path: dir }, target: CONTAINER_CONFIG_DIR, readOnly: true });
-    scratch = await engine.createScratch(r.info.id, { name: `${r.info.name}${REHEARSAL_SUFFIX}`, image: r.image, mounts, labels });
+    const net = `${r.info.name}${REHEARSAL_SUFFIX}`;
+    await engine.removeNetwork(net).catch(() => undefined); // a leftover of a killed run
+    await engine.createNetwork(net, labels, { internal: true });
+    network = net;
+    scratch = await engine.createScratch(r.info.id, { name: `${r.info.name}${REHEARSAL_SUFFIX}`, image: r.image, mounts, labels, network });
     await engine.start(scratch);
-    log(`scratch gateway started on ${r.image} (no ports, no networks); waiting for /startupz (up to ${formatMs(r.timeoutMs)})`);
+    log(`scratch gateway started on ${r.image} (no ports, internal network ${net} of its own); waiting for /startupz (up to ${formatMs(r.timeoutMs)})`);
     const started = await waitStarted(r, scratch, t0);
     if (!started.ok) throw new Failure(started.reason);
     out.startedMs = started.ms;
@@ -110,7 +117,7 @@ export async function rehearseOne(r: RehearseInput): Promise<Rehearsal> {
     if (scratch) out.logTail = await logTail(r, scratch).catch(() => undefined);
     log(`failed: ${out.reason}`);
   } finally {
-    const left = await cleanup(r, scratch, volumes, dir);
+    const left = await cleanup(r, scratch, network, volumes, dir);
     if (left.length) out.leftovers = left;
     out.ms = Math.round(clock.now() - t0);
   }
@@ -189,10 +196,11 @@ async function logTail(r: RehearseInput, id: string): Promise<string[]> {
 }
 
 /** Remove the scratch container, volumes and folder; returns what could not be removed. */
-async function cleanup(r: RehearseInput, scratch: string | undefined, volumes: string[], dir: string | undefined): Promise<string[]> {
+async function cleanup(r: RehearseInput, scratch: string | undefined, network: string | undefined, volumes: string[], dir: string | undefined): Promise<string[]> {
   const { engine } = r.deps;
   const left: string[] = [];
   if (scratch) await engine.remove(scratch, { force: true }).catch(() => left.push(`container ${r.info.name}${REHEARSAL_SUFFIX}`));
+  if (network) await engine.removeNetwork(network).catch(() => left.push(`network ${network}`));
   for (const v of volumes) await engine.removeVolume(v).catch(() => left.push(`volume ${v}`));
   if (dir) await rm(dir, { recursive: true, force: true }).catch(() => left.push(`folder ${dir}`));
   return left;

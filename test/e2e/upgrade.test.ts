@@ -137,7 +137,8 @@ describe("clawfed upgrade on a real federation", () => {
     expect(await snapshotOfFederation()).toEqual(before);
     const scratch = await docker().listContainers({ all: true, filters: { label: ["ai.clawfed.kind=rehearsal"] } });
     const scratchVolumes = (await docker().listVolumes({ filters: { label: ["ai.clawfed.kind=rehearsal"] } })).Volumes ?? [];
-    expect([scratch.length, scratchVolumes.length]).toEqual([0, 0]);
+    const scratchNetworks = await docker().listNetworks({ filters: { label: ["ai.clawfed.kind=rehearsal"] } });
+    expect([scratch.length, scratchVolumes.length, scratchNetworks.length]).toEqual([0, 0, 0]);
     expect((await readdir(tmpdir())).filter((n) => n.startsWith("clawfed-rehearsal-"))).toEqual([]);
     const marker = await execIn((await containerOf("alpha")).Id, ["cat", MARKER]);
     expect(marker.stdout).toBe(`written under ${OLD}\n`);
@@ -147,7 +148,7 @@ describe("clawfed upgrade on a real federation", () => {
     const specBefore = await readFile(spec, "utf8");
     const t0 = performance.now();
     const res = await cli(["upgrade", spec, "--to", NEW, "--json"]);
-    if (res.code !== 0) log(res.stderr);
+    if (res.code !== 0) log(`${res.stderr}\n${res.stdout}`);
     expect(res.code).toBe(0);
     const r = JSON.parse(res.stdout) as UpgradeOpResult;
     log(

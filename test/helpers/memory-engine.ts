@@ -222,10 +222,22 @@ export class MemoryEngine implements Engine {
     this.calls.push(`scratch ${o.name} ${o.image}`);
     const mounts = o.mounts.map((m) => ({ source: m.source, destination: m.target, readOnly: Boolean(m.readOnly) }));
     this.containers.set(id, {
-      info: { ...structuredClone(src.info), id, name: o.name, image: o.image, imageId: img.id, labels: { ...o.labels }, status: "created", running: false, restartCount: 0, exitCode: 0, mounts, networks: [], ports: [], startedAt: undefined, finishedAt: undefined },
+      info: { ...structuredClone(src.info), id, name: o.name, image: o.image, imageId: img.id, labels: { ...o.labels }, status: "created", running: false, restartCount: 0, exitCode: 0, mounts, networks: [o.network ?? "none"], ports: [], startedAt: undefined, finishedAt: undefined },
       logs: [],
     });
     return id;
+  }
+
+  readonly networks = new Map<string, Labels>();
+
+  async createNetwork(name: string, labels: Labels): Promise<void> {
+    this.calls.push(`network create ${name}`);
+    this.networks.set(name, labels);
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    this.calls.push(`network rm ${name}`);
+    this.networks.delete(name);
   }
 
   async image(ref: string): Promise<ImageInfo | undefined> {

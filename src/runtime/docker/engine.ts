@@ -88,7 +88,7 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
   };
 }
 
-function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume"> {
+function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "createNetwork" | "removeNetwork"> {
   return {
     image: async (ref) => {
       const what = `inspect image ${ref}`;
@@ -121,6 +121,8 @@ function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" 
         return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
       }),
     removeVolume: (name) => call(`remove volume ${name}`, (d) => ignoring(404, () => d.getVolume(name).remove())),
+    createNetwork: (name, labels, o) => call(`create network ${name}`, async (d) => void (await d.createNetwork({ Name: name, Driver: "bridge", Internal: o.internal, Labels: labels, CheckDuplicate: true }))),
+    removeNetwork: (name) => call(`remove network ${name}`, (d) => ignoring(404, () => d.getNetwork(name).remove())),
   };
 }
 

@@ -101,7 +101,7 @@ export function scratchPlan(src: InspectLike, oldImage: ImageConfigLike | undefi
     ExposedPorts: undefined,
     // Anonymous volumes of the image would be fresh ones; the scratch state comes only from `mounts`.
     Volumes: undefined,
-    HostConfig: { ...host, Mounts: mounts, PublishAllPorts: false, NetworkMode: "none", RestartPolicy: { Name: "no" }, AutoRemove: false },
+    HostConfig: { ...host, Mounts: mounts, PublishAllPorts: false, NetworkMode: opts.network ?? "none", RestartPolicy: { Name: "no" }, AutoRemove: false },
     NetworkingConfig: undefined,
   };
   delete out.NetworkingConfig;

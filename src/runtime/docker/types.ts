@@ -160,6 +160,8 @@ export interface ScratchOptions {
   mounts: JobMount[];
   /** Labels added after compose's are dropped (ownership, `ai.clawfed.kind`). */
   labels: Labels;
+  /** Its only network (e.g. one made by `createNetwork` with `internal`); default `none`. */
+  network?: string;
 }
 
 /**
@@ -196,11 +198,15 @@ export interface Engine {
   /**
    * Create (not start) a scratch container like `sourceId` (same command, env, user, limits and
    * security options) on `opts.image`, isolated: only `opts.mounts` (none of the source's), no
-   * published ports, no networks (`none`), no restart policy, none of compose's labels (compose
+   * published ports, only `opts.network` (default `none`), no restart policy, none of compose's labels (compose
    * never sees it as a service), `opts.labels` added. An upgrade rehearses on it (ops/upgrade-rehearse.ts).
    * @returns the new container's id
    */
   createScratch(sourceId: string, opts: ScratchOptions): Promise<string>;
+  /** Create a bridge network; `internal`: no route out of it (Docker's `--internal`). */
+  createNetwork(name: string, labels: Labels, opts: { internal: boolean }): Promise<void>;
+  /** Missing is fine. */
+  removeNetwork(name: string): Promise<void>;
   /** @returns undefined when the image is not present locally. */
   image(ref: string): Promise<ImageInfo | undefined>;
   /** Pull from its registry; `onProgress` gets one line per status change. */
