@@ -2,7 +2,9 @@
  * The rehearsal of an upgrade (ops/upgrade.ts), one gateway at a time, modelled on OpenClaw's `ocm`
  * which rehearses an upgrade on a clone of the environment before touching it:
  *  1. copy the gateway's state volume (and its workspace, which lives inside the state folder) into
- *     scratch volumes, read-only from the live mounts while the gateway keeps serving;
+ *     scratch volumes, read-only from the live mounts while the gateway keeps serving; in the copy,
+ *     release the leases the live process holds (runtime/scratch.ts releaseCopiedLeases), as its
+ *     clean shutdown would, and leave out its lock tree (state/tmp);
  *  2. write the gateway's config as the new version compiles it into a scratch folder;
  *  3. create a scratch container of the new image like the gateway (command, env, user, limits),
  *     on the copies, the new config and the read-only knowledge mounts only: no published ports,
@@ -24,7 +26,7 @@ import { replaceFile } from "../emit/safe-fs.js";
 import { formatMs } from "../runtime/clock.js";
 import type { ContainerInfo, JobMount, Labels } from "../runtime/docker/types.js";
 import { redact } from "../runtime/redact.js";
-import { doctorInside, startupzInside, type DoctorFinding, type InsideProbe } from "../runtime/scratch.js";
+import { doctorInside, releaseCopiedLeases, startupzInside, type DoctorFinding, type InsideProbe } from "../runtime/scratch.js";
 import { copyTree, stamp } from "../runtime/snapshot.js";
 import type { FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
@@ -155,6 +157,10 @@ async function cloneMounts(r: RehearseInput, labels: Labels, volumes: string[], 
     const c = await copyTree(engine, { image: r.info.imageId, from: m.source, to: { kind: "volume", name }, labels, omit });
     files += c.files;
     bytes += c.bytes;
+    if (m.destination === CONTAINER_STATE_DIR) {
+      const n = await releaseCopiedLeases(engine, { image: r.info.imageId, volume: name, labels: { ...labels, [LABELS.kind]: "job" } });
+      if (n) log(`released ${n} lease(s) the live gateway holds in the copy of its state`);
+    }
     mounts.push({ source: { kind: "volume", name }, target: m.destination });
   }
   out.copied = { files, bytes };

@@ -10,7 +10,8 @@
  * fixHint?}]}` (OpenClaw docs cli/doctor/lint.md).
  */
 import { CONTAINER_PORT } from "../vocabulary/names.js";
-import type { Engine } from "./docker/types.js";
+import { RuntimeError } from "../errors.js";
+import type { Engine, Labels } from "./docker/types.js";
 
 /** Milliseconds one in-container probe may take (node starts in ~0.3 s; a busy host is slower). */
 export const INSIDE_PROBE_TIMEOUT_MS = 15_000;
@@ -93,4 +94,53 @@ export function parseDoctor(exitCode: number, stdout: string, stderr: string): D
 export async function doctorInside(engine: Engine, id: string, entry = "/app/openclaw.mjs"): Promise<DoctorReport> {
   const r = await engine.exec(id, ["node", entry, "doctor", "--lint", "--severity-min", "error", "--json"], { timeoutMs: DOCTOR_TIMEOUT_MS });
   return parseDoctor(r.exitCode, r.stdout, r.stderr);
+}
+
+/** OpenClaw's shared state database inside the state folder (relative path). */
+export const STATE_SQLITE = "state/openclaw.sqlite";
+
+/**
+ * Deletes every row of `state_leases` in the database argv[1] when it exists; prints
+ * `{"released":n}`. node:sqlite is the module OpenClaw itself uses (Node 24).
+ */
+const RELEASE_SCRIPT = `
+const fs = require("fs");
+const file = process.argv[1];
+if (!fs.existsSync(file)) { console.log(JSON.stringify({ released: 0, missing: true })); process.exit(0); }
+const { DatabaseSync } = require("node:sqlite");
+const db = new DatabaseSync(file);
+const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='state_leases'").get();
+const n = has ? db.prepare("DELETE FROM state_leases").run().changes : 0;
+db.close();
+console.log(JSON.stringify({ released: n }));
+`;
+
+/**
+ * Release, in a COPY of a running gateway's state, the leases the live process holds (OpenClaw
+ * keeps them in the `state_leases` table of state/openclaw.sqlite: the gateway owner lease names
+ * the live process's pid and host, and a copy taken while it runs still carries it, so a gateway
+ * started on the copy refuses with "Another Gateway owner lease is still active for this state
+ * directory"). A clean shutdown releases them the same way. Runs as uid 1000 (the gateway's user)
+ * so the database's -wal/-shm files keep the gateway's owner.
+ * @returns how many leases were released
+ * @throws RuntimeError when the job fails
+ */
+export async function releaseCopiedLeases(engine: Engine, o: { image: string; volume: string; labels: Labels }): Promise<number> {
+  const res = await engine.runJob({
+    image: o.image,
+    entrypoint: ["node"],
+    cmd: ["--no-warnings", "-e", RELEASE_SCRIPT, `/clawfed-state/${STATE_SQLITE}`],
+    user: "1000:1000",
+    mounts: [{ source: { kind: "volume", name: o.volume }, target: "/clawfed-state" }],
+    labels: o.labels,
+    timeoutMs: 60_000,
+  });
+  const last = res.output.trim().split("\n").pop() ?? "";
+  try {
+    const parsed = JSON.parse(last) as { released?: number };
+    if (res.exitCode === 0 && typeof parsed.released === "number") return parsed.released;
+  } catch {
+    /* reported below */
+  }
+  throw new RuntimeError(`releasing the live gateway's leases in the state copy ${o.volume} failed (exit ${res.exitCode}): ${res.output.trim().split("\n").slice(-3).join(" | ")}`);
 }

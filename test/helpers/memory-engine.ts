@@ -273,6 +273,10 @@ export class MemoryEngine implements Engine {
   async runJob(job: JobSpec): Promise<JobResult> {
     this.maybeFail("runJob");
     if (!(await this.image(job.image))) throw new Error(`no image ${job.image}`);
+    if (job.mounts.some((m) => m.target === "/clawfed-state")) {
+      this.calls.push(`release leases ${job.mounts[0]!.source.kind === "volume" ? job.mounts[0]!.source.name : ""}`);
+      return { exitCode: 0, output: `${JSON.stringify({ released: 1 })}\n` };
+    }
     const from = job.mounts.find((m) => m.target === "/clawfed-from");
     const to = job.mounts.find((m) => m.target === "/clawfed-to");
     if (!from || !to) return { exitCode: 2, output: "unknown job" };
