@@ -58,7 +58,7 @@ export function registerUpgrade(program: Command): void {
       "\nSteps: 1 image: present locally (the spec's image with the new version in its tag, the official image, or" +
         "\nopenclaw:<version>-local), else pulled, else built offline (clawfed image build's recipe; OpenClaw from npm)." +
         "\n2 rehearse: per gateway, a scratch container of the new image on a copy of its state and workspace, with the new" +
-        "\nconfig, no published ports, no networks, no mailboxes, no Docker socket; it must report started and" +
+        "\nconfig, no published ports, an internal network of its own, no mailboxes, no Docker socket; it must report started and" +
         "\n`openclaw doctor --lint` (read-only) must report no error. A failed rehearsal changes nothing and is cleaned up." +
         "\n3 rollout: as clawfed rollout (state snapshot, health gate, rollback), spokes first, the hub last." +
         "\n4 record: openclaw.version (and openclaw.image) in the spec, comments kept; docker-compose.yml regenerated." +
