@@ -18,6 +18,7 @@ import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
 import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
 import { registerEcs } from "./commands/ecs.js";
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerRestore(program);
   registerNative(program);
   registerAudit(program);
+  registerAsk(program);
   registerImage(program);
   registerEcs(program);
   // More commands register here (one line each).

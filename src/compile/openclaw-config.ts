@@ -8,8 +8,10 @@
  * peer URLs and the paths of knowledge and mailbox folders.
  */
 import type { Federation, GatewayModel } from "../federation/normalize.js";
+import { HOST_GATEWAY_NAME } from "../federation/schema.js";
 import { a2aPeers } from "../vocabulary/env-plan.js";
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "../vocabulary/names.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, OPERATOR_PEER, operatorTokenEnv } from "../vocabulary/names.js";
+import { delegatePluginConfig, usesDelegatePlugin, type PluginPlacement } from "./delegation.js";
 
 export const DELEGATE_SKILL = "federation-delegate";
 
@@ -27,6 +29,37 @@ export interface Placement {
   knowledgePath(name: string): string;
   /** Workspace path to write into the config; undefined keeps OpenClaw's default `<state>/workspace`. */
   workspace?: string;
+  /** Where the federation-delegate plugin is and the paths its config needs; undefined: no plugin. */
+  plugin?: PluginPlacement;
+  /** A provider's base URL as this gateway reaches it (native targets: the Docker host is 127.0.0.1). */
+  providerBaseUrl?(url: string): string;
+}
+
+/** A2A requests per peer per minute (channels.a2a.rateLimitPerMinute; OpenClaw's default 30 is below one busy hub's delegations). */
+export const A2A_RATE_LIMIT_PER_MINUTE = 600;
+
+/** True when a provider URL names the Docker host (compose adds `extra_hosts: host-gateway` for it). */
+export function usesHostGateway(url: string): boolean {
+  try {
+    return new URL(url).hostname === HOST_GATEWAY_NAME;
+  } catch {
+    return false;
+  }
+}
+
+/** `models.providers` of one gateway: only the spec's providers its models use (facts Appendix C shape). */
+function providersFor(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> | undefined {
+  if (g.providers.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const p of fed.providers.filter((x) => g.providers.includes(x.id))) {
+    out[p.id] = {
+      baseUrl: at.providerBaseUrl ? at.providerBaseUrl(p.baseUrl) : p.baseUrl,
+      api: p.api,
+      ...(p.apiKeyEnv ? { apiKey: `\${${p.apiKeyEnv}}` } : {}),
+      models: p.models.map((m) => ({ id: m.id, name: m.name })),
+    };
+  }
+  return { providers: out };
 }
 
 /** Gateways this one may reach over hooks (routes from it with the hooks transport). */
@@ -44,6 +77,25 @@ export function delegates(g: GatewayModel): boolean {
   return g.outbound.length > 0;
 }
 
+/**
+ * Token variables this gateway only needs for `${VAR}` substitution in its config (gateway auth,
+ * hooks, A2A, operator, custom provider keys): the delegate plugin removes them from the process
+ * environment after startup, so the exec tool's shell does not inherit them (issue 11 item 5).
+ */
+export function scrubbedEnv(fed: Federation, g: GatewayModel): string[] {
+  const names = [gatewayTokenEnv(g.id), operatorTokenEnv(g.id)];
+  if (g.hooks) names.push(hooksTokenEnv(g.id));
+  // The hooks tokens of the gateways it may call: no generated file uses them any more (the
+  // delegate tool speaks A2A); they stay in its environment for operators' own scripts only.
+  for (const to of hooksTargets(g)) names.push(hooksTokenEnv(to));
+  for (const p of a2aPeers(g)) {
+    names.push(a2aTokenEnv(p.peer, g.id));
+    if (p.outbound) names.push(a2aTokenEnv(g.id, p.peer));
+  }
+  for (const p of fed.providers) if (g.providers.includes(p.id) && p.apiKeyEnv) names.push(p.apiKeyEnv);
+  return [...new Set(names)].sort();
+}
+
 /** `agents`: the gateway's one agent and the defaults clawfed sets for it. */
 function agentsSection(fed: Federation, g: GatewayModel, at: Placement): Record<string, unknown> {
   const agentEntry: Record<string, unknown> = { name: g.agentName, model: { primary: g.model.primary, fallbacks: g.model.fallbacks } };
@@ -56,6 +108,11 @@ function agentsSection(fed: Federation, g: GatewayModel, at: Placement): Record<
     skipBootstrap: true,
   };
   if (at.workspace) defaults.workspace = at.workspace;
+  // The spec's models are the agent's allowlist, primary first: on 2026.9.6 a `models` map alone
+  // becomes the allowlist and a primary outside it is never tried (issue 11); an explicit
+  // modelPolicy.allow (docs gateway/config-agents/models.md) keeps the primary first and the
+  // fallbacks for failures only.
+  defaults.modelPolicy = { allow: [g.model.primary, ...g.model.fallbacks] };
   if ([g.model.primary, ...g.model.fallbacks].some((m) => m.startsWith("openai/"))) {
     // Without a runtime policy OpenClaw installs its Codex plugin for openai/* at startup (with
     // npm, absent from the image and offline hosts) and stops with maintenance_required; API-key
@@ -74,7 +131,7 @@ function agentsSection(fed: Federation, g: GatewayModel, at: Placement): Record<
   return { defaults, entries: { [g.agentId]: agentEntry } };
 }
 
-/** `channels`: Telegram when the spec configures it, A2A when the gateway has a2a peers. */
+/** `channels`: Telegram when the spec configures it; A2A always (linked peers and the host operator). */
 function channelsSection(g: GatewayModel, at: Placement): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
   if (g.telegram) {
@@ -87,19 +144,17 @@ function channelsSection(g: GatewayModel, at: Placement): Record<string, unknown
       allowFrom: tg.dmPolicy === "open" ? ["*"] : tg.allowFrom,
     };
   }
-  const peers = a2aPeers(g);
-  if (peers.length > 0) {
-    const entries: Record<string, unknown> = {};
-    for (const p of peers) {
-      const peer: Record<string, unknown> = { token: `\${${a2aTokenEnv(p.peer, g.id)}}` };
-      if (p.outbound) {
-        peer.url = `${at.peerBaseUrl(p.peer)}/a2a/v1`;
-        peer.outboundToken = `\${${a2aTokenEnv(g.id, p.peer)}}`;
-      }
-      entries[p.peer] = peer;
+  // Every gateway answers A2A: its linked peers, and the host operator (`clawfed ask`).
+  const entries: Record<string, unknown> = { [OPERATOR_PEER]: { token: `\${${operatorTokenEnv(g.id)}}` } };
+  for (const p of a2aPeers(g)) {
+    const peer: Record<string, unknown> = { token: `\${${a2aTokenEnv(p.peer, g.id)}}` };
+    if (p.outbound) {
+      peer.url = `${at.peerBaseUrl(p.peer)}/a2a/v1`;
+      peer.outboundToken = `\${${a2aTokenEnv(g.id, p.peer)}}`;
     }
-    channels.a2a = { enabled: true, exposeAgents: [g.agentId], peers: entries };
+    entries[p.peer] = peer;
   }
+  channels.a2a = { enabled: true, exposeAgents: [g.agentId], rateLimitPerMinute: A2A_RATE_LIMIT_PER_MINUTE, peers: entries };
   return channels;
 }
 
@@ -119,6 +174,8 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
     },
     agents: agentsSection(fed, g, at),
   };
+  const models = providersFor(fed, g, at);
+  if (models) config.models = models;
   if (g.knowledge.length > 0) {
     config.memory = { search: { extraPaths: g.knowledge.map((k) => at.knowledgePath(k.name)) } };
   }
@@ -137,11 +194,8 @@ export function buildOpenclawConfig(fed: Federation, g: GatewayModel, at: Placem
       allowRequestSessionKey: false,
     };
   }
-  const hookEnv = hooksTargets(g).map(hooksTokenEnv);
-  if (hookEnv.length > 0) {
-    // Skill env is injected into host runs only (facts §7.3); this is how the delegate skill's
-    // curl calls get the spokes' hooks tokens without the tokens appearing anywhere but .env.
-    config.skills = { entries: { [DELEGATE_SKILL]: { env: Object.fromEntries(hookEnv.map((n) => [n, `\${${n}}`])) } } };
+  if (at.plugin && usesDelegatePlugin(g)) {
+    config.plugins = delegatePluginConfig(fed, g, at.plugin, scrubbedEnv(fed, g));
   }
   return config;
 }

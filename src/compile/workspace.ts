@@ -9,7 +9,7 @@ import { sorted } from "../render/serialize.js";
 import { frontMatter, renderTemplate } from "../render/templates.js";
 import { dir, file, type Artifact } from "./artifact.js";
 import { hooksTokenEnv, generatedHeader, routeDir } from "../vocabulary/names.js";
-import { delegates, DELEGATE_SKILL, hooksTargets } from "./openclaw-config.js";
+import { delegates, DELEGATE_SKILL } from "./openclaw-config.js";
 
 /** Paths as one gateway sees them. */
 export interface WorkspaceView {
@@ -66,18 +66,14 @@ export function workspaceArtifacts(fed: Federation, g: GatewayModel, view: Works
     file(`${base}/SOUL.md`, renderTemplate("SOUL.md.hbs", data), { gatewayOwned: true }),
   ];
   if (delegates(g)) {
-    const hookEnv = hooksTargets(g).map(hooksTokenEnv);
-    const requires: Record<string, unknown> = {};
-    if (hookEnv.length > 0) {
-      requires.env = hookEnv;
-      requires.anyBins = ["curl", "node"];
-    }
-    const metadata = { openclaw: { emoji: "🛰️", ...(Object.keys(requires).length ? { requires } : {}) } };
+    // No `requires`: the federation_delegate tool (plugin) needs no binary and no variable, so the
+    // skill can never disappear because one token is missing (issue 11).
+    const metadata = { openclaw: { emoji: "🛰️" } };
     const skill = renderTemplate("SKILL.md.hbs", {
       // Front matter from a serializer, never by interpolation: no text can end it or add a key.
       frontMatter: frontMatter({
         name: DELEGATE_SKILL,
-        description: `Delegate a task to another gateway of the ${fed.name} federation (${peers.map((p) => p.id).join(", ")}) over A2A, webhooks or the mailbox.`,
+        description: `Delegate a task to another gateway of the ${fed.name} federation (${peers.map((p) => p.id).join(", ")}) with the federation_delegate tool and use its answer.`,
         metadata,
       }),
       header,

@@ -29,6 +29,16 @@ export interface Route {
   twoWay: boolean;
 }
 
+/** A custom model provider (spec `models.providers.<id>`), models sorted by id. */
+export interface ProviderModel {
+  id: string;
+  baseUrl: string;
+  api: string;
+  /** Name of the .env variable with the key, when the provider needs one. */
+  apiKeyEnv?: string;
+  models: Array<{ id: string; name: string }>;
+}
+
 export interface TelegramModel {
   botTokenEnv: string;
   dmPolicy: "pairing" | "allowlist" | "open" | "disabled";
@@ -46,6 +56,8 @@ export interface GatewayModel {
   agentId: string;
   agentName: string;
   model: { primary: string; fallbacks: string[] };
+  /** Ids of the spec's custom providers this gateway's models use, sorted. */
+  providers: string[];
   telegram?: TelegramModel;
   /** Webhook endpoints enabled: explicitly, or because a link sends hooks to this gateway. */
   hooks: boolean;
@@ -78,6 +90,8 @@ export interface Federation {
   topology: "hub-and-spoke" | "mesh";
   knowledge: KnowledgeMount[];
   comms: { hostPath?: string; heartbeat: string };
+  /** Custom model providers, sorted by id. */
+  providers: ProviderModel[];
   gateways: GatewayModel[];
   /** Every allowed direction, sorted by (from, to). */
   routes: Route[];
@@ -138,7 +152,7 @@ type SpecGateway = SpecParsed["gateways"][string];
 function gatewayModel(
   id: string,
   g: SpecGateway,
-  ctx: { image: string; knowledge: ReadonlyMap<string, KnowledgeMount>; outbound: Route[]; inbound: Route[] },
+  ctx: { image: string; knowledge: ReadonlyMap<string, KnowledgeMount>; providerIds: ReadonlySet<string>; outbound: Route[]; inbound: Route[] },
 ): GatewayModel {
   const { outbound, inbound } = ctx;
   const model = typeof g.model === "string" ? { primary: g.model, fallbacks: [] } : { primary: g.model.primary, fallbacks: [...g.model.fallbacks] };
@@ -159,6 +173,7 @@ function gatewayModel(
     agentId: g.agent.id ?? id,
     agentName: g.agent.name ?? id,
     model,
+    providers: [...new Set([model.primary, ...model.fallbacks].map((m) => m.slice(0, m.indexOf("/"))).filter((p) => ctx.providerIds.has(p)))].sort(byString),
     ...(telegram ? { telegram } : {}),
     hooks: g.hooks ?? inbound.some((r) => r.transports.includes("hooks")),
     sandbox: g.sandbox,
@@ -188,6 +203,16 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     }))
     .sort((a, b) => byString(a.name, b.name));
   const { routes, pairs } = buildRoutes(spec);
+  const providers: ProviderModel[] = Object.entries(spec.models?.providers ?? {})
+    .sort(([a], [b]) => byString(a, b))
+    .map(([id, p]) => ({
+      id,
+      baseUrl: p.baseUrl,
+      api: p.api,
+      ...(p.apiKey ? { apiKeyEnv: p.apiKey } : {}),
+      models: [...new Map(p.models.map((m) => [m.id, { id: m.id, name: m.name?.trim() || m.id }])).values()].sort((a, b) => byString(a.id, b.id)),
+    }));
+  const providerIds = new Set(providers.map((p) => p.id));
 
   // Each gateway's routes, grouped in one pass (not one scan of all routes per gateway): routes are
   // sorted by (from, to), so outbound lists come out sorted by `to`, inbound ones by `from`.
@@ -201,7 +226,7 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
   const gateways: GatewayModel[] = Object.entries(spec.gateways)
     .sort(([a], [b]) => byString(a, b))
     .map(([id, g]) =>
-      gatewayModel(id, g, { image, knowledge: byName, outbound: outboundOf.get(id) ?? [], inbound: (inboundOf.get(id) ?? []).sort((a, b) => byString(a.from, b.from)) }),
+      gatewayModel(id, g, { image, knowledge: byName, providerIds, outbound: outboundOf.get(id) ?? [], inbound: (inboundOf.get(id) ?? []).sort((a, b) => byString(a.from, b.from)) }),
     );
 
   return {
@@ -213,6 +238,7 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     topology: spec.topology,
     knowledge,
     comms: { ...(spec.comms?.path ? { hostPath: spec.comms.path } : {}), heartbeat: spec.comms?.heartbeat ?? "30m" },
+    providers,
     gateways,
     routes,
     pairs,

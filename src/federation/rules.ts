@@ -2,7 +2,7 @@
  * Cross-field rules: small named checks over the parsed spec and its normalized model. Each
  * returns issues with a key path; load.ts turns paths into file:line:col.
  */
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS } from "../vocabulary/names.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, NATIVE_ROOT_DIRS, operatorTokenEnv } from "../vocabulary/names.js";
 import { credentialIn } from "./credentials.js";
 import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
@@ -73,6 +73,7 @@ const noSubstitution: Rule = (spec) => {
     }
   };
   for (const [id, g] of Object.entries(spec.gateways)) check(["gateways", id, "agent", "name"], g.agent.name, "the agent name");
+  check(["comms", "path"], spec.comms?.path, "the mailbox path (the delegate plugin reads it from openclaw.json)");
   for (const [name, k] of Object.entries(spec.knowledge)) {
     check(["knowledge", name, "path"], k.path, "the knowledge path (native gateways read it from openclaw.json)");
     check(["knowledge", name, "mount"], k.mount, "the mount path (gateways read it from openclaw.json)");
@@ -241,6 +242,7 @@ const secrets: Rule = (spec, fed) => {
   for (const g of fed.gateways) {
     generated.set(gatewayTokenEnv(g.id), `${g.id}'s gateway token`);
     generated.set(hooksTokenEnv(g.id), `${g.id}'s hooks token`);
+    generated.set(operatorTokenEnv(g.id), `${g.id}'s operator token`);
   }
   for (const r of fed.routes) generated.set(a2aTokenEnv(r.from, r.to), `the A2A token ${r.from} → ${r.to}`);
   const botOwner = new Map<string, string>();
@@ -298,6 +300,39 @@ const literalSecrets: Rule = (spec) => {
   return out;
 };
 
+/**
+ * Every `<provider>/<model>` a gateway names must exist when the provider is one of the spec's
+ * own (`models.providers`): OpenClaw validation does not catch a model its provider lacks (facts
+ * Appendix C), the gateway would only fail at its first run. Built-in providers are not checked.
+ * A provider's key variable follows the same naming rules as other secrets.
+ */
+const modelRefs: Rule = (spec) => {
+  const out: RuleIssue[] = [];
+  const providers = spec.models?.providers ?? {};
+  for (const [id, g] of Object.entries(spec.gateways)) {
+    const refs: Array<[ReadonlyArray<string | number>, string]> =
+      typeof g.model === "string"
+        ? [[["gateways", id, "model"], g.model]]
+        : [[["gateways", id, "model", "primary"], g.model.primary], ...g.model.fallbacks.map((m, i): [ReadonlyArray<string | number>, string] => [["gateways", id, "model", "fallbacks", i], m])];
+    for (const [p, ref] of refs) {
+      const slash = ref.indexOf("/");
+      const provider = providers[ref.slice(0, slash)];
+      if (!provider) continue;
+      const model = ref.slice(slash + 1);
+      if (!provider.models.some((m) => m.id === model)) {
+        const known = provider.models.map((m) => `${ref.slice(0, slash)}/${m.id}`);
+        out.push({ path: p, message: `${ref}: provider "${ref.slice(0, slash)}" has no model "${model}"`, hint: `use one of: ${known.join(", ")}, or add it under models.providers.${ref.slice(0, slash)}.models` });
+      }
+    }
+  }
+  for (const [pid, provider] of Object.entries(providers)) {
+    if (provider.apiKey && RESERVED_ENV.test(provider.apiKey)) {
+      out.push({ path: ["models", "providers", pid, "apiKey"], message: `${provider.apiKey} is reserved for OpenClaw, compose or clawfed`, hint: "name your variable differently" });
+    }
+  }
+  return out;
+};
+
 /** Every rule, in the order their issues are reported. */
 export const RULES: ReadonlyArray<[string, Rule]> = [
   ["gateway-ids", gatewayIds],
@@ -307,6 +342,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["links", links],
   ["mounts", mounts],
   ["secrets", secrets],
+  ["model-refs", modelRefs],
   ["literal-secrets", literalSecrets],
   ["kubernetes", kubernetesRules],
   ["swarm-names", swarmNames],

@@ -215,6 +215,46 @@ export const Model = z
     "Model of the gateway's agent: `provider/model`, or { primary, fallbacks }. Written to agents.entries.<agent>.model (OpenClaw docs gateway/config-agents/models.md).",
   );
 
+/** Provider ids as OpenClaw reads the `<provider>/` part of a model ref. */
+export const PROVIDER_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+/** Model ids as the `/<model>` part of a model ref. */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** Host name a container uses for the Docker host (compose `extra_hosts: host.docker.internal:host-gateway`). */
+export const HOST_GATEWAY_NAME = "host.docker.internal";
+
+/**
+ * A model provider of OpenClaw's config (`models.providers.<id>`, docs gateway/config-agents/models.md;
+ * facts Appendix C: `{ baseUrl, api, apiKey?, models: [{ id, name }] }` validates with 0 warnings).
+ * For local servers (Ollama, LM Studio, vLLM, LiteLLM) and company proxies.
+ */
+export const ModelProvider = z
+  .object({
+    baseUrl: z
+      .string()
+      .regex(/^https?:\/\/[^\s$]+$/, { message: "must be an http(s) URL without spaces or '$', e.g. http://host.docker.internal:11434/v1" })
+      .describe(
+        `Endpoint of the provider, e.g. http://${HOST_GATEWAY_NAME}:11434/v1 for an Ollama on the Docker host (compose maps ${HOST_GATEWAY_NAME} to the host; native targets use 127.0.0.1).`,
+      ),
+    api: z
+      .enum(["openai-completions", "openai-responses", "anthropic-messages", "ollama"])
+      .default("openai-completions")
+      .describe("Wire protocol (models.providers.<id>.api); OpenAI-compatible servers use openai-completions."),
+    apiKey: EnvVarName.optional().describe("Name of the .env variable holding the provider's key; omit for keyless local servers."),
+    models: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(MODEL_ID_PATTERN, { message: "model ids are letters, digits, '.', '_', ':' and '-'" }).describe("Model id as the provider knows it."),
+            name: freeText("the model name", AGENT_NAME_MAX, { required: true }).optional().describe("Display name; defaults to the id."),
+          })
+          .strict(),
+      )
+      .min(1)
+      .describe("Models this provider serves; gateways refer to them as <provider>/<id>."),
+  })
+  .strict();
+
 const TelegramUserId = z
   .union([z.number().int().positive(), z.string().regex(/^(?:(?:tg|telegram):)?\d+$/)])
   .describe("A numeric Telegram user id (optionally prefixed tg: or telegram:).");
@@ -429,6 +469,16 @@ export const Spec = z
       .strict()
       .optional()
       .describe("The file mailbox used by links with the mailbox transport."),
+    models: z
+      .object({
+        providers: z
+          .record(z.string().regex(PROVIDER_ID_PATTERN, { message: "provider ids are lower-case a-z, 0-9, '.', '_' and '-'" }), ModelProvider)
+          .default({})
+          .describe("Custom model providers by id (models.providers.<id>); built-in providers (anthropic, openai, …) need no entry."),
+      })
+      .strict()
+      .optional()
+      .describe("Model providers of the federation, written into the config of each gateway that uses them."),
     gateways: z.record(z.string(), Gateway).describe("The gateways, by id."),
     links: z.array(Link).default([]).describe("Which gateway may reach which, and how."),
     kubernetes: Kubernetes.optional(),

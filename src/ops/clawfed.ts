@@ -91,6 +91,10 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       return restoreFederation({ ...opts, spec: specOf(fed), outDir: outOf(fed, opts), engine: d.engine, get: d.get, clock: d.clock });
     },
     native: nativeOps(deps),
+    async ask(fed, opts) {
+      const { ask } = await import("./ask.js");
+      return ask(await ctxOf(fed, opts), opts.gateway, opts.text, opts);
+    },
     swarm: swarmOps(deps, ctxOf),
     ecs: {
       async runTask(fed, gateway, opts = {}) {

@@ -120,8 +120,14 @@ export async function rollOne(run: Run, t: Target): Promise<GatewayRollout> {
   try {
     log("stopping");
     done.downFrom = clock.now();
-    await engine.stop(t.info.id, t.info.stopTimeoutS ?? STOP_TIMEOUT_S);
+    const stopS = t.info.stopTimeoutS ?? STOP_TIMEOUT_S;
+    await engine.stop(t.info.id, stopS);
     done.stopped = true;
+    // Exit 137 after a stop is the engine's SIGKILL: the gateway did not finish its shutdown in time.
+    const stopped = await engine.inspect(t.info.id);
+    // The new container can start on it only with the same hostname (compose target: the gateway id),
+    // where OpenClaw proves the killed owner of its lease dead.
+    if (stopped && stopped.exitCode === 137) log(`warning: the gateway did not finish its shutdown within ${stopS} s and was killed`);
     const snap = snapshotVolumeName(run.ctx.fed.name, t.id, run.deps.wallNow());
     await engine.createVolume(snap, snapshotLabels(run.ctx.fed.name, t.id));
     done.snapshot = snap;

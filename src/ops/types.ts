@@ -22,6 +22,7 @@ import type { UpgradeOptions, UpgradePlan, UpgradeResult, UpgradeSelection } fro
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
+import type { AskOptions, AskResult } from "./ask.js";
 import type { EcsRunTaskOptions, EcsRunTaskResult } from "./ecs.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
 import type { DownResult as NativeDownResultBase, NativeOptions, NativeStatus, RestartOptions, UpOptions as NativeUpOptions } from "./native.js";
@@ -78,6 +79,8 @@ export type RestoreOpResult = RestoreResult & OpResult;
 /** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
 export type NativeStatusResult = NativeStatus & OpResult;
 export type { VerifyResult };
+/** `ask`: the A2A task's state and answer (secrets redacted), its contextId; `ok` when it completed. */
+export type AskOpResult = AskResult;
 export type { EcsRunTaskOptions, EcsRunTaskResult };
 /** `native down`: whether PM2 was stopped and which unsupervised processes were. */
 export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Array<{ id: string }> };
@@ -127,6 +130,8 @@ export interface Clawfed {
     status(fed: FederationRef, opts?: OutOptions): Promise<NativeStatusResult>;
     restart(fed: FederationRef, opts?: Omit<RestartOptions, "spec" | "root" | "clock" | "get"> & OutOptions): Promise<NativeStatusResult>;
   };
+  /** One A2A task from the host to a gateway as the operator peer; waits for the answer. */
+  ask(fed: FederationRef, opts: AskOptions & OutOptions & { gateway: string; text: string }): Promise<AskOpResult>;
   /** The federation as a Docker Swarm stack (issue 14), through the Engine API: services and tasks instead of containers. */
   swarm: {
     /** Generate for the swarm target, create or update networks, secrets and services, wait until every gateway is started. */

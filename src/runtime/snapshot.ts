@@ -9,6 +9,7 @@
  */
 import { projectResource, stateVolume } from "../vocabulary/names.js";
 import { LABELS } from "../vocabulary/labels.js";
+import { STATE_COMPILE_CACHE_NAME } from "../vocabulary/compile-cache.js";
 import { RuntimeError } from "../errors.js";
 import type { Engine, Labels, MountSource } from "./docker/types.js";
 
@@ -17,8 +18,9 @@ export const COPY_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * Copies the contents of argv[1] into argv[2] after emptying argv[2]; prints one JSON line
- * `{"files":n,"bytes":n,"skipped":n}`. Sockets, FIFOs and devices are skipped, and so are the
- * top-level entries named in argv[3] (a JSON array; optional).
+ * `{"files":n,"bytes":n,"skipped":n}`. Sockets, FIFOs and devices are skipped, and so is the
+ * gateway's compile cache at the top (regenerable; thousands of files a rollout need not copy),
+ * and the top-level entries named in argv[3] (a JSON array; optional).
  */
 export const COPY_SCRIPT = `
 const fs = require("fs"), p = require("path");
@@ -34,7 +36,8 @@ function copy(s, d) {
   else if (st.isFile()) { fs.copyFileSync(s, d); attrs(d, st); files++; bytes += st.size; }
   else skipped++;
 }
-for (const n of fs.readdirSync(src)) if (!omit.has(n)) copy(p.join(src, n), p.join(dst, n));
+// The gateway's own compile cache (src/vocabulary/compile-cache.ts) is not state: Node rebuilds it.
+for (const n of fs.readdirSync(src)) if (n !== ${JSON.stringify(STATE_COMPILE_CACHE_NAME)} && !omit.has(n)) copy(p.join(src, n), p.join(dst, n));
 attrs(dst, fs.statSync(src));
 console.log(JSON.stringify({ files, bytes, skipped }));
 `;

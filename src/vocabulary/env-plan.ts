@@ -6,7 +6,7 @@
  * from it (secretEnvNames) to redact their values.
  */
 import type { Federation, GatewayModel } from "../federation/normalize.js";
-import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv } from "./names.js";
+import { a2aTokenEnv, gatewayTokenEnv, hooksTokenEnv, operatorTokenEnv } from "./names.js";
 import { sorted } from "../render/serialize.js";
 
 /**
@@ -80,6 +80,8 @@ export function planEnv(fed: Federation, opts: { projectName?: boolean; dockerGi
   }
   for (const g of fed.gateways) {
     add({ name: gatewayTokenEnv(g.id), kind: "token", consumers: [g.id], rotateWith: [g.id], comment: `${g.id}: gateway auth token (gateway.auth.token)` });
+    // The host's own A2A peer (`clawfed ask`): only this gateway and the host's .env hold it.
+    add({ name: operatorTokenEnv(g.id), kind: "token", consumers: [g.id], rotateWith: [g.id], comment: `${g.id}: operator token of \`clawfed ask\` (A2A peer clawfed.operator)` });
     if (g.hooks) {
       const callers = g.inbound.filter((r) => r.transports.includes("hooks")).map((r) => r.from);
       add({ name: hooksTokenEnv(g.id), kind: "token", consumers: [g.id, ...callers], rotateWith: [g.id], comment: `${g.id}: webhook token (hooks.token)` });
@@ -99,6 +101,9 @@ export function planEnv(fed: Federation, opts: { projectName?: boolean; dockerGi
   }
   for (const g of fed.gateways) {
     for (const s of g.secrets) add({ name: s, kind: "user", consumers: [g.id], rotateWith: [], comment: "your secret" });
+    for (const p of fed.providers) {
+      if (p.apiKeyEnv && g.providers.includes(p.id)) add({ name: p.apiKeyEnv, kind: "user", consumers: [g.id], rotateWith: [], comment: `API key of the model provider ${p.id}` });
+    }
     if (g.telegram) add({ name: g.telegram.botTokenEnv, kind: "user", consumers: [g.id], rotateWith: [], comment: `${g.id}: Telegram bot token from @BotFather` });
   }
   const order = { fixed: 0, host: 1, token: 2, user: 3 } as const;

@@ -161,3 +161,14 @@ export function generatedHeader(specFile: string): string {
 
 /** The writer's manifest of generated files, relative to the output folder (emit/ writes it; backups read it). */
 export const MANIFEST_PATH = ".clawfed/manifest.json";
+
+/**
+ * A2A peer name of the host operator (`clawfed ask`). It contains a '.', which gateway ids never
+ * do (schema ID_PATTERN), so it cannot collide with a gateway; A2A peer names allow it.
+ */
+export const OPERATOR_PEER = "clawfed.operator";
+
+/** `.env` variable of the operator token of gateway `id`: `<ID>_OPERATOR_TOKEN` (other derived names end in _GATEWAY_TOKEN / _HOOKS_TOKEN or start with A2A_). */
+export function operatorTokenEnv(id: string): string {
+  return `${envPrefix(id)}_OPERATOR_TOKEN`;
+}

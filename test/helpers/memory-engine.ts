@@ -47,6 +47,13 @@ export class MemoryEngine implements Engine {
   readonly calls: string[] = [];
   /** Milliseconds an "ok" gateway needs to report started. */
   startMs = 3_000;
+  /**
+   * Seconds a gateway takes to shut down after SIGTERM (e.g. a Telegram channel that cannot reach
+   * Telegram). A stop with a shorter timeout kills it, as the engine does: exit code 137.
+   */
+  shutdownS = 0;
+  /** Every stop: container name, timeout given, exit code. */
+  readonly stops: Array<{ name: string; timeoutS: number | undefined; exitCode: number }> = [];
   /** Make the n-th call (1-based) of a method throw (partial failures): failAt.set("runJob", { n: 2, err }). */
   readonly failAt = new Map<string, { n: number; err: Error }>();
   private readonly counts = new Map<string, number>();
@@ -63,7 +70,7 @@ export class MemoryEngine implements Engine {
   }
 
   /** Add a running gateway container. */
-  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean }): string {
+  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean; stopTimeoutS?: number }): string {
     const img = this.images.get(o.image);
     if (!img) throw new Error(`no image ${o.image}`);
     const id = this.newId();
@@ -86,6 +93,7 @@ export class MemoryEngine implements Engine {
         mounts,
         networks: ["net-a", "net-b"],
         ports: [{ containerPort: CONTAINER_PORT, protocol: "tcp", hostIp: "127.0.0.1", hostPort: o.port }],
+        ...(o.stopTimeoutS === undefined ? {} : { stopTimeoutS: o.stopTimeoutS }),
       },
       logs: [],
     });
@@ -165,10 +173,17 @@ export class MemoryEngine implements Engine {
     return structuredClone(c.info);
   }
 
-  async stop(id: string): Promise<void> {
+  async stop(id: string, timeoutS?: number): Promise<void> {
     this.maybeFail("stop");
     this.calls.push(`stop ${this.find(id)!.info.name}`);
     const c = this.find(id)!;
+    const wasRunning = c.info.running;
+    // Docker: SIGTERM, wait `timeoutS` (default the container's own, else 10 s), then SIGKILL.
+    const limitS = timeoutS ?? c.info.stopTimeoutS ?? 10;
+    const killed = wasRunning && this.shutdownS > limitS;
+    this.clock.advance(1000 * Math.min(this.shutdownS, limitS));
+    if (wasRunning) c.info.exitCode = killed ? 137 : 0;
+    this.stops.push({ name: c.info.name, timeoutS, exitCode: c.info.exitCode });
     c.info.running = false;
     c.info.status = "exited";
     c.info.finishedAt = new Date(this.clock.now()).toISOString();

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { ensureOpenClawImage } from "../../src/runtime/image/index.js";
 import { DEFAULT_OPENCLAW_VERSION } from "../../src/federation/schema.js";
 
-export const TEST_IMAGE = `openclaw:${DEFAULT_OPENCLAW_VERSION}-local`;
+/** The image e2e suites run; CLAWFED_TEST_IMAGE picks another tag (e.g. to leave the shared default alone while the recipe changes). */
+export const TEST_IMAGE = process.env.CLAWFED_TEST_IMAGE ?? `openclaw:${DEFAULT_OPENCLAW_VERSION}-local`;
 
 export default async function setup(): Promise<void> {
   const script = fileURLToPath(new URL("../../scripts/provision-docker.sh", import.meta.url));

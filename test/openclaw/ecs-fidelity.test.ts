@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSpecFile } from "../../src/federation/load.js";
 import { generatedHeader } from "../../src/vocabulary/names.js";
-import { describeEcs, ECS_CONFIG_PATH, FILES_ENV } from "../../src/targets/ecs/describe.js";
+import { describeEcs, ECS_CONFIG_PATH, ECS_PLUGIN_DIR, FILES_ENV } from "../../src/targets/ecs/describe.js";
 import { runOpenclaw } from "../helpers/openclaw.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -22,7 +22,13 @@ describe.each(specs)("federations/%s on ECS against the real OpenClaw", (file) =
       const dir = await tempDir(`ecs-${g.id}`);
       await mkdir(path.join(dir, "state"), { recursive: true });
       const config = path.join(dir, "openclaw.json");
-      await writeFile(config, files[ECS_CONFIG_PATH]!);
+      // The delegate plugin as the boot script writes it (issue 11), in the temp folder instead of /tmp/clawfed.
+      const pluginDir = path.join(dir, "plugin");
+      const pluginFiles = Object.keys(files).filter((f) => f.startsWith(`${ECS_PLUGIN_DIR}/`));
+      if (files[ECS_CONFIG_PATH]!.includes(ECS_PLUGIN_DIR)) expect(pluginFiles.length, g.id).toBeGreaterThan(0);
+      await mkdir(pluginDir, { recursive: true });
+      for (const f of pluginFiles) await writeFile(path.join(pluginDir, f.slice(ECS_PLUGIN_DIR.length + 1)), files[f]!);
+      await writeFile(config, files[ECS_CONFIG_PATH]!.split(ECS_PLUGIN_DIR).join(pluginDir));
       const secrets = Object.fromEntries(Object.keys(g.secrets).map((k) => [k, `test-value-for-${k.toLowerCase()}`]));
       const res = await runOpenclaw(["config", "validate", "--json"], { env: { ...secrets, OPENCLAW_STATE_DIR: path.join(dir, "state"), OPENCLAW_CONFIG_PATH: config }, timeoutMs: 120_000 });
       expect(res.code, `${g.id}: ${res.stderr}`).toBe(0);

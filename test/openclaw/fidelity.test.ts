@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { parse as parseDotenv } from "dotenv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/ops/generate.js";
+import { CONTAINER_PLUGIN_DIR, PLUGIN_OUT_DIR } from "../../src/compile/delegation.js";
 import { runOpenclaw } from "../helpers/openclaw.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -21,6 +22,20 @@ function filledEnv(env: Record<string, string>): Record<string, string> {
 /** The JSON document in a CLI's stdout (OpenClaw may print a banner line first). */
 function jsonOf(stdout: string): any {
   return JSON.parse(stdout.slice(stdout.indexOf("{")));
+}
+
+/**
+ * The gateway's config with the delegate plugin's container path (compose mounts
+ * <out>/plugins/federation-delegate there) replaced by the host folder, so that validation on
+ * this host inspects the same plugin the container loads.
+ */
+async function asMounted(out: string, g: string): Promise<string> {
+  const file = path.join(out, "gateways", g, "openclaw.json");
+  const text = await readFile(file, "utf8");
+  if (!text.includes(CONTAINER_PLUGIN_DIR)) return file;
+  const copy = path.join(out, "gateways", g, "openclaw.host.json");
+  await writeFile(copy, text.split(CONTAINER_PLUGIN_DIR).join(path.join(out, PLUGIN_OUT_DIR)));
+  return copy;
 }
 
 describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
@@ -44,7 +59,7 @@ describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
     for (const g of gateways) {
       const state = await tempDir(`state-${g}`);
       const res = await runOpenclaw(["config", "validate", "--json"], {
-        env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(out, "gateways", g, "openclaw.json") },
+        env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: await asMounted(out, g) },
         timeoutMs: 120_000,
       });
       expect(res.code, `${g}: ${res.stderr}`).toBe(0);
@@ -56,7 +71,7 @@ describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
     const g = gateways[0]!;
     const state = await tempDir("state-noenv");
     const res = await runOpenclaw(["config", "validate", "--json"], {
-      env: { OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(out, "gateways", g, "openclaw.json") },
+      env: { OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: await asMounted(out, g) },
       timeoutMs: 120_000,
     });
     const body = jsonOf(res.stdout) as { warnings: Array<{ message: string }> };
@@ -76,7 +91,7 @@ describe.each(specs)("federations/%s against the real OpenClaw", (file) => {
         env: {
           ...env,
           OPENCLAW_STATE_DIR: state,
-          OPENCLAW_CONFIG_PATH: path.join(out, "gateways", g, "openclaw.json"),
+          OPENCLAW_CONFIG_PATH: await asMounted(out, g),
           OPENCLAW_WORKSPACE_DIR: ws,
           // Never ask a gateway that may be running on this host; use the local inventory.
           OPENCLAW_GATEWAY_PORT: "1",

@@ -2,11 +2,12 @@
 // every gateway, taken from its ConfigMap in the `kubectl kustomize` output, passes
 // `openclaw config validate --json` with no warnings, given exactly the environment its pod gets
 // (the plain env of its StatefulSet and the variables of its own Secret, nothing else).
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/ops/generate.js";
+import { CONTAINER_PLUGIN_DIR, DELEGATE_PLUGIN, DELEGATE_PLUGIN_FILES } from "../../src/compile/delegation.js";
 import { runOpenclaw } from "../helpers/openclaw.js";
 import { yamlObjects } from "../helpers/k8s-objects.js";
 import { kustomize } from "../helpers/kubectl.js";
@@ -46,7 +47,18 @@ describe.each(specs)("federations/%s on Kubernetes against the real OpenClaw", (
       for (const e of gw.env) podEnv[e.name] = e.value ?? Buffer.from(secret.data[e.valueFrom.secretKeyRef.key], "base64").toString("utf8");
       // The pod's paths do not exist here: state and config go to a temporary folder.
       const config = path.join(root, `${id}.openclaw.json`);
-      await writeFile(config, cm.data["openclaw.json"]);
+      let text: string = cm.data["openclaw.json"];
+      // The delegate plugin as the seed init container lays it out (its `plugin_<file>` keys), in a
+      // temporary folder in place of the pod's path, so OpenClaw loads the plugin the pod gets.
+      const pluginKeys = Object.keys(cm.data).filter((k) => k.startsWith("plugin_"));
+      if (text.includes(CONTAINER_PLUGIN_DIR)) {
+        expect(pluginKeys.sort(), id).toEqual(DELEGATE_PLUGIN_FILES.map((f) => `plugin_${f}`).sort());
+        const dir = path.join(root, `${id}-plugin`, DELEGATE_PLUGIN);
+        await mkdir(dir, { recursive: true });
+        for (const k of pluginKeys) await writeFile(path.join(dir, k.slice("plugin_".length)), cm.data[k]);
+        text = text.split(CONTAINER_PLUGIN_DIR).join(dir);
+      }
+      await writeFile(config, text);
       const state = await tempDir(`k8s-state-${id}`);
       const res = await runOpenclaw(["config", "validate", "--json"], {
         env: { ...podEnv, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: config },

@@ -2,6 +2,7 @@
 // of one namespace (env vars; networks; volumes; folders and native names) the derived names
 // differ, whatever valid ids the spec uses; and a whole generated federation hands every token,
 // network and mailbox folder to exactly the gateways it is meant for.
+import { operatorTokenEnv } from "../../src/compile/delegation.js";
 import fc from "fast-check";
 import JSON5 from "json5";
 import { parse as parseYaml } from "yaml";
@@ -207,6 +208,7 @@ function intendedEnv(spec: SpecShape): Array<{ thing: string; name: string; cons
   const out: Array<{ thing: string; name: string; consumers: Set<string> }> = [];
   for (const id of ids) {
     out.push({ thing: `gateway token of ${id}`, name: gatewayTokenEnv(id), consumers: new Set([id]) });
+    out.push({ thing: `operator token of ${id}`, name: operatorTokenEnv(id), consumers: new Set([id]) });
     const callers = ids.filter((c) => has(c, id, "hooks"));
     const hooks = (spec.gateways[id]!.hooks as boolean | undefined) ?? callers.length > 0;
     if (hooks) out.push({ thing: `hooks token of ${id}`, name: hooksTokenEnv(id), consumers: new Set([id, ...callers]) });

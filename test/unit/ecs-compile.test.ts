@@ -71,6 +71,8 @@ describe("secrets", () => {
       ANTHROPIC_API_KEY: "/openclaw/korax/goreos/ANTHROPIC_API_KEY",
       GOREOS_GATEWAY_TOKEN: "/openclaw/korax/goreos/GOREOS_GATEWAY_TOKEN",
       GOREOS_HOOKS_TOKEN: "/openclaw/korax/goreos/GOREOS_HOOKS_TOKEN",
+      // The token of the host operator's A2A peer (`clawfed ask`, issue 11): goreos's own.
+      GOREOS_OPERATOR_TOKEN: "/openclaw/korax/goreos/GOREOS_OPERATOR_TOKEN",
       // The link korax <-> goreos carries hooks both ways: goreos may call korax's /hooks.
       KORAX_HOOKS_TOKEN: "/openclaw/korax/korax/KORAX_HOOKS_TOKEN",
     });

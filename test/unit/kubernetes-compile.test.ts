@@ -15,6 +15,7 @@ import { SpecError, UsageError } from "../../src/errors.js";
 import { loadSpecFile, loadSpecText } from "../../src/federation/load.js";
 import { memoryQuantity, cpuQuantity, workspaceKey } from "../../src/targets/kubernetes/names.js";
 import { probeScript } from "../../src/targets/kubernetes/workload.js";
+import { DELEGATE_PLUGIN_FILES } from "../../src/compile/delegation.js";
 import { compiledObjects, validateObject, yamlObjects } from "../helpers/k8s-objects.js";
 import { federationArb } from "../helpers/spec-arb.js";
 import { runCli } from "../helpers/cli.js";
@@ -108,6 +109,25 @@ describe.each(SPECS)("kubernetes compile of %s", (spec) => {
       const composeCfg = JSON5.parse(fileOf(compose, `gateways/${g.id}/openclaw.json`));
       if (unsandboxed.has(g.id)) delete composeCfg.agents.defaults.sandbox;
       expect(k8sCfg).toEqual(composeCfg);
+    }
+  });
+
+  it("the delegate plugin named in openclaw.json is seeded from the ConfigMap into a read-only folder of the gateway", () => {
+    const kustomization = yamlObjects(fileOf(res, "kustomization.yaml"))[0];
+    for (const s of objects.filter((o) => o.kind === "StatefulSet")) {
+      const id = s.metadata.name;
+      const cfg = JSON5.parse(fileOf(res, `gateways/${id}/openclaw.json`));
+      const [pluginDir] = cfg.plugins.load.paths;
+      const pod = s.spec.template.spec;
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: "plugin", mountPath: pluginDir, readOnly: true });
+      expect(pod.initContainers[0].volumeMounts).toContainEqual({ name: "plugin", mountPath: pluginDir });
+      const script: string = pod.initContainers[0].command[2];
+      const cm = kustomization.configMapGenerator.find((c: { name: string }) => c.name === `${id}-config`);
+      for (const f of DELEGATE_PLUGIN_FILES) {
+        expect(script).toContain(`/clawfed/seed/plugin_${f} ${pluginDir}/${f}`);
+        expect(cm.files).toContain(`plugin_${f}=plugins/federation-delegate/${f}`);
+        expect(fileOf(res, `plugins/federation-delegate/${f}`).length).toBeGreaterThan(0);
+      }
     }
   });
 

@@ -46,7 +46,8 @@ describe("native compile of korax", () => {
     expect(korax.channels.a2a.peers.medico.url).toBe("http://127.0.0.1:19029/a2a/v1");
     expect(korax.memory.search.extraPaths).toEqual(["/srv/shared-docs", "/srv/koda/knowledge"]);
     const skill = fileOf(res, `korax/${NATIVE_FILES.workspace}/skills/federation-delegate/SKILL.md`);
-    expect(skill).toContain("http://127.0.0.1:18909/hooks/agent");
+    expect(skill).toContain("federation_delegate");
+    expect(fileOf(res, "korax/openclaw.json")).toContain("http://127.0.0.1:18909/a2a/v1");
     expect(skill).not.toMatch(/http:\/\/(goreos|medico):/);
     const agents = fileOf(res, `korax/${NATIVE_FILES.workspace}/AGENTS.md`);
     expect(agents).toContain(`${FIXED_ROOT}/comms/goreos--to--korax`);

@@ -56,7 +56,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function world(opts: { labels?: (id: string) => Record<string, string> } = {}): Promise<World> {
+async function world(opts: { labels?: (id: string) => Record<string, string>; stopTimeoutS?: number } = {}): Promise<World> {
   const dir = await mkdtemp(path.join(tmpdir(), "cfr-unit-"));
   dirs.push(dir);
   const spec = path.join(dir, "fed.yaml");
@@ -82,7 +82,7 @@ async function world(opts: { labels?: (id: string) => Record<string, string> } =
       [COMPOSE_PROJECT_LABEL]: "cfrunit",
       [COMPOSE_CONFIG_HASH_LABEL]: "oldhash",
     };
-    ids[g.id] = eng.addContainer({ name: `cfrunit_${g.id}_1`, image: "img:a", labels, port: g.port, state });
+    ids[g.id] = eng.addContainer({ name: `cfrunit_${g.id}_1`, image: "img:a", labels, port: g.port, state, stopTimeoutS: opts.stopTimeoutS });
     eng.dataOf(state).set("db.sqlite", `${g.id} v1`);
   }
   const hashed = new Map<string, string>();
@@ -151,6 +151,25 @@ describe("rollout (in-memory engine)", () => {
     const compose = await readFile(path.join(w.ctx.outDir, "docker-compose.yml"), "utf8");
     expect(compose).toMatch(/ {2}alpha:\n(?: {4}.*\n)*? {4}image: img:b\n/);
     expect(compose).toMatch(/ {2}hub:\n(?: {4}.*\n)*? {4}image: img:a\n/);
+  });
+
+  it("stops the old gateway with its container's grace, and says when it had to be killed", async () => {
+    // A gateway closing a Telegram channel that cannot reach Telegram does not finish its shutdown;
+    // the engine kills it after the grace (exit 137). Its successor can start only because compose
+    // gives every container of a gateway the same hostname (see test/unit/generate.test.ts).
+    const w = await world({ stopTimeoutS: 30 });
+    w.eng.shutdownS = 45;
+    const lines: string[] = [];
+    const res = await rollout(w.ctx, w.deps, { image: "img:b", only: ["beta"], onProgress: (l) => lines.push(l) });
+    expect(res.ok).toBe(true);
+    expect(w.eng.stops).toEqual([{ name: "cfrunit_beta_1", timeoutS: 30, exitCode: 137 }]);
+    expect(lines.join("\n")).toContain("beta: warning: the gateway did not finish its shutdown within 30 s and was killed");
+    // A clean stop says nothing of the kind.
+    const w2 = await world({ stopTimeoutS: 30 });
+    const lines2: string[] = [];
+    await rollout(w2.ctx, w2.deps, { image: "img:b", only: ["beta"], onProgress: (l) => lines2.push(l) });
+    expect(w2.eng.stops[0]).toMatchObject({ timeoutS: 30, exitCode: 0 });
+    expect(lines2.join("\n")).not.toContain("was killed");
   });
 
   it("rolls back a gateway that crashes: state restored, old container back, spec restored, the rest not touched", async () => {

@@ -68,7 +68,7 @@ describe("swarm target: federations/korax.yaml", () => {
       const s = stack.services[g.id]!;
       expect(s.secrets.map((x) => x.source).sort()).toEqual(wanted.filter((w) => w.consumers.includes(g.id)).map((w) => w.name).sort());
       for (const x of s.secrets) expect(x).toMatchObject({ target: x.source, uid: "1000", gid: "1000", mode: 0o400 });
-      expect(Object.keys(s.environment).sort()).toEqual(["OPENCLAW_CONFIG_PATH", "OPENCLAW_CONFIG_READONLY", "OPENCLAW_NO_AUTO_UPDATE", "OPENCLAW_STATE_DIR"]);
+      expect(Object.keys(s.environment).sort()).toEqual(["NODE_COMPILE_CACHE", "OPENCLAW_CONFIG_PATH", "OPENCLAW_CONFIG_READONLY", "OPENCLAW_NO_AUTO_UPDATE", "OPENCLAW_STATE_DIR"]);
     }
     // goreos gets nothing of medico's, and the digest key reaches no gateway.
     expect(stack.services.goreos!.secrets.map((x) => x.source).join(" ")).not.toMatch(/MEDICO/);

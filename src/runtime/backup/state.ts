@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import * as tarStream from "tar-stream";
+import { inStateCompileCache } from "../../vocabulary/compile-cache.js";
 import { LABELS } from "../../vocabulary/labels.js";
 import { RuntimeError } from "../../errors.js";
 import type { Engine, Labels, MountSource } from "../docker/types.js";
@@ -56,6 +57,8 @@ export async function readState(
       const raw = (header.name ?? "").replace(/\/+$/, "");
       const rel = raw === "state" ? "" : raw.startsWith("state/") ? raw.slice("state/".length) : undefined;
       if (rel === undefined) throw new RuntimeError(`unexpected entry ${raw} in the engine's archive of ${describe(o.source)}`);
+      // Node rebuilds the compile cache; see inStateCompileCache for why it is never backed up.
+      if (inStateCompileCache(rel)) return;
       if (header.type !== "file" && header.type !== "directory") {
         on.skip(rel, `${header.type === "symlink" ? "a symbolic link" : header.type === "link" ? "a hard link" : `a ${header.type}`}; only regular files and directories are backed up`);
         return;
@@ -151,6 +154,10 @@ export class StateWriter {
   }
 
   async add(e: Pick<EntryInfo, "type" | "size" | "mode" | "uid" | "gid" | "mtime">, rel: string, body: AsyncIterable<Buffer> | null): Promise<void> {
+    if (inStateCompileCache(rel)) {
+      for await (const _ of body ?? []) void _; // an archive's compile cache is code: never restored
+      return;
+    }
     const header: tarStream.Header = {
       name: rel ? `state/${rel}` : "state",
       type: e.type === "file" ? "file" : "directory",

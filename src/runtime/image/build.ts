@@ -13,6 +13,7 @@ import { debianMirrorFromApt } from "./apt-mirror.js";
 import { ensureBaseImage } from "./base.js";
 import { assembleApp } from "./context.js";
 import { imageLabels, PROVISION, requireDocker, streamLines } from "./docker-cli.js";
+import { WARMUP_SCRIPT, WARMUP_SCRIPT_NAME } from "./compile-cache.js";
 import { defaultImageTag, dockerfile, RECIPE, RECIPE_LABEL, TAG_RE, VERSION_LABEL, VERSION_RE } from "./recipe.js";
 
 export interface EnsureImageOptions {
@@ -53,7 +54,8 @@ const inFlight = new Map<string, Promise<EnsureImageResult>>();
  * within about a second. Concurrent calls for one tag in this process share one build.
  *
  * Costs when building (2 cores): base image ~1 min the first time (cached as {@link BASE_IMAGE}),
- * then ~1 min for the image itself; about 1 GB of disk.
+ * then ~1 min for the image itself plus 30-60 s for the compile-cache warm-up (one gateway start);
+ * about 1 GB of disk.
  *
  * @throws RuntimeError when no Docker Engine answers (next: scripts/provision-docker.sh), when the
  *   version is not the one installed in tools/openclaw, when the base image must be made but
@@ -103,6 +105,7 @@ async function build(opts: EnsureImageOptions, tag: string): Promise<EnsureImage
     await chmod(path.join(ctx, "node"), 0o755);
     await assembleApp(dist, path.join(ctx, "app"));
     await writeFile(path.join(ctx, "openclaw"), '#!/bin/sh\nexec node /app/openclaw.mjs "$@"\n', { mode: 0o755 });
+    await writeFile(path.join(ctx, WARMUP_SCRIPT_NAME), WARMUP_SCRIPT);
     await writeFile(path.join(ctx, "Dockerfile"), dockerfile(opts.version, dist.nodeVersion));
     progress(`docker build -t ${tag} (OpenClaw ${opts.version}, Node ${dist.nodeVersion})`);
     // The classic builder works with every engine (Debian's 20.10 included) and needs no buildx.

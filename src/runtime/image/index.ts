@@ -11,6 +11,8 @@
  * - the npm `openclaw` package at /app (root-owned, read-only for `node`), its dependencies in
  *   /app/node_modules, `/usr/local/bin/openclaw`, WORKDIR /app, USER node,
  *   HOME=/home/node, NODE_ENV=production;
+ * - a warm, read-only Node compile cache made at build time by starting the gateway once, with
+ *   NODE_COMPILE_CACHE pointing at it (./compile-cache.ts);
  * - HEALTHCHECK on the JSON body of http://127.0.0.1:18789/healthz (every 10 s; a generous 120 s
  *   start period, since a cold gateway on 2 busy cores can need over a minute; a longer start
  *   period does not delay "healthy", which the first passing probe sets);
@@ -25,8 +27,9 @@
  * through the docker CLI without a shell (../exec.ts).
  *
  * Files: recipe.ts (constants, tag and Dockerfile: pure), apt-mirror.ts, base.ts (the Debian
- * base), context.ts (the build context), docker-cli.ts, build.ts (ensureOpenClawImage). Users run
- * it as `clawfed image build` (src/cli/commands/image.ts).
+ * base), context.ts (the build context), compile-cache.ts (the build-time compile cache warm-up),
+ * docker-cli.ts, build.ts (ensureOpenClawImage). Users run it as `clawfed image build`
+ * (src/cli/commands/image.ts).
  */
 export { BASE_IMAGE, defaultImageTag, dockerfile, GATEWAY_PORT, imageBuildCommand, RECIPE, RECIPE_LABEL, VERSION_LABEL } from "./recipe.js";
 export { debianMirrorFromApt } from "./apt-mirror.js";

@@ -2,6 +2,7 @@
  * The recipe of the local OpenClaw image (pure: constants, names and the Dockerfile). See
  * ./build.ts for how it is built and ./index.ts for the layout of the image.
  */
+import { warmCompileCacheSteps } from "./compile-cache.js";
 
 /** Cached Debian base image, made by debootstrap + docker import. */
 export const BASE_IMAGE = "clawfed/debian-base:bookworm";
@@ -10,7 +11,7 @@ export const VERSION_LABEL = "ai.clawfed.openclaw-version";
 /** Label: revision of the build recipe below; bump {@link RECIPE} when the Dockerfile changes. */
 export const RECIPE_LABEL = "ai.clawfed.image-recipe";
 /** Revision of this recipe. An image with another revision is rebuilt. */
-export const RECIPE = "2";
+export const RECIPE = "3";
 /** Packages debootstrap adds to the minbase variant. */
 export const BASE_INCLUDES = "ca-certificates,curl,tini";
 export const BASE_LABEL = "ai.clawfed.base-includes";
@@ -43,7 +44,7 @@ RUN groupadd --gid 1000 node \\
 COPY app /app
 COPY openclaw /usr/local/bin/openclaw
 ENV HOME=/home/node NODE_ENV=production
-WORKDIR /app
+${warmCompileCacheSteps()}WORKDIR /app
 USER node
 EXPOSE ${GATEWAY_PORT}
 HEALTHCHECK --interval=10s --timeout=10s --start-period=120s --retries=3 CMD ${JSON.stringify(["node", "-e", health])}

@@ -18,6 +18,7 @@ import { routesOf, type Federation, type GatewayModel } from "../../federation/n
 import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { envFor, planEnv } from "../../vocabulary/env-plan.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import {
   CONTAINER_COMMS_DIR,
   CONTAINER_CONFIG_DIR,
@@ -36,14 +37,18 @@ import {
   workspaceDir,
 } from "../../vocabulary/names.js";
 import { LABELS } from "../../vocabulary/labels.js";
-import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
+import { buildOpenclawConfig, usesHostGateway, type Placement } from "../../compile/openclaw-config.js";
+import { CONTAINER_PLUGIN_DIR, PLUGIN_OUT_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
+import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import type { Healthcheck, Network, Service, Volume } from "./compose-spec.js";
 import { composeRef, renderCompose, type ComposeModel, type ComposeRef, type WithRefs } from "./interpolation.js";
 
 /**
  * A clean stop takes well under a second (facts A.5); a gateway whose Telegram channel cannot reach
- * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`.
+ * Telegram ignores SIGTERM until killed, so a long grace period only slows every `down`. (Measured
+ * with OpenClaw's own 330 s: such a shutdown hung 328 s, until OpenClaw's forced exit, and left its
+ * owner lease behind all the same; what lets the next container start is `hostname` below.)
  */
 const STOP_GRACE = "30s";
 /** The Docker socket a sandboxed gateway needs for its sibling sandbox containers. */
@@ -99,6 +104,7 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
     const route = routeDir(r.from, r.to);
     volumes.push(`${commsHost(fed, route)}:${CONTAINER_COMMS_DIR}/${route}`);
   }
+  if (usesDelegatePlugin(g)) volumes.push(`./${PLUGIN_OUT_DIR}:${CONTAINER_PLUGIN_DIR}:ro`);
   if (g.sandboxed) volumes.push(`${DOCKER_SOCKET}:${DOCKER_SOCKET}`);
 
   const environment: Record<string, string | ComposeRef> = {
@@ -107,12 +113,19 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
     OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
     OPENCLAW_CONFIG_READONLY: "1",
     OPENCLAW_NO_AUTO_UPDATE: "1",
+    // Node's module compile cache: the image's read-only one, or one in this gateway's own state.
+    NODE_COMPILE_CACHE: containerCompileCacheDir(g.image),
   };
   for (const name of envNames) environment[name] = composeRef(name);
 
   const networks = [egressNetwork(g.id), ...g.outbound.concat(g.inbound).map((r) => linkNetwork(r.from, r.to))];
   const svc: ComposeService = {
     image: g.image,
+    // The gateway's id, not the container's: OpenClaw records its owner lease in the state with
+    // pid, start time and hostname(), and can prove a previous owner dead (and take the lease at
+    // once) only on the same host name. With Docker's default (the container id) every replacement
+    // container saw a killed predecessor's lease as held for up to 300 s and failed to start.
+    hostname: g.id,
     command: ["node", "dist/index.js", "gateway", "--port", String(CONTAINER_PORT)],
     init: true,
     restart: "unless-stopped",
@@ -129,6 +142,11 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
     cpus: g.resources.cpus,
     labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.role]: g.role }),
   };
+  if (fed.providers.some((p) => g.providers.includes(p.id) && usesHostGateway(p.baseUrl))) {
+    // A model server on the Docker host (Ollama, LM Studio, …): compose maps the name to the
+    // host's gateway address (Docker ≥ 20.10).
+    svc.extra_hosts = [`${HOST_GATEWAY_NAME}:host-gateway`];
+  }
   if (g.sandboxed) {
     // The socket's group, looked up on this host when .env is written.
     svc.group_add = [composeRef("CLAWFED_DOCKER_GID")];
@@ -173,6 +191,7 @@ export function compileCompose(fed: Federation): CompileResult {
       publishedPort: g.port,
       peerBaseUrl: containerView.peerBaseUrl,
       knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
+      plugin: { pluginPath: CONTAINER_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: containerView.routePath },
     };
     artifacts.push(dir(configDir(g.id)), file(`${configDir(g.id)}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
     artifacts.push(
@@ -186,6 +205,7 @@ export function compileCompose(fed: Federation): CompileResult {
         : dir(`${COMMS_DIR}/${route}`, { gatewayOwned: true, mode: 0o770 }),
     );
   }
+  if (fed.gateways.some(usesDelegatePlugin)) artifacts.push(...pluginArtifacts());
   artifacts.push(file("README.md", federationReadme(fed)));
   return { target: "compose", artifacts, env, warnings };
 }

@@ -15,8 +15,10 @@ import {
   CONTAINER_WORKSPACE_DIR,
   gatewayTokenEnv,
   hooksTokenEnv,
+  operatorTokenEnv,
   routeDir,
 } from "../../vocabulary/names.js";
+import { DELEGATE_PLUGIN, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
 import { workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import type { EnvSlot } from "../../compile/artifact.js";
@@ -38,6 +40,8 @@ export const MAX_ENVIRONMENT_BYTES = 48 * 1024;
 
 /** Where the generated openclaw.json is written inside the task (the image's /etc is not writable by uid 1000). */
 export const ECS_CONFIG_PATH = "/tmp/clawfed/openclaw.json";
+/** Where the boot script writes the federation-delegate plugin (next to the config). */
+export const ECS_PLUGIN_DIR = `/tmp/clawfed/plugins/${DELEGATE_PLUGIN}`;
 /** Environment variable holding the generated files (path → content) the boot script writes. */
 export const FILES_ENV = "CLAWFED_FILES";
 
@@ -59,6 +63,7 @@ function tokenOwners(fed: Federation): Map<string, string> {
   const owners = new Map<string, string>();
   for (const g of fed.gateways) {
     owners.set(gatewayTokenEnv(g.id), g.id);
+    owners.set(operatorTokenEnv(g.id), g.id);
     if (g.hooks) owners.set(hooksTokenEnv(g.id), g.id);
   }
   // Both tokens of an a2a pair belong to the gateway that verifies them (the env plan names the
@@ -132,8 +137,18 @@ function gatewayFiles(fed: Federation, g: GatewayModel, header: string): Record<
     routePath: (from, to) => `${CONTAINER_COMMS_DIR}/${routeDir(from, to)}`,
     knowledgePath,
   };
-  const placement: Placement = { bind: "lan", port: CONTAINER_PORT, publishedPort: CONTAINER_PORT, peerBaseUrl: view.peerBaseUrl, knowledgePath };
+  const plugin = usesDelegatePlugin(g);
+  const placement: Placement = {
+    bind: "lan",
+    port: CONTAINER_PORT,
+    publishedPort: CONTAINER_PORT,
+    peerBaseUrl: view.peerBaseUrl,
+    knowledgePath,
+    // The boot script writes the delegate plugin next to the config, like every other file.
+    ...(plugin ? { plugin: { pluginPath: ECS_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: view.routePath } } : {}),
+  };
   const files: Record<string, string> = { [ECS_CONFIG_PATH]: toJson(buildOpenclawConfig(fed, g, placement), header) };
+  if (plugin) for (const a of pluginArtifacts(ECS_PLUGIN_DIR)) if (a.kind === "file") files[a.path] = a.content;
   for (const a of workspaceArtifacts(fed, g, view, CONTAINER_WORKSPACE_DIR)) if (a.kind === "file") files[a.path] = a.content;
   return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

@@ -21,6 +21,8 @@ import { dir, file, type Artifact, type EnvSlot } from "../../compile/artifact.j
 import { envFor } from "../../vocabulary/env-plan.js";
 import { generatedHeader } from "../../vocabulary/names.js";
 import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
+import { PLUGIN_OUT_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
+import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
 import { diagramLinks, workspaceArtifacts, type WorkspaceView } from "../../compile/workspace.js";
 import { renderTemplate } from "../../render/templates.js";
 import { toJson } from "../../render/serialize.js";
@@ -79,6 +81,9 @@ export function nativeOpenclawConfig(fed: Federation, g: GatewayModel, root: str
     peerBaseUrl: view.peerBaseUrl,
     knowledgePath: view.knowledgePath,
     workspace: paths.workspace,
+    plugin: { pluginPath: `${paths.home}/${PLUGIN_OUT_DIR}`, selfUrl: `http://127.0.0.1:${g.port}/a2a/v1`, routePath: view.routePath },
+    // Native gateways run on the host itself.
+    providerBaseUrl: (url) => url.replace(`//${HOST_GATEWAY_NAME}`, "//127.0.0.1"),
   };
   const config = buildOpenclawConfig(fed, g, placement);
   // The default log file is shared by every gateway of the host (/tmp/openclaw/openclaw-<date>.log);
@@ -160,6 +165,7 @@ export function gatewayArtifacts(fed: Federation, g: GatewayModel, root: string,
     file(rel(root, p.config), toJson(nativeOpenclawConfig(fed, g, root), header)),
     file(rel(root, p.envFile), envFileHeader(fed, g, root), { mode: 0o600, secret: true, envFrom: envFor(env, g.id) }),
   ];
+  if (usesDelegatePlugin(g)) out.push(...pluginArtifacts(`${rel(root, p.home)}/${PLUGIN_OUT_DIR}`));
   // Native gateways run as the invoking user: nothing is handed to the container uid.
   for (const a of workspaceArtifacts(fed, g, nativeView(fed, root), rel(root, p.workspace))) {
     const { gatewayOwned: _owned, ...plain } = a;

@@ -35,12 +35,14 @@ import { renderTemplate } from "../../render/templates.js";
 import { dir, file, type Artifact, type CompileResult } from "../../compile/artifact.js";
 import { envFor, planEnv } from "../../vocabulary/env-plan.js";
 import { CONTAINER_COMMS_DIR, CONTAINER_PORT, generatedHeader, routeDir, serviceName } from "../../vocabulary/names.js";
-import { buildOpenclawConfig } from "../../compile/openclaw-config.js";
+import { buildOpenclawConfig, usesHostGateway } from "../../compile/openclaw-config.js";
+import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
+import { DELEGATE_PLUGIN_FILES, PLUGIN_OUT_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
 import { diagramLinks, workspaceArtifacts } from "../../compile/workspace.js";
 import { configMapName, gatewayDir, K8S_LABELS, mailboxClaim, secretEnvFile, secretName, workspaceKey } from "./names.js";
 import { baselinePolicies, gatewayPolicy } from "./network.js";
 import { kubernetesSettings, type KubernetesCompileOptions, type KubernetesSettings } from "./settings.js";
-import { service, statefulSet } from "./workload.js";
+import { K8S_PLUGIN_DIR, service, statefulSet } from "./workload.js";
 
 export type { KubernetesCompileOptions } from "./settings.js";
 
@@ -120,6 +122,10 @@ export function compileKubernetes(fed: Federation, opts: KubernetesCompileOption
 
   artifacts.push(file("namespace.yaml", toYaml(namespaceObject(fed, k8s.namespace), header)));
   artifacts.push(file("network-policies.yaml", yamlDocs(baselinePolicies(fed), header)));
+  for (const p of fed.providers.filter((x) => usesHostGateway(x.baseUrl))) {
+    // compose maps the name with `extra_hosts: host-gateway`; a pod has no such mapping.
+    warnings.push(`model provider ${p.id} is at ${HOST_GATEWAY_NAME}, which pods cannot resolve; give models.providers.${p.id}.baseUrl an address the cluster reaches (a Service, or the host's IP)`);
+  }
   const claims = mailboxClaims(fed, k8s);
   if (claims.length > 0) {
     resources.push("mailbox.yaml");
@@ -141,6 +147,8 @@ export function compileKubernetes(fed: Federation, opts: KubernetesCompileOption
       publishedPort: g.port,
       peerBaseUrl: (id) => `http://${serviceName(id)}:${CONTAINER_PORT}`,
       knowledgePath,
+      // The init container copies the plugin from the ConfigMap into the config volume.
+      plugin: { pluginPath: K8S_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: (from, to) => `${CONTAINER_COMMS_DIR}/${routeDir(from, to)}` },
     });
     const ws = workspaceArtifacts(
       fed,
@@ -153,12 +161,14 @@ export function compileKubernetes(fed: Federation, opts: KubernetesCompileOption
     artifacts.push(dir(base), ...ws.map((a) => ({ ...a, gatewayOwned: false })));
     artifacts.push(file(`${base}/openclaw.json`, toJson(config, header)));
     artifacts.push(file(`${base}/service.yaml`, toYaml(service(fed, g), header)));
-    artifacts.push(file(`${base}/statefulset.yaml`, toYaml(statefulSet(fed, g, k8s, envNames, wsFiles), header)));
+    // ConfigMap keys `plugin_<file>`: `_` never occurs in a workspace key (workspaceKey).
+    const pluginFiles = usesDelegatePlugin(g) ? DELEGATE_PLUGIN_FILES.map((f) => ({ key: `plugin_${f}`, rel: f, path: `${PLUGIN_OUT_DIR}/${f}` })) : [];
+    artifacts.push(file(`${base}/statefulset.yaml`, toYaml(statefulSet(fed, g, k8s, envNames, { workspace: wsFiles, plugin: pluginFiles }), header)));
     artifacts.push(file(`${base}/networkpolicy.yaml`, toYaml(gatewayPolicy(fed, g, k8s.clusterCidrs), header)));
     resources.push(`${base}/service.yaml`, `${base}/statefulset.yaml`, `${base}/networkpolicy.yaml`);
     configMaps.push({
       name: configMapName(g.id),
-      files: [`openclaw.json=${base}/openclaw.json`, ...wsFiles.map((f) => `${f.key}=${f.path}`)],
+      files: [`openclaw.json=${base}/openclaw.json`, ...wsFiles.map((f) => `${f.key}=${f.path}`), ...pluginFiles.map((f) => `${f.key}=${f.path}`)],
     });
     // `env` (one file), not `envs`: the Kustomize v2.0.3 of Debian's kubectl 1.20 knows only `env`,
     // and Kustomize v5 still reads it.
@@ -173,6 +183,8 @@ export function compileKubernetes(fed: Federation, opts: KubernetesCompileOption
     );
   }
 
+  // One copy of the plugin for every gateway's ConfigMap (configMapGenerator reads it).
+  if (fed.gateways.some(usesDelegatePlugin)) artifacts.push(...pluginArtifacts());
   const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",

@@ -10,6 +10,8 @@
  *   mounts. The ConfigMap's hash suffix rolls the pod when any of them changes;
  * - the gateway runs with `OPENCLAW_CONFIG_READONLY=1` (facts §1.1) and receives its secrets one by
  *   one from its own Secret (`secretKeyRef`: a missing value stops the pod with the key's name);
+ * - `NODE_COMPILE_CACHE` in the gateway's own state volume (or the local image's read-only cache,
+ *   ../../vocabulary/compile-cache.ts), so a recreated pod does not compile OpenClaw again;
  * - `args`, not `command`: the image's ENTRYPOINT is tini (facts §5.1), which must stay PID 1;
  * - probes (facts §4): startup and readiness on `/startupz`, liveness on `/healthz`, each asserting
  *   the JSON body, because unknown paths answer 200 HTML. Readiness is `/startupz`, not `/readyz`:
@@ -31,6 +33,8 @@ import type { IIoK8sApiCoreV1Volume as IVolume } from "kubernetes-models/v1/Volu
 import type { IIoK8sApiCoreV1VolumeMount as IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, routeDir } from "../../vocabulary/names.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
+import { CONTAINER_PLUGIN_DIR } from "../../compile/delegation.js";
 import { configMapName, cpuQuantity, K8S_LABELS, mailboxClaim, memoryQuantity, PORT_NAME, secretName, SEED_DIR } from "./names.js";
 import type { KubernetesSettings } from "./settings.js";
 
@@ -99,10 +103,26 @@ export function service(fed: Federation, g: GatewayModel): IService {
   };
 }
 
+/**
+ * Where the init container puts the federation-delegate plugin: an emptyDir of its own, read-only
+ * for the gateway, at the path compose mounts it (so both targets write the same openclaw.json).
+ */
+export const K8S_PLUGIN_DIR = CONTAINER_PLUGIN_DIR;
+/** The plugin's emptyDir volume: present only when the gateway loads the plugin. */
+const pluginVolume = (files: SeedFiles) => (files.plugin.length > 0 ? [{ name: "plugin", emptyDir: { sizeLimit: "1Mi" } }] : []);
+const pluginMount = (files: SeedFiles, readOnly: boolean) => (files.plugin.length > 0 ? [{ name: "plugin", mountPath: K8S_PLUGIN_DIR, ...(readOnly ? { readOnly } : {}) }] : []);
+
+/** ConfigMap files the init container copies: workspace files (below the workspace) and plugin files (below {@link K8S_PLUGIN_DIR}). */
+export interface SeedFiles {
+  workspace: Array<{ key: string; rel: string }>;
+  plugin: Array<{ key: string; rel: string }>;
+}
+
 /** The init container's script: fixed text and paths derived from ids and fixed file names only. */
-function seedScript(workspaceFiles: Array<{ key: string; rel: string }>): string {
+function seedScript(files: SeedFiles): string {
   const lines = ["set -eu", `install -D -m 0644 ${SEED_DIR}/openclaw.json ${CONTAINER_CONFIG_DIR}/openclaw.json`];
-  for (const f of workspaceFiles) lines.push(`install -D -m 0644 ${SEED_DIR}/${f.key} ${CONTAINER_WORKSPACE_DIR}/${f.rel}`);
+  for (const f of files.workspace) lines.push(`install -D -m 0644 ${SEED_DIR}/${f.key} ${CONTAINER_WORKSPACE_DIR}/${f.rel}`);
+  for (const f of files.plugin) lines.push(`install -D -m 0644 ${SEED_DIR}/${f.key} ${K8S_PLUGIN_DIR}/${f.rel}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -129,7 +149,7 @@ function sharedVolumes(fed: Federation, g: GatewayModel, k8s: KubernetesSettings
 }
 
 /** The gateway container: OpenClaw with its env, port, probes and mounts. */
-function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVolumeMount[]): IContainer {
+function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVolumeMount[], seedFiles: SeedFiles): IContainer {
   const memory = memoryQuantity(g.resources.memory);
   return {
     name: "gateway",
@@ -141,6 +161,8 @@ function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVo
       { name: "OPENCLAW_CONFIG_PATH", value: `${CONTAINER_CONFIG_DIR}/openclaw.json` },
       { name: "OPENCLAW_CONFIG_READONLY", value: "1" },
       { name: "OPENCLAW_NO_AUTO_UPDATE", value: "1" },
+      // Node's module compile cache: the image's read-only one, or one in this gateway's own state.
+      { name: "NODE_COMPILE_CACHE", value: containerCompileCacheDir(g.image) },
       ...envNames.map((name) => ({ name, valueFrom: { secretKeyRef: { name: secretName(g.id), key: name } } })),
     ],
     ports: [{ name: PORT_NAME, containerPort: CONTAINER_PORT, protocol: "TCP" }],
@@ -155,37 +177,39 @@ function gatewayContainer(g: GatewayModel, envNames: string[], sharedMounts: IVo
       { name: "state", mountPath: CONTAINER_STATE_DIR },
       { name: "config", mountPath: CONTAINER_CONFIG_DIR, readOnly: true },
       { name: "tmp", mountPath: "/tmp" },
+      ...pluginMount(seedFiles, true),
       ...sharedMounts,
     ],
   };
 }
 
 /** The init container that copies the ConfigMap's files into place (see the file's docstring). */
-function seedContainer(g: GatewayModel, workspaceFiles: Array<{ key: string; rel: string }>): IContainer {
+function seedContainer(g: GatewayModel, seedFiles: SeedFiles): IContainer {
   return {
     name: "seed",
     image: g.image,
-    command: ["sh", "-c", seedScript(workspaceFiles)],
+    command: ["sh", "-c", seedScript(seedFiles)],
     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
     securityContext: containerSecurity,
     volumeMounts: [
       { name: "state", mountPath: CONTAINER_STATE_DIR },
       { name: "config", mountPath: CONTAINER_CONFIG_DIR },
       { name: "seed", mountPath: SEED_DIR, readOnly: true },
+      ...pluginMount(seedFiles, false),
     ],
   };
 }
 
 /**
  * The gateway's StatefulSet. `envNames` are the variables it receives (env plan), all from its
- * own Secret; `workspaceFiles` are the ConfigMap keys and workspace paths the init container copies.
+ * own Secret; `seedFiles` are the ConfigMap keys and paths the init container copies.
  */
 export function statefulSet(
   fed: Federation,
   g: GatewayModel,
   k8s: KubernetesSettings,
   envNames: string[],
-  workspaceFiles: Array<{ key: string; rel: string }>,
+  seedFiles: SeedFiles,
 ): IStatefulSet {
   const shared = sharedVolumes(fed, g, k8s);
   const storage = k8s.storage;
@@ -213,12 +237,13 @@ export function statefulSet(
             fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
           },
-          initContainers: [seedContainer(g, workspaceFiles)],
-          containers: [gatewayContainer(g, envNames, shared.mounts)],
+          initContainers: [seedContainer(g, seedFiles)],
+          containers: [gatewayContainer(g, envNames, shared.mounts, seedFiles)],
           volumes: [
             { name: "config", emptyDir: { sizeLimit: "16Mi" } },
             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
             { name: "seed", configMap: { name: configMapName(g.id) } },
+            ...pluginVolume(seedFiles),
             ...shared.volumes,
           ],
         },

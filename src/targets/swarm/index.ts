@@ -13,7 +13,9 @@ import { toJson, toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult, type EnvSlot } from "../../compile/artifact.js";
 import { planEnv } from "../../vocabulary/env-plan.js";
 import { CONTAINER_PORT, COMMS_DIR, configDir, generatedHeader, stateDir, workspaceDir } from "../../vocabulary/names.js";
-import { buildOpenclawConfig, type Placement } from "../../compile/openclaw-config.js";
+import { buildOpenclawConfig, usesHostGateway, type Placement } from "../../compile/openclaw-config.js";
+import { CONTAINER_PLUGIN_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
+import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
 import { federationReadme, mailboxDirs, workspaceArtifacts } from "../../compile/workspace.js";
 import { containerView } from "../compose/index.js";
 import { nodeLabel, STACK_NAMESPACE_LABEL, swarmStack, type SwarmStack } from "./model.js";
@@ -87,6 +89,7 @@ export function compileSwarm(fed: Federation): SwarmCompileResult {
       publishedPort: g.port,
       peerBaseUrl: containerView.peerBaseUrl,
       knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
+      plugin: { pluginPath: CONTAINER_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: containerView.routePath },
     };
     artifacts.push(dir(configDir(g.id)), file(`${configDir(g.id)}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
     artifacts.push(...workspaceArtifacts(fed, g, { ...containerView, knowledgePath: placement.knowledgePath }, workspaceDir(g.id)));
@@ -97,6 +100,11 @@ export function compileSwarm(fed: Federation): SwarmCompileResult {
         ? dir(`${fed.comms.hostPath}/${route}`, { gatewayOwned: true, absolute: true, mode: 0o770 })
         : dir(`${COMMS_DIR}/${route}`, { gatewayOwned: true, mode: 0o770 }),
     );
+  }
+  if (fed.gateways.some(usesDelegatePlugin)) artifacts.push(...pluginArtifacts());
+  for (const p of fed.providers.filter((x) => usesHostGateway(x.baseUrl))) {
+    // compose maps the name with `extra_hosts: host-gateway`; the swarm target adds no host entries.
+    warnings.push(`model provider ${p.id} is at ${HOST_GATEWAY_NAME}, which swarm tasks are not given; give models.providers.${p.id}.baseUrl an address the nodes reach (the host's IP)`);
   }
   artifacts.push(file("README.md", readme(fed, stack)));
   return { target: "swarm", artifacts, env, warnings, stack };

@@ -23,9 +23,11 @@
 import type { Federation, GatewayModel } from "../../federation/normalize.js";
 import { CONTAINER_COMMS_DIR, CONTAINER_CONFIG_DIR, CONTAINER_PORT, CONTAINER_STATE_DIR, CONTAINER_WORKSPACE_DIR, COMMS_DIR, configDir, egressNetwork, linkNetwork, routeDir, serviceName, stateDir, stateVolume, workspaceDir } from "../../vocabulary/names.js";
 import { LABELS } from "../../vocabulary/labels.js";
+import { containerCompileCacheDir } from "../../vocabulary/compile-cache.js";
 import type { EnvSlot } from "../../compile/artifact.js";
 import { envFor } from "../../vocabulary/env-plan.js";
 import { DOCKER_SOCKET, HEALTHCHECK_SCRIPT } from "../compose/index.js";
+import { CONTAINER_PLUGIN_DIR, PLUGIN_OUT_DIR, usesDelegatePlugin } from "../../compile/delegation.js";
 
 /** Label Docker's own `docker stack` commands use to find a stack's objects. */
 export const STACK_NAMESPACE_LABEL = "com.docker.stack.namespace";
@@ -74,6 +76,8 @@ export interface SwarmService {
   /** Key in the stack file; Docker names the service `<stack>_<key>` and gives it the key as a network alias. */
   key: string;
   image: string;
+  /** Host name inside every task container: the gateway id (see the compose target: OpenClaw's owner lease). */
+  hostname: string;
   command: string[];
   /** Non-secret environment only. */
   env: Record<string, string>;
@@ -168,6 +172,8 @@ function mounts(fed: Federation, g: GatewayModel): SwarmMount[] {
     const route = routeDir(r.from, r.to);
     out.push({ type: "bind", source: commsHost(fed, route), target: `${CONTAINER_COMMS_DIR}/${route}`, readOnly: false });
   }
+  // The federation-delegate plugin, read-only at the path compose uses (same openclaw.json).
+  if (usesDelegatePlugin(g)) out.push({ type: "bind", source: `./${PLUGIN_OUT_DIR}`, target: CONTAINER_PLUGIN_DIR, readOnly: true });
   if (g.sandboxed) out.push({ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET, readOnly: false });
   return out;
 }
@@ -178,12 +184,14 @@ function service(fed: Federation, g: GatewayModel, env: EnvSlot[]): SwarmService
     gateway: g.id,
     key: serviceName(g.id),
     image: g.image,
+    hostname: g.id,
     command: ["sh", "-c", ENTRYPOINT_SCRIPT],
     env: {
       OPENCLAW_STATE_DIR: CONTAINER_STATE_DIR,
       OPENCLAW_CONFIG_PATH: `${CONTAINER_CONFIG_DIR}/openclaw.json`,
       OPENCLAW_CONFIG_READONLY: "1",
       OPENCLAW_NO_AUTO_UPDATE: "1",
+      NODE_COMPILE_CACHE: containerCompileCacheDir(g.image),
     },
     secrets: envFor(env.filter((s) => s.kind === "token" || s.kind === "user"), g.id).map((name) => ({ env: name })),
     dockerGroup: g.sandboxed,

@@ -88,6 +88,7 @@ export function serviceSpec(stack: SwarmStack, svc: SwarmService, ctx: SpecConte
     TaskTemplate: {
       ContainerSpec: {
         Image: svc.image,
+        Hostname: svc.hostname,
         Labels: svc.containerLabels,
         Command: svc.command,
         Env: Object.entries(svc.env).map(([k, v]) => `${k}=${v}`),

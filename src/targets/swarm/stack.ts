@@ -23,6 +23,7 @@ const s = (n: number) => `${n}s`;
 function serviceEntry(svc: SwarmService): Record<string, unknown> {
   return {
     image: svc.image,
+    hostname: svc.hostname,
     command: svc.command,
     init: true,
     stop_grace_period: s(TIMINGS.stopGraceS),
