@@ -20,6 +20,8 @@ import { registerNative } from "./commands/native.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerAsk } from "./commands/ask.js";
 import { registerImage } from "./commands/image.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerEcs } from "./commands/ecs.js";
 
 export const VERSION = "0.1.0";
@@ -48,6 +50,8 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerAsk(program);
   registerImage(program);
+  registerPlan(program);
+  registerDoctor(program);
   registerEcs(program);
   // More commands register here (one line each).
   return program;
@@ -67,7 +71,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; usage mistakes exit 2.
-      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // A command whose 2 means something else (plan: changes) sets its own code for bad usage.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : ((err as CommanderError & { clawfedExit?: number }).clawfedExit ?? EXIT.usage);
       return;
     }
     throw err;

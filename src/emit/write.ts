@@ -31,6 +31,27 @@ export interface WriteOptions extends EnvOptions {
   force?: boolean;
   /** Plan only: report what would change, write nothing. */
   dryRun?: boolean;
+  /**
+   * Plan only, with contents: like `dryRun`, and `changes` holds each changed file's text before
+   * and after (for `clawfed plan`'s diff). The texts hold secrets (`.env`): redact before printing.
+   */
+  preview?: boolean;
+}
+
+/** One file a write would change (see WriteOptions.preview): its text and mode before and after. */
+export interface FileChange {
+  /** Relative path in the output folder. */
+  path: string;
+  /** add: new file; change: other bytes (and maybe mode); mode: same bytes, other mode; remove: an orphan of the previous run. */
+  action: "add" | "change" | "mode" | "remove";
+  /** Text before (undefined for add). */
+  before?: string;
+  /** Text after (undefined for remove). */
+  after?: string;
+  /** Mode before (undefined for add), e.g. 0o644. */
+  modeBefore?: number;
+  /** Mode after (undefined for remove). */
+  mode?: number;
 }
 
 export interface WriteResult {
@@ -41,6 +62,8 @@ export interface WriteResult {
   removed: string[];
   env: EnvReport;
   warnings: string[];
+  /** With `preview`: every file that would change, with its texts (paths sorted). */
+  changes?: FileChange[];
 }
 
 /** A previous run's manifest: the files it generated (only safe relative paths), and entries it ignored. */
@@ -185,10 +208,12 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   if (result.env.length > 0 || prevEnv) planned.set(ENV_FILE, { content: env.text, mode: 0o600 });
   const toWrite: string[] = [];
   const toChmod: string[] = [];
+  const modesBefore = new Map<string, number>();
   const currents = await pMap(planned, ([rel, f]) => (rel === ENV_FILE ? prevEnv : check(() => readBelow(out, rel, cache, Buffer.byteLength(f.content)))), { concurrency: FS_CONCURRENCY });
   let i = 0;
   for (const [rel, f] of planned) {
     const current = currents[i++];
+    if (current) modesBefore.set(rel, current.mode);
     if (current?.text === f.content) {
       res.unchanged.push(rel);
       if (current.mode !== f.mode) toChmod.push(rel);
@@ -238,6 +263,10 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
   }
   res.written.sort();
   res.unchanged.sort();
+  if (opts.preview) {
+    res.changes = await previewChanges(out, cache, planned, { toWrite, toChmod, orphans, modesBefore, envBefore: prevEnv?.text });
+    return res;
+  }
   if (opts.dryRun) return res;
 
   // Write: folders first (each with its own mode, e.g. a 0700 state dir), files, orphans, manifest.
@@ -279,4 +308,30 @@ export async function writeArtifacts(result: CompileResult, opts: WriteOptions):
     throw fsFailure(err, "write into", out.shown);
   }
   return res;
+}
+
+/**
+ * The texts and modes before and after of the files a write would change (writeArtifacts with
+ * `preview`); read below the root without following links, like everything else here.
+ */
+async function previewChanges(
+  out: Root,
+  cache: Map<string, Found>,
+  planned: ReadonlyMap<string, { content: string; mode: number }>,
+  plan: { toWrite: string[]; toChmod: string[]; orphans: string[]; modesBefore: ReadonlyMap<string, number>; envBefore?: string },
+): Promise<FileChange[]> {
+  const changes: FileChange[] = [];
+  const before = async (rel: string) => (rel === ENV_FILE ? plan.envBefore : (await readBelow(out, rel, cache))?.text);
+  for (const rel of plan.toWrite) {
+    const f = planned.get(rel)!;
+    const modeBefore = plan.modesBefore.get(rel);
+    if (modeBefore === undefined) changes.push({ path: rel, action: "add", after: f.content, mode: f.mode });
+    else changes.push({ path: rel, action: "change", before: await before(rel), after: f.content, modeBefore, mode: f.mode });
+  }
+  for (const rel of plan.toChmod) changes.push({ path: rel, action: "mode", modeBefore: plan.modesBefore.get(rel), mode: planned.get(rel)!.mode });
+  for (const rel of plan.orphans) {
+    const found = await readBelow(out, rel, cache);
+    changes.push({ path: rel, action: "remove", before: found?.text, modeBefore: found?.mode });
+  }
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -10,6 +10,7 @@ import {
   type TransportName,
 } from "./schema.js";
 import type { KubernetesParsed } from "./kubernetes-schema.js";
+import { DEFAULT_NETWORK_POOL } from "../vocabulary/subnets.js";
 
 export interface KnowledgeMount {
   name: string;
@@ -99,6 +100,8 @@ export interface Federation {
   pairs: Array<[string, string]>;
   /** The spec's `kubernetes:` block as parsed (defaults applied), when present. */
   kubernetes?: KubernetesParsed;
+  /** IPv4 block the compose networks' subnets come from (`network.pool`, default DEFAULT_NETWORK_POOL). */
+  networkPool: string;
   /** AWS tags of every resource (ecs target), keys sorted. */
   tags?: Record<string, string>;
   /** Settings only the ecs target reads. */
@@ -243,6 +246,7 @@ export function normalize(spec: SpecParsed, specFile: string): Federation {
     routes,
     pairs,
     ...(spec.kubernetes ? { kubernetes: spec.kubernetes } : {}),
+    networkPool: spec.network?.pool ?? DEFAULT_NETWORK_POOL,
     tags: sortedRecord(spec.tags ?? {}),
     ecs: {
       logRetentionDays: spec.ecs?.logRetentionDays ?? 30,

@@ -8,6 +8,7 @@ import type { Federation } from "./normalize.js";
 import { hostPathProblem, mountTargetProblem, overlap } from "./paths.js";
 import { idProblem, type SpecParsed } from "./schema.js";
 import { kubernetesRules } from "./kubernetes-rules.js";
+import { parseCidr, poolCapacity, poolPrefixFor, SUBNET_PREFIX } from "../vocabulary/subnets.js";
 import { swarmNames } from "./swarm-rules.js";
 import { ecsRules } from "./ecs-rules.js";
 
@@ -301,6 +302,28 @@ const literalSecrets: Rule = (spec) => {
 };
 
 /**
+ * Targets whose networks take their subnets from `network.pool` (one per link, one egress network
+ * per gateway). Not kubernetes (NetworkPolicy, no networks) nor the host targets (no networks).
+ */
+export const NETWORK_TARGETS = new Set(["compose"]);
+
+/** The compose layout's networks (an egress network per gateway, a network per linked pair) fit in `network.pool`. */
+const networkPool: Rule = (spec, fed, ctx) => {
+  if (!NETWORK_TARGETS.has(ctx.target)) return [];
+  const pool = parseCidr(fed.networkPool);
+  if ("problem" in pool) return []; // the shape check reported it
+  const needed = fed.gateways.length + fed.pairs.length;
+  const capacity = poolCapacity(pool);
+  if (needed <= capacity) return [];
+  const what = `${fed.gateways.length} egress network(s) and ${fed.pairs.length} link network(s)`;
+  return [{
+    path: ["network", "pool"], // absent: points at the top level, where the key goes
+    message: `${spec.network ? "network.pool" : `the default network pool`} ${fed.networkPool} holds ${capacity} /${SUBNET_PREFIX} subnet(s), but this federation needs ${needed} (${what})`,
+    hint: `set network: { pool: <block> } to a /${poolPrefixFor(needed)} or larger that no other network of this host uses`,
+  }];
+};
+
+/**
  * Every `<provider>/<model>` a gateway names must exist when the provider is one of the spec's
  * own (`models.providers`): OpenClaw validation does not catch a model its provider lacks (facts
  * Appendix C), the gateway would only fail at its first run. Built-in providers are not checked.
@@ -345,6 +368,7 @@ export const RULES: ReadonlyArray<[string, Rule]> = [
   ["model-refs", modelRefs],
   ["literal-secrets", literalSecrets],
   ["kubernetes", kubernetesRules],
+  ["network-pool", networkPool],
   ["swarm-names", swarmNames],
   ["ecs", ecsRules],
 ];

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { credentialIn, secretShape } from "./credentials.js";
 import { normalizePath, pathTextProblem } from "./paths.js";
 import { Kubernetes } from "./kubernetes-schema.js";
+import { DEFAULT_NETWORK_POOL, MIN_POOL_PREFIX, parseCidr, SUBNET_PREFIX } from "../vocabulary/subnets.js";
 import { GatewayEcs, SpecEcs, Tags } from "./ecs-schema.js";
 
 /** Default OpenClaw release the generated configs target (facts sheet: openclaw@2026.9.6). */
@@ -437,6 +438,28 @@ export const Link = z
   .strict()
   .describe("Which gateway may reach which. Gateways without a link cannot resolve or reach each other.");
 
+/** An IPv4 block for `network.pool`: host bits zero, from a /8 to a /29. */
+const Pool = z
+  .string()
+  .superRefine((text, ctx) => {
+    const c = parseCidr(text);
+    if ("problem" in c) ctx.addIssue({ code: "custom", message: c.problem, params: { hint: `e.g. ${DEFAULT_NETWORK_POOL}` } });
+    else if (c.prefix < MIN_POOL_PREFIX || c.prefix > SUBNET_PREFIX) {
+      ctx.addIssue({ code: "custom", message: `a /${c.prefix} pool is not accepted: it must be from a /${MIN_POOL_PREFIX} to a /${SUBNET_PREFIX} (one network)`, params: { hint: `e.g. ${DEFAULT_NETWORK_POOL}` } });
+    }
+  })
+  .meta({ pattern: "^\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+$" });
+
+export const Network = z
+  .object({
+    pool: Pool.default(DEFAULT_NETWORK_POOL).describe(
+      `IPv4 block the compose target takes one /${SUBNET_PREFIX} subnet per generated network from (one per link, one egress network per gateway); default ${DEFAULT_NETWORK_POOL}. ` +
+        "Pick a block no other Docker network, VPN or LAN route of the host uses; two federations on one host need different pools.",
+    ),
+  })
+  .strict()
+  .describe("Addresses of the generated Docker networks (compose target). Explicit subnets let one host run more than the ~30 networks of Docker's default pools.");
+
 export const Spec = z
   .object({
     $schema: z.string().optional().describe("JSON Schema reference for editors (ignored)."),
@@ -481,6 +504,7 @@ export const Spec = z
       .describe("Model providers of the federation, written into the config of each gateway that uses them."),
     gateways: z.record(z.string(), Gateway).describe("The gateways, by id."),
     links: z.array(Link).default([]).describe("Which gateway may reach which, and how."),
+    network: Network.optional(),
     kubernetes: Kubernetes.optional(),
     tags: Tags.describe("Tags of every AWS resource of the federation (ecs target)."),
     ecs: SpecEcs,

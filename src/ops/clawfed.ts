@@ -52,6 +52,14 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       const res = await streamLogs(ctx, (await deps()).engine, opts.gateway, opts.sink, opts);
       return { ok: true, federation: ctx.fed.name, container: res.container, ms: Math.round(performance.now() - t0), gateways: [{ id: opts.gateway }] };
     },
+    async plan(fed, opts = {}) {
+      const { planUp } = await import("./plan.js");
+      return planUp(await ctxOf(fed, opts), await deps(), opts);
+    },
+    async doctor(fed, opts = {}) {
+      const [{ runDoctor }, { DOCTOR_CHECKS }] = await Promise.all([import("./doctor.js"), import("./doctor-checks.js")]);
+      return runDoctor(await ctxOf(fed, opts), await deps(), DOCTOR_CHECKS, opts);
+    },
     async planRollout(fed, opts = {}) {
       const { planFor } = await import("./rollout.js");
       return planFor(await ctxOf(fed, opts), await deps(), opts);

@@ -4,8 +4,9 @@
  * Unit tests pass fakes (test/helpers/memory-engine.ts); the CLI uses {@link defaultDeps}.
  */
 import { systemClock, type Clock } from "../runtime/clock.js";
-import { compose, configHash, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
+import { compose, configHash, configHashes, ComposeProject, ComposeRunResult } from "../runtime/compose.js";
 import type { Engine } from "../runtime/docker/types.js";
+import type { HostRoute } from "../runtime/host-routes.js";
 import { nodeHttpGet, type HttpGet } from "../runtime/health.js";
 import type { SwarmEngine } from "../runtime/swarm/types.js";
 
@@ -29,6 +30,13 @@ export interface ClawfedDeps {
    * rollout replaced is the one compose would create); default `compose -f - config --hash`.
    */
   configHash: (p: ComposeProject, composeText: string, service: string) => Promise<string | undefined>;
+  /** This host's IPv4 routes (`up` checks planned subnets against them); default /proc/net/route. */
+  hostRoutes?: () => Promise<HostRoute[]>;
+  /**
+   * compose's config hash of every service of the compose file text, in one compose run (plan,
+   * doctor); default `compose config --hash=*`. Undefined when compose cannot compute them.
+   */
+  configHashes?: (p: ComposeProject, composeText: string) => Promise<Map<string, string> | undefined>;
   /**
    * Docker Swarm (services, tasks, secrets, overlay networks, node labels) for the `swarm`
    * operations; default dockerode over the Engine API (runtime/swarm/docker.ts), created by the
@@ -52,6 +60,8 @@ export async function defaultDeps(over: Partial<ClawfedDeps> = {}): Promise<Claw
     wallNow: over.wallNow ?? Date.now,
     compose: over.compose ?? compose,
     configHash: over.configHash ?? configHash,
+    configHashes: over.configHashes ?? configHashes,
+    ...(over.hostRoutes ? { hostRoutes: over.hostRoutes } : {}),
     ...(over.swarm ? { swarm: over.swarm } : {}),
   };
 }

@@ -2,7 +2,10 @@
  * `generate`: load a spec, compile it for a target, write the result. The library call behind
  * `clawfed generate`; nothing is written unless the spec is valid.
  */
+import { readFile } from "node:fs/promises";
 import os from "node:os";
+import { parse as parseYaml } from "yaml";
+import { LABELS } from "../vocabulary/labels.js";
 import path from "node:path";
 import { compile, type CompileOptions, type TargetName } from "../targets/registry.js";
 import type { CompileResult } from "../compile/artifact.js";
@@ -38,6 +41,8 @@ export interface GenerateOptions {
   openclaw?: Partial<OpenclawHost>;
   /** systemd target: scope, user (default the current user for scope system) and version (default: this host's systemd, else 254). */
   systemd?: Partial<SystemdOptions>;
+  /** compose target: subnets in use elsewhere on the host, which new networks avoid (`up` passes them; see allocateSubnets). */
+  avoidSubnets?: string[];
   /** kubernetes target: namespace (default `kubernetes.namespace` of the spec, else the federation name). */
   namespace?: string;
 }
@@ -126,6 +131,30 @@ export function nativeCompileOptions(fedName: string, target: TargetName, opts: 
 }
 
 /**
+ * The subnets of the networks in the compose file generated before in `outDir` (network key →
+ * CIDR), for the networks labelled as this federation's: the record that keeps existing networks
+ * on their subnets when gateways are added (vocabulary/subnets.ts allocateSubnets). Empty when
+ * there is no such file or it cannot be read as YAML: the allocation then follows from the spec alone.
+ */
+export async function previousSubnets(outDir: string, federation: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let doc: unknown;
+  try {
+    doc = parseYaml(await readFile(path.join(outDir, "docker-compose.yml"), "utf8"));
+  } catch {
+    return out; // no previous compose file (or not ours to read): allocate from the spec alone
+  }
+  const networks = (doc as { networks?: Record<string, unknown> } | null)?.networks;
+  if (!networks || typeof networks !== "object") return out;
+  for (const [key, net] of Object.entries(networks)) {
+    const n = net as { labels?: Record<string, unknown>; ipam?: { config?: Array<{ subnet?: unknown }> } } | null;
+    const subnet = n?.ipam?.config?.[0]?.subnet;
+    if (n?.labels?.[LABELS.federation] === federation && typeof subnet === "string") out.set(key, subnet);
+  }
+  return out;
+}
+
+/**
  * Load, compile and write.
  * @throws SpecError for an invalid spec (nothing written); UsageError for an unknown gateway in
  *   `rotate`, an `image` that is not a Docker image reference or a native root with `${`.
@@ -141,9 +170,13 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   if (Array.isArray(opts.rotate)) pickGateways(fed, opts.rotate, "--rotate");
   const native = NATIVE_TARGETS.has(target);
   const compileOpts: CompileOptions = native ? nativeCompileOptions(fed.name, target, opts) : opts.namespace !== undefined ? { namespace: opts.namespace } : {};
-  const result: CompileResult = compile(fed, target, compileOpts);
   // A native federation is generated where it runs (its root), unless told otherwise.
   const outDir = opts.outDir ?? (native ? compileOpts.root! : defaultOutDir(fed.name));
+  if (target === "compose") {
+    compileOpts.previousSubnets = await previousSubnets(outDir, fed.name);
+    if (opts.avoidSubnets) compileOpts.avoidSubnets = opts.avoidSubnets;
+  }
+  const result: CompileResult = compile(fed, target, compileOpts);
   const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force });
   const warnings = [...result.warnings, ...written.warnings];
   if (native && path.resolve(outDir) !== compileOpts.root) {

@@ -50,10 +50,11 @@ export async function generationImage(ctx: Pick<FederationContext, "loaded" | "o
 
 /**
  * Regenerate the compose output in place (tokens kept), with `image` as the default image; `force`
- * lets it write into a non-empty folder clawfed did not create (see writeArtifacts).
+ * lets it write into a non-empty folder clawfed did not create (see writeArtifacts); `avoidSubnets`
+ * are blocks in use elsewhere on the host, which new networks avoid.
  */
-export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined, opts: { force?: boolean } = {}): Promise<GenerateResult> {
-  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image, force: opts.force });
+export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined, opts: { force?: boolean; avoidSubnets?: string[] } = {}): Promise<GenerateResult> {
+  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image, force: opts.force, ...(opts.avoidSubnets ? { avoidSubnets: opts.avoidSubnets } : {}) });
 }
 
 /** The image a gateway's service has in the generated compose file. */

@@ -56,10 +56,11 @@ export function selectTargets(gateways: Array<{ id: string; role: "hub" | "spoke
  *   `openclaw.image`), undefined when it names none
  * @param running the image each gateway's container runs now: the target of a gateway the spec
  *   names no image for, without `image` (it stays where it is)
+ * @param previousSubnets the networks' subnets in the compose file on disk (generate's previousSubnets), so the text matches it
  * @throws UsageError for an unknown `only` id, an `image` that is not a Docker reference, or
  *   nothing to roll out (no spokes and no `includeHub`)
  */
-export function planRollout(fed: Federation, sel: RolloutSelection, specImages: ReadonlyMap<string, string | undefined>, running: ReadonlyMap<string, string>): RolloutPlan {
+export function planRollout(fed: Federation, sel: RolloutSelection, specImages: ReadonlyMap<string, string | undefined>, running: ReadonlyMap<string, string>, previousSubnets?: ReadonlyMap<string, string>): RolloutPlan {
   checkImageFlag(sel.image);
   const selected = selectTargets(fed.gateways, sel, fed.name);
   if (selected.length === 0) throw new UsageError(`nothing to roll out: ${fed.name} has no spokes`, { hint: "add --include-hub" });
@@ -70,7 +71,7 @@ export function planRollout(fed: Federation, sel: RolloutSelection, specImages: 
   });
   const images = new Map(steps.map((s) => [s.id, s.image]));
   const next: Federation = { ...fed, gateways: fed.gateways.map((g) => (images.has(g.id) ? { ...g, image: images.get(g.id)! } : g)) };
-  const composeFile = compile(next, "compose").artifacts.find((a) => a.kind === "file" && a.path === "docker-compose.yml");
+  const composeFile = compile(next, "compose", previousSubnets ? { previousSubnets } : {}).artifacts.find((a) => a.kind === "file" && a.path === "docker-compose.yml");
   if (!composeFile || composeFile.kind !== "file") throw new InternalError("the compose target produced no docker-compose.yml");
   return { federation: fed.name, steps, composeText: composeFile.content };
 }

@@ -31,7 +31,7 @@ import { imageBuildCommand } from "../runtime/image/recipe.js";
 import { PollError, pollUntil } from "../runtime/poll.js";
 import { outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { checkImageFlag } from "./generate.js";
+import { checkImageFlag, previousSubnets } from "./generate.js";
 import { planRollout, selectTargets, RolloutPlan, RolloutSelection } from "./rollout-plan.js";
 import { rollOne, GatewayRollout, RolloutOptions, Run, Target } from "./rollout-step.js";
 
@@ -72,7 +72,7 @@ export async function planFor(ctx: FederationContext, deps: Pick<ClawfedDeps, "e
   const specImages = new Map(ctx.fed.gateways.map((g) => [g.id, spec.gateways[g.id]?.image ?? spec.openclaw.image]));
   const { current } = await gatewayContainers(ctx, deps.engine);
   const running = new Map([...current].map(([id, c]) => [id, c.image]));
-  return planRollout(ctx.fed, sel, specImages, running);
+  return planRollout(ctx.fed, sel, specImages, running, await previousSubnets(ctx.outDir, ctx.fed.name));
 }
 
 /**

@@ -22,6 +22,8 @@ import type { UpgradeOptions, UpgradePlan, UpgradeResult, UpgradeSelection } fro
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
+import type { PlanOptions, PlanResult } from "./plan.js";
+import type { DoctorOptions, DoctorResult } from "./doctor.js";
 import type { AskOptions, AskResult } from "./ask.js";
 import type { EcsRunTaskOptions, EcsRunTaskResult } from "./ecs.js";
 import type { ArchiveLimits } from "../runtime/backup/archive.js";
@@ -79,6 +81,8 @@ export type RestoreOpResult = RestoreResult & OpResult;
 /** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
 export type NativeStatusResult = NativeStatus & OpResult;
 export type { VerifyResult };
+export type { PlanOptions, PlanResult, PlannedContainer, PlannedFile, PlannedResource } from "./plan.js";
+export type { DoctorCheck, DoctorOptions, DoctorResult, Finding, FindingStatus } from "./doctor.js";
 /** `ask`: the A2A task's state and answer (secrets redacted), its contextId; `ok` when it completed. */
 export type AskOpResult = AskResult;
 export type { EcsRunTaskOptions, EcsRunTaskResult };
@@ -108,6 +112,13 @@ export interface Clawfed {
   status(fed: FederationRef, opts?: StatusOptions & OutOptions): Promise<StatusOpResult>;
   /** Write a gateway's logs to `sink`, secrets redacted. */
   logs(fed: FederationRef, opts: LogsOptions & OutOptions & { gateway: string; sink: LogSink }): Promise<LogsResult>;
+  /**
+   * What `up` would change (files with redacted diffs, containers with reasons, networks, volumes);
+   * changes nothing. `changes` is 0 when `up` would leave everything as it is.
+   */
+  plan(fed: FederationRef, opts?: PlanOptions & OutOptions): Promise<PlanResult>;
+  /** Audit the federation (drift, ports, .env, images, Docker, disk, OpenClaw's doctor); changes nothing. `ok` when no finding fails. */
+  doctor(fed: FederationRef, opts?: DoctorOptions & OutOptions): Promise<DoctorResult>;
   /** The rollout plan (which gateways, which image, in which order); changes nothing. */
   planRollout(fed: FederationRef, opts?: RolloutSelection & OutOptions): Promise<RolloutPlan>;
   /** Plan, then apply the rolling update with rollback. Never edits the spec: see `recordRollout`. */

@@ -12,7 +12,11 @@ import { gateStarted } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { openFederation, outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { checkImageFlag } from "./generate.js";
+import { checkImageFlag, previousSubnets } from "./generate.js";
+import { assertSubnetsFree, occupiedElsewhere, plannedNetworks } from "./network-check.js";
+import { hostRoutes, type HostRoute } from "../runtime/host-routes.js";
+import type { NetworkSummary } from "../runtime/docker/types.js";
+import { localSocket } from "../runtime/docker/engine-api.js";
 import { imageBuildCommand } from "../runtime/image/recipe.js";
 import { COMPOSE_FILE, composeImage, generationImage, regenerate } from "./regenerate.js";
 
@@ -76,12 +80,17 @@ export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}):
   const say = opts.onProgress ?? (() => undefined);
   const first = await openFederation(spec, { outDir: opts.outDir });
   const image = opts.image ?? (await generationImage(first));
-  const gen = await regenerate(first, image, { force: opts.force });
+  // What the host uses already, so that new networks get subnets clear of it (undefined when the
+  // engine cannot be asked: ping below says why).
+  const host = await hostNetworks(deps).catch(() => undefined);
+  const avoidSubnets = host ? occupiedElsewhere(first.project.name, host.networks, host.routes) : undefined;
+  const gen = await regenerate(first, image, { force: opts.force, ...(avoidSubnets ? { avoidSubnets } : {}) });
   if (gen.written.length) say(`generated ${gen.written.length} file(s) in ${gen.outDir}`);
   for (const w of gen.warnings) say(`warning: ${w}`);
   const ctx = await openFederation(spec, { outDir: opts.outDir });
   if (!existsSync(path.join(ctx.outDir, COMPOSE_FILE))) throw new RuntimeError(`generate did not write ${COMPOSE_FILE} in ${ctx.outDir}`);
   await deps.engine.ping();
+  await checkSubnets(ctx, deps, spec, host);
   await ensureImages(ctx, deps, say);
 
   say(`starting ${ctx.fed.gateways.length} gateway(s) with compose`);
@@ -119,6 +128,31 @@ export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}):
     result.next = `clawfed logs ${spec} ${failed[0]!.id}${outFlag(ctx)}   (then: clawfed status ${spec}${outFlag(ctx)})`;
   }
   return result;
+}
+
+/**
+ * The subnets of the generated compose file against the engine's networks and (local engine
+ * only) this host's routes, before anything is created.
+ * @throws RuntimeError naming each overlapping network or route
+ */
+async function checkSubnets(ctx: FederationContext, deps: ClawfedDeps, spec: string, known?: HostNetworks): Promise<void> {
+  const planned = plannedNetworks(ctx.project.name, await previousSubnets(ctx.outDir, ctx.fed.name));
+  if (planned.length === 0) return;
+  const { networks, routes } = known ?? (await hostNetworks(deps));
+  assertSubnetsFree(planned, networks, routes, { spec, pool: ctx.fed.networkPool, downCommand: `clawfed down ${spec}${outFlag(ctx)}` });
+}
+
+interface HostNetworks {
+  networks: NetworkSummary[];
+  routes: HostRoute[];
+}
+
+/** The engine's networks and, for a local engine, this host's routes. @throws RuntimeError when the engine cannot be asked */
+async function hostNetworks(deps: ClawfedDeps): Promise<HostNetworks> {
+  const networks = await deps.engine.listNetworks();
+  // A remote engine (DOCKER_HOST tcp/ssh) has its own routes, which this host cannot see.
+  const routes = deps.hostRoutes ? await deps.hostRoutes() : localSocket() ? await hostRoutes() : [];
+  return { networks, routes };
 }
 
 /** Every image the compose file names must be present; pull the missing ones (compose would, less clearly). */

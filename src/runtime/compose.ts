@@ -85,17 +85,31 @@ const CONFIG_HASH_TIMEOUT_MS = 30_000;
  * @returns undefined when compose cannot compute it (the caller keeps the old label)
  */
 export async function configHash(p: ComposeProject, composeText: string, service: string): Promise<string | undefined> {
+  return (await hashesOf(p, composeText, service))?.get(service);
+}
+
+/**
+ * compose's config hash of every service of the compose file text (`compose config --hash=*`,
+ * v1 and v2: one compose run for the whole federation), computed like {@link configHash}.
+ * @returns service → hash; undefined when compose cannot compute them
+ */
+export function configHashes(p: ComposeProject, composeText: string): Promise<Map<string, string> | undefined> {
+  return hashesOf(p, composeText, "*");
+}
+
+async function hashesOf(p: ComposeProject, composeText: string, which: string): Promise<Map<string, string> | undefined> {
   const tmp = await mkdtemp(path.join(tmpdir(), "clawfed-hash-"));
   try {
     const file = path.join(tmp, "docker-compose.yml");
     await writeFile(file, composeText, { mode: 0o600, flag: "wx" });
-    const res = await compose(p, ["config", `--hash=${service}`], { timeoutMs: CONFIG_HASH_TIMEOUT_MS, file }).catch(() => undefined);
+    const res = await compose(p, ["config", `--hash=${which}`], { timeoutMs: CONFIG_HASH_TIMEOUT_MS, file }).catch(() => undefined);
     if (!res || res.code !== 0) return undefined;
+    const out = new Map<string, string>();
     for (const line of res.stdout.split("\n")) {
       const [name, hash] = line.trim().split(/\s+/);
-      if (name === service && hash && /^[0-9a-f]{16,}$/.test(hash)) return hash;
+      if (name && hash && /^[0-9a-f]{16,}$/.test(hash)) out.set(name, hash);
     }
-    return undefined;
+    return out;
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

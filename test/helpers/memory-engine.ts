@@ -16,6 +16,7 @@ import type {
   CreateLikeOptions,
   ScratchOptions,
   Engine,
+  EngineFacts,
   ExecResult,
   IdleSpec,
   ImageInfo,
@@ -25,6 +26,7 @@ import type {
   LogChunk,
   LogOptions,
   MountSource,
+  NetworkSummary,
 } from "../../src/runtime/docker/types.js";
 import type { HttpAnswer, HttpGet } from "../../src/runtime/health.js";
 
@@ -59,6 +61,10 @@ export class MemoryEngine implements Engine {
   private readonly counts = new Map<string, number>();
   /** Images that can be pulled. */
   readonly pullable = new Map<string, { id: string; behaviour: Behaviour }>();
+  /** What `engineInfo` answers. */
+  facts: EngineFacts = { version: "26.1.5", apiVersion: "1.45", rootDir: "/var/lib/docker" };
+  /** Answers `exec` (unset: exec is not modelled and throws). */
+  execHandler?: (container: ContainerInfo, cmd: string[]) => ExecResult;
   private seq = 0;
 
   constructor(clock = manualClock(1_000_000)) {
@@ -70,7 +76,7 @@ export class MemoryEngine implements Engine {
   }
 
   /** Add a running gateway container. */
-  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean; stopTimeoutS?: number }): string {
+  addContainer(o: { name: string; image: string; labels: Labels; port: number; state: MountSource; running?: boolean; stopTimeoutS?: number; envKeys?: string[] }): string {
     const img = this.images.get(o.image);
     if (!img) throw new Error(`no image ${o.image}`);
     const id = this.newId();
@@ -94,6 +100,7 @@ export class MemoryEngine implements Engine {
         networks: ["net-a", "net-b"],
         ports: [{ containerPort: CONTAINER_PORT, protocol: "tcp", hostIp: "127.0.0.1", hostPort: o.port }],
         ...(o.stopTimeoutS === undefined ? {} : { stopTimeoutS: o.stopTimeoutS }),
+        ...(o.envKeys ? { envKeys: [...o.envKeys].sort() } : {}),
       },
       logs: [],
     });
@@ -159,7 +166,7 @@ export class MemoryEngine implements Engine {
   async listContainers(labels: Labels): Promise<ContainerSummary[]> {
     return [...this.containers.values()]
       .filter((c) => Object.entries(labels).every(([k, v]) => c.info.labels[k] === v))
-      .map((c) => ({ id: c.info.id, name: c.info.name, image: c.info.image, status: c.info.status, labels: { ...c.info.labels } }));
+      .map((c) => ({ id: c.info.id, name: c.info.name, image: c.info.image, status: c.info.status, labels: { ...c.info.labels }, ports: c.info.running ? structuredClone(c.info.ports) : [] }));
   }
 
   async inspect(idOrName: string): Promise<ContainerInfo | undefined> {
@@ -243,22 +250,24 @@ export class MemoryEngine implements Engine {
     return id;
   }
 
-  readonly networks = new Map<string, Labels>();
+  /** Networks made by createNetwork (a rehearsal's own), by name. */
+  readonly createdNetworks = new Map<string, Labels>();
 
   async createNetwork(name: string, labels: Labels): Promise<void> {
     this.calls.push(`network create ${name}`);
-    this.networks.set(name, labels);
+    this.createdNetworks.set(name, labels);
   }
 
   async removeNetwork(name: string): Promise<void> {
     this.calls.push(`network rm ${name}`);
-    this.networks.delete(name);
+    this.createdNetworks.delete(name);
   }
 
   async image(ref: string): Promise<ImageInfo | undefined> {
     const byRef = this.images.get(ref);
     const i = byRef ?? [...this.images.values()].find((x) => x.id === ref);
-    return i ? { id: i.id, repoTags: byRef ? [ref] : [], labels: i.labels } : undefined;
+    // Every image sets PATH and NODE_VERSION, like the OpenClaw image.
+    return i ? { id: i.id, repoTags: byRef ? [ref] : [], labels: i.labels, envKeys: ["NODE_VERSION", "PATH"] } : undefined;
   }
 
   async pull(ref: string): Promise<void> {
@@ -277,6 +286,18 @@ export class MemoryEngine implements Engine {
 
   async listVolumes(labels: Labels): Promise<Array<{ name: string; labels: Labels }>> {
     return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
+  }
+
+  /** Networks listNetworks reports (tests set them). */
+  networks: NetworkSummary[] = [];
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    return this.networks.map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
+  }
+
+  async engineInfo(): Promise<EngineFacts> {
+    this.maybeFail("engineInfo");
+    return { ...this.facts };
   }
 
   async removeVolume(name: string): Promise<void> {
@@ -338,16 +359,21 @@ export class MemoryEngine implements Engine {
     throw new Error("MemoryEngine does not model the archive API");
   }
 
-  /** Findings the modelled `openclaw doctor --lint` reports (exec, see below). */
+  /** Findings the modelled `openclaw doctor --lint` reports (exec without an execHandler, see below). */
   doctorFindings: Array<{ checkId: string; severity: string; message: string }> = [];
 
   /**
-   * exec models only what an upgrade's rehearsal runs inside a scratch gateway: the /startupz probe
-   * script (runtime/scratch.ts) and `openclaw doctor --lint --json` (reporting `doctorFindings`).
+   * exec: through `execHandler` when a test sets one; else it models only what an upgrade's
+   * rehearsal runs inside a scratch gateway: the /startupz probe script (runtime/scratch.ts) and
+   * `openclaw doctor --lint --json` (reporting `doctorFindings`).
    */
   async exec(id: string, cmd: string[]): Promise<ExecResult> {
     const c = this.find(id);
     if (!c?.info.running) throw new Error(`container ${id} is not running`);
+    if (this.execHandler) {
+      this.calls.push(`exec ${c.info.name} ${cmd.join(" ")}`);
+      return this.execHandler(structuredClone(c.info), cmd);
+    }
     this.calls.push(`exec ${c.info.name} ${cmd.includes("doctor") ? "doctor" : "probe"}`);
     if (cmd.some((a) => a.includes("/startupz"))) {
       const started = this.behaviourOf(c) === "ok" && this.clock.now() - (c.startedAtMs ?? 0) >= this.startMs;
@@ -358,7 +384,7 @@ export class MemoryEngine implements Engine {
       const body = { schemaVersion: 1, ok: this.doctorFindings.length === 0, checksRun: 3, checksSkipped: 0, findings: this.doctorFindings };
       return { exitCode: this.doctorFindings.length ? 1 : 0, stdout: `${JSON.stringify(body, null, 2)}\n`, stderr: "" };
     }
-    throw new Error("MemoryEngine models exec only for the rehearsal's probe and doctor");
+    throw new Error("MemoryEngine models exec only for the rehearsal's probe and doctor (or set execHandler)");
   }
 
   /** The gateway HTTP of the running containers, by published port. */

@@ -9,10 +9,7 @@ import { inStateCompileCache } from "../../src/vocabulary/compile-cache.js";
 
 async function tarOf(entries: Array<{ name: string; body?: string }>): Promise<Buffer> {
   const pack = tarStream.pack();
-  for (const e of entries) {
-    if (e.body === undefined) pack.entry({ name: e.name, type: "directory", mode: 0o700 });
-    else pack.entry({ name: e.name, type: "file", mode: 0o700 }, e.body);
-  }
+  for (const e of entries) pack.entry({ name: e.name, type: e.body === undefined ? "directory" : "file", mode: 0o700 }, e.body as string); // undefined for a directory: tar-stream takes no body then
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);

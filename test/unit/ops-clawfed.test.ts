@@ -5,10 +5,10 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/vocabulary/labels.js";
-import { UsageError } from "../../src/errors.js";
+import { RuntimeError, UsageError } from "../../src/errors.js";
 import { createClawfed, type ClawfedDeps } from "../../src/index.js";
 import { reportError } from "../../src/cli/output.js";
-import { generate } from "../../src/ops/generate.js";
+import { generate, previousSubnets } from "../../src/ops/generate.js";
 import { COMPOSE_PROJECT_LABEL } from "../../src/runtime/containers.js";
 import { runCli } from "../helpers/cli.js";
 import { MemoryEngine } from "../helpers/memory-engine.js";
@@ -57,8 +57,9 @@ function world() {
     wallNow: () => Date.UTC(2026, 10, 30, 12, 0, 0),
     compose: async (_p, args) => (composeCalls.push(args), { code: 0, stdout: "", stderr: "" }),
     configHash: async (_p, _text, service) => `hash-${service}`,
+    configHashes: async () => new Map(),
   };
-  return { eng, composeCalls, ops: createClawfed(deps) };
+  return { eng, composeCalls, deps, ops: createClawfed(deps) };
 }
 
 describe("createClawfed: an unknown gateway id is a usage error (exit 2) in every operation, and nothing is touched", () => {
@@ -126,6 +127,41 @@ describe("createClawfed: every result has ok, gateways, ms (and next when not ok
     ]);
     expect(typeof res.ms).toBe("number");
     expect(w.composeCalls).toEqual([["up", "-d", "--remove-orphans"]]);
+  });
+
+  it("up gives new networks subnets clear of other Docker networks and host routes", async () => {
+    const w = world();
+    const own = path.join(dir, "out-steer");
+    await generate({ spec, outDir: own, image: "img:a" });
+    const before = await previousSubnets(own, "cfops");
+    w.eng.networks = [{ name: "vpn-lab", subnets: [before.get("link-alpha--hub")!.replace(/\d+\/29$/, "0/24")], labels: {} }];
+    const deps = { ...w.deps, hostRoutes: async () => [{ iface: "tun0", destination: before.get("beta-egress")!.replace(/\/29$/, "/32") }] };
+    const res = await createClawfed(deps).up(spec, { out: own, image: "img:a", timeoutMs: 60_000 });
+    expect(res.ok).toBe(true);
+    const after = await previousSubnets(own, "cfops");
+    expect(after.get("link-alpha--hub")).not.toBe(before.get("link-alpha--hub"));
+    expect(after.get("beta-egress")).not.toBe(before.get("beta-egress"));
+    for (const key of ["hub-egress", "alpha-egress", "link-beta--hub"]) expect(after.get(key), key).toBe(before.get(key));
+    expect(w.composeCalls).toEqual([["up", "-d", "--remove-orphans"]]);
+  });
+
+  it("up refuses, before compose creates anything, subnets it cannot move: the pool is taken, or its own network has another subnet", async () => {
+    const w = world();
+    const own = path.join(dir, "out-refuse");
+    await generate({ spec, outDir: own, image: "img:a" });
+    const planned = await previousSubnets(own, "cfops");
+    w.eng.networks = [
+      { name: "cfops_hub-egress", subnets: ["172.30.0.0/16"], labels: {} }, // created before network.pool
+      { name: "vpn-lab", subnets: ["10.213.0.0/16"], labels: {} }, // the whole default pool
+    ];
+    const deps = { ...w.deps, hostRoutes: async () => [{ iface: "tun0", destination: "10.200.0.0/16" }] };
+    const err = await createClawfed(deps).up(spec, { out: own, image: "img:a", timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    const msg = (err as Error).message;
+    expect(msg).toContain(`cfops_link-alpha--hub ${planned.get("link-alpha--hub")} overlaps Docker network vpn-lab (10.213.0.0/16)`);
+    expect(msg).toContain(`cfops_hub-egress ${planned.get("hub-egress")} differs from the existing network of that name (172.30.0.0/16)`);
+    expect(msg).toMatch(/Next: set a free pool in .*cfops\.yaml: network: \{ pool: 10\.201\.0\.0\/16 \} \(now 10\.213\.0\.0\/16\); remove the federation's old networks.*clawfed down .*cfops\.yaml --out .*\(state volumes are kept\); then up again/);
+    expect(w.composeCalls).toEqual([]);
   });
 
   it("rollout plans, applies, and leaves the spec to the explicit record step", async () => {

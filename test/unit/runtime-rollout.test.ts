@@ -93,6 +93,7 @@ async function world(opts: { labels?: (id: string) => Record<string, string>; st
     wallNow: () => Date.UTC(2026, 8, 18, 10, 0, 0),
     compose: async () => ({ code: 0, stdout: "", stderr: "" }),
     configHash: async (_p, text, service) => (hashed.set(service, text), `hash-${service}`),
+    configHashes: async () => new Map(),
   };
   return { dir, spec, ctx, eng, deps, hashed, ids, stateOf: (id) => eng.dataOf(states[id]!) };
 }

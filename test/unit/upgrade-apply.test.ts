@@ -86,7 +86,7 @@ describe("upgrade (in-memory engine)", () => {
     expect(w.eng.calls.filter((c) => c.startsWith("scratch "))).toEqual(["scratch cfupa_alpha_1.clawfed-rehearsal openclaw:2026.9.6-local", "scratch cfupa_hub_1.clawfed-rehearsal openclaw:2026.9.6-local"]);
     expect([...w.eng.containers.values()].map((c) => c.info.name).sort()).toEqual(["cfupa_alpha_1", "cfupa_hub_1"]);
     expect([...w.eng.volumeLabels.values()].filter((l) => l[LABELS.kind] === "rehearsal")).toEqual([]);
-    expect([...w.eng.networks.keys()]).toEqual([]);
+    expect([...w.eng.createdNetworks.keys()]).toEqual([]);
     expect(w.eng.calls.filter((c) => c.startsWith("network create"))).toEqual(["network create cfupa_alpha_1.clawfed-rehearsal", "network create cfupa_hub_1.clawfed-rehearsal"]);
     expect([...w.eng.containers.values()].map((c) => c.info.image)).toEqual(["openclaw:2026.9.6-local", "openclaw:2026.9.6-local"]);
     expect(w.live("alpha").get("marker.txt")).toBe("alpha under 2026.9.5");

@@ -60,7 +60,18 @@ export function normalizeInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     networks: Object.keys(i.NetworkSettings?.Networks ?? {}).sort(),
     ports,
     stopTimeoutS: (i.Config as { StopTimeout?: number }).StopTimeout,
+    envKeys: envKeys(i.Config.Env),
   };
+}
+
+/** Names of `NAME=value` entries, sorted and unique; the values (tokens) are dropped here. */
+export function envKeys(env: readonly string[] | null | undefined): string[] {
+  return [...new Set((env ?? []).map((e) => e.split("=", 1)[0]!).filter(Boolean))].sort();
+}
+
+/** Host-published ports of a container listing (`Ports` of /containers/json); unpublished ones are left out. */
+export function listedPorts(ports: ReadonlyArray<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }> | null | undefined): PublishedPort[] {
+  return (ports ?? []).filter((p) => p.PublicPort).map((p) => ({ containerPort: p.PrivatePort, protocol: p.Type, hostIp: p.IP ?? "", hostPort: p.PublicPort! }));
 }
 
 export function mountSpec(m: JobMount): Docker.MountSettings {

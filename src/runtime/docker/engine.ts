@@ -12,7 +12,7 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { RuntimeError } from "../../errors.js";
 import { demuxDockerStream } from "./demux.js";
-import { apiGet, engineError, labelFilter, localSocket, mountSpec, normalizeInfo, notFound, read } from "./engine-api.js";
+import { apiGet, engineError, envKeys, labelFilter, listedPorts, localSocket, mountSpec, normalizeInfo, notFound, read } from "./engine-api.js";
 import { recreatePlan, scratchPlan } from "./recreate-plan.js";
 import type { ContainerStatus, Engine, LogChunk, LogOptions } from "./types.js";
 
@@ -46,7 +46,7 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
       const list = sock
         ? ((await read(what, () => apiGet<Docker.ContainerInfo[]>(sock, `/containers/json?all=1&filters=${encodeURIComponent(filters)}`))) ?? [])
         : await call(what, (d) => d.listContainers({ all: true, filters }));
-      return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), image: c.Image, status: c.State as ContainerStatus, labels: c.Labels ?? {} }));
+      return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), image: c.Image, status: c.State as ContainerStatus, labels: c.Labels ?? {}, ports: listedPorts(c.Ports) }));
     },
     inspect: async (id) => {
       const what = `inspect container ${id}`;
@@ -88,14 +88,19 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
   };
 }
 
-function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "createNetwork" | "removeNetwork"> {
+function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks" | "engineInfo" | "createNetwork" | "removeNetwork"> {
   return {
+    listNetworks: () =>
+      call("list networks", async (d) => {
+        const nets = await d.listNetworks();
+        return nets.map((n) => ({ name: n.Name, subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((x): x is string => typeof x === "string"), labels: n.Labels ?? {} }));
+      }),
     image: async (ref) => {
       const what = `inspect image ${ref}`;
       const i = sock
         ? await read(what, () => apiGet<Docker.ImageInspectInfo>(sock, `/images/${encodeURIComponent(ref)}/json`))
         : await call(what, (d) => d.getImage(ref).inspect().catch((err: unknown) => (notFound(err) ? undefined : Promise.reject(err))));
-      return i && { id: i.Id, repoTags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {} };
+      return i && { id: i.Id, repoTags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {}, envKeys: envKeys(i.Config?.Env) };
     },
     pull: (ref, onProgress) =>
       call(`pull ${ref}`, async (d) => {
@@ -123,6 +128,11 @@ function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" 
     removeVolume: (name) => call(`remove volume ${name}`, (d) => ignoring(404, () => d.getVolume(name).remove())),
     createNetwork: (name, labels, o) => call(`create network ${name}`, async (d) => void (await d.createNetwork({ Name: name, Driver: "bridge", Internal: o.internal, Labels: labels, CheckDuplicate: true }))),
     removeNetwork: (name) => call(`remove network ${name}`, (d) => ignoring(404, () => d.getNetwork(name).remove())),
+    engineInfo: () =>
+      call("describe itself", async (d) => {
+        const [v, info] = await Promise.all([d.version(), d.info() as Promise<{ DockerRootDir?: string }>]);
+        return { version: v.Version, apiVersion: v.ApiVersion, ...(info.DockerRootDir ? { rootDir: info.DockerRootDir } : {}) };
+      }),
   };
 }
 

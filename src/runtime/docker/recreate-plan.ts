@@ -109,3 +109,68 @@ export function scratchPlan(src: InspectLike, oldImage: ImageConfigLike | undefi
   delete out.Volumes;
   return out;
 }
+
+/** What compose would create for a gateway (from a generated compose file and compose's hash). */
+export interface ContainerWant {
+  image: string;
+  /** `sha256:…` the image reference resolves to locally, when known (a tag rebuilt in place). */
+  imageId?: string;
+  /** Names of the service's `environment` (never values). */
+  envKeys: readonly string[];
+  /** The service's own labels (clawfed's ownership labels). */
+  labels: Readonly<Labels>;
+  /** compose's config hash of the service (`compose config --hash`), when compose could compute it. */
+  configHash?: string;
+}
+
+/** What the engine says about the existing container. */
+export interface ContainerHave {
+  image: string;
+  imageId?: string;
+  /** Names of its environment variables; undefined when unknown. */
+  envKeys?: readonly string[];
+  labels: Readonly<Labels>;
+  /** Names of the variables its image sets (they are in `envKeys` without compose asking). */
+  imageEnvKeys?: readonly string[];
+}
+
+/** One reason compose would replace a container. */
+export interface RecreateReason {
+  kind: "image" | "config-hash" | "env-keys" | "labels";
+  /** In words, e.g. "image openclaw:a → openclaw:b"; never a value of the environment. */
+  detail: string;
+}
+
+/**
+ * Why compose (`up -d`) would recreate the container `have` to get `want` (pure; empty when it
+ * would leave it alone). compose decides by its config-hash label (com.docker.compose.config-hash,
+ * which compose v1 computes over the service's settings, interpolated environment and image id);
+ * the other reasons say in words what part changed: the image (reference or id), the names of the
+ * environment variables (variables the image itself sets are not counted), clawfed's labels.
+ */
+export function recreateReasons(want: ContainerWant, have: ContainerHave, configHashLabel = "com.docker.compose.config-hash"): RecreateReason[] {
+  const out: RecreateReason[] = [];
+  if (want.image !== have.image) out.push({ kind: "image", detail: `image ${have.image} → ${want.image}` });
+  else if (want.imageId && have.imageId && want.imageId !== have.imageId) {
+    out.push({ kind: "image", detail: `image ${want.image} now points at ${want.imageId.replace(/^sha256:/, "").slice(0, 12)} (the container runs ${have.imageId.replace(/^sha256:/, "").slice(0, 12)})` });
+  }
+  if (have.envKeys) {
+    const haveKeys = new Set(have.envKeys);
+    const wantKeys = new Set(want.envKeys);
+    const fromImage = new Set(have.imageEnvKeys ?? []);
+    const added = [...wantKeys].filter((k) => !haveKeys.has(k)).sort();
+    const removed = [...haveKeys].filter((k) => !wantKeys.has(k) && !fromImage.has(k)).sort();
+    if (added.length || removed.length) {
+      out.push({ kind: "env-keys", detail: `environment ${[added.length ? `added ${added.join(", ")}` : "", removed.length ? `removed ${removed.join(", ")}` : ""].filter(Boolean).join("; ")}` });
+    }
+  }
+  const labels = Object.keys(want.labels)
+    .sort()
+    .filter((k) => have.labels[k] !== want.labels[k]);
+  if (labels.length) out.push({ kind: "labels", detail: `labels ${labels.map((k) => `${k}=${have.labels[k] ?? "(none)"} → ${want.labels[k]}`).join(", ")}` });
+  const hash = have.labels[configHashLabel];
+  if (want.configHash && hash !== want.configHash) {
+    out.push({ kind: "config-hash", detail: hash ? "compose's config hash differs (the service's settings changed)" : "no compose config hash (not created by compose)" });
+  }
+  return out;
+}

@@ -9,7 +9,8 @@
  * - create a container *like* an existing one (same networks, mounts, env, labels, limits,
  *   restart policy, command) but with another image: the step of a rolling update;
  * - images: inspect, pull;
- * - volumes: create (with labels), list by labels, remove;
+ * - volumes: create (with labels), list by labels, remove; networks: list by labels;
+ * - the engine's own version and data folder;
  * - run a throw-away job container (e.g. to copy a volume with the gateway's own image) and get its
  *   exit code and output;
  * - stream a container's logs (demultiplexed); wait for a container to exit.
@@ -56,6 +57,8 @@ export interface ContainerSummary {
   image: string;
   status: ContainerStatus;
   labels: Labels;
+  /** Ports published on the host (listings fill it; undefined when the engine did not say). */
+  ports?: PublishedPort[];
 }
 
 /**
@@ -85,6 +88,8 @@ export interface ContainerInfo extends ContainerSummary {
   ports: PublishedPort[];
   /** Seconds `stop` waits before SIGKILL, when the container sets it. */
   stopTimeoutS?: number;
+  /** Names of its environment variables, sorted (never their values: they hold tokens). */
+  envKeys?: string[];
 }
 
 /** A local image (`docker image inspect`). */
@@ -93,6 +98,18 @@ export interface ImageInfo {
   id: string;
   repoTags: string[];
   labels: Labels;
+  /** Names of the environment variables the image sets (never their values), sorted. */
+  envKeys?: string[];
+}
+
+/** What the engine says about itself (`docker version`, `docker info`). */
+export interface EngineFacts {
+  /** e.g. "20.10.24+dfsg1" */
+  version: string;
+  /** e.g. "1.41" */
+  apiVersion: string;
+  /** Where the engine keeps images, containers and volumes (`DockerRootDir`), on its host. */
+  rootDir?: string;
 }
 
 /** A mount of a job or helper container: a volume or host directory at `target`. */
@@ -213,8 +230,12 @@ export interface Engine {
   pull(ref: string, onProgress?: (line: string) => void): Promise<void>;
   createVolume(name: string, labels: Labels): Promise<void>;
   listVolumes(labels: Labels): Promise<Array<{ name: string; labels: Labels }>>;
+  /** The engine's version, API version and data folder. */
+  engineInfo(): Promise<EngineFacts>;
   /** Missing is fine. */
   removeVolume(name: string): Promise<void>;
+  /** Every network of the engine (`docker network ls` + inspect): name, IPAM subnets (IPv4 and IPv6), labels. */
+  listNetworks(): Promise<NetworkSummary[]>;
   runJob(job: JobSpec): Promise<JobResult>;
   logs(id: string, opts: LogOptions): AsyncIterable<LogChunk>;
   /** @returns the exit code, or undefined when it still runs after `timeoutMs`. */
@@ -246,6 +267,14 @@ export interface Engine {
 }
 
 /** A container created only for the archive API (see Engine.createIdle). */
+/** One Docker network as `up` checks it against the subnets it is about to create. */
+export interface NetworkSummary {
+  name: string;
+  /** IPAM subnets in CIDR form (IPv6 ones included; callers skip what they cannot parse). */
+  subnets: string[];
+  labels: Labels;
+}
+
 export interface IdleSpec {
   image: string;
   mounts: JobMount[];

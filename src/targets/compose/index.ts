@@ -13,6 +13,10 @@
  *   what the spec owns; regenerating replaces the file on the host and the gateway hot-reloads it;
  * - one internal network per link (only the two linked gateways share it, so nobody else can
  *   resolve or reach them) and one egress network per gateway (model providers, published port).
+ *   Egress networks are not merged into one with inter-container traffic disabled: gateways on a
+ *   shared network still resolve each other's names through Docker's DNS. Every network gets an
+ *   explicit /29 from `network.pool` (vocabulary/subnets.ts), so a host is not limited to the ~30
+ *   networks of Docker's default address pools.
  */
 import { routesOf, type Federation, type GatewayModel } from "../../federation/normalize.js";
 import { toJson, toYaml } from "../../render/serialize.js";
@@ -37,6 +41,7 @@ import {
   workspaceDir,
 } from "../../vocabulary/names.js";
 import { LABELS } from "../../vocabulary/labels.js";
+import { allocateSubnets, cidr, parseCidr, type Cidr } from "../../vocabulary/subnets.js";
 import { buildOpenclawConfig, usesHostGateway, type Placement } from "../../compile/openclaw-config.js";
 import { CONTAINER_PLUGIN_DIR, PLUGIN_OUT_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
 import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
@@ -154,7 +159,25 @@ function service(fed: Federation, g: GatewayModel, envNames: string[]): ComposeS
   return svc;
 }
 
-export function compileCompose(fed: Federation): CompileResult {
+/** Options of the compose target (generate() fills them in; all optional). */
+export interface ComposeCompileOptions {
+  /**
+   * Subnets by network key (e.g. `link-a--b`) from the compose file generated before, kept so
+   * that adding a gateway never renumbers an existing network (allocateSubnets).
+   */
+  previousSubnets?: ReadonlyMap<string, string>;
+  /** Blocks in use elsewhere on the host (`up` reads them from the engine and the routes), in CIDR form. */
+  avoidSubnets?: readonly string[];
+}
+
+/** The subnet of every network of the compose layout, by network key (pure; see allocateSubnets). */
+export function composeSubnets(fed: Federation, previous?: ReadonlyMap<string, string>, avoidSubnets: readonly string[] = []): Map<string, string> {
+  const names = [...fed.gateways.map((g) => egressNetwork(g.id)), ...fed.pairs.map(([a, b]) => linkNetwork(a, b))];
+  const avoid = avoidSubnets.map(parseCidr).filter((c): c is Cidr => !("problem" in c));
+  return allocateSubnets(names, cidr(fed.networkPool), { seed: fed.name, ...(previous ? { previous } : {}), avoid });
+}
+
+export function compileCompose(fed: Federation, opts: ComposeCompileOptions = {}): CompileResult {
   const env = planEnv(fed, { projectName: true, dockerGid: true });
   const header = generatedHeader(fed.specFile);
   const artifacts: Artifact[] = [];
@@ -163,9 +186,11 @@ export function compileCompose(fed: Federation): CompileResult {
   const services: Record<string, ComposeService> = {};
   const volumes: Record<string, Volume> = {};
   const networks: Record<string, Network> = {};
+  const subnets = composeSubnets(fed, opts.previousSubnets, opts.avoidSubnets);
+  const ipam = (key: string) => ({ config: [{ subnet: subnets.get(key)! }] });
   for (const g of fed.gateways) {
     services[serviceName(g.id)] = service(fed, g, envFor(env, g.id));
-    networks[egressNetwork(g.id)] = { driver: "bridge", labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "egress" }) };
+    networks[egressNetwork(g.id)] = { driver: "bridge", ipam: ipam(egressNetwork(g.id)), labels: labels(fed, { [LABELS.gateway]: g.id, [LABELS.kind]: "egress" }) };
     if (g.sandboxed) {
       artifacts.push(dir(stateDir(g.id), { gatewayOwned: true, mode: 0o700 }));
       warnings.push(
@@ -177,7 +202,7 @@ export function compileCompose(fed: Federation): CompileResult {
     }
   }
   for (const [a, b] of fed.pairs) {
-    networks[linkNetwork(a, b)] = { driver: "bridge", internal: true, labels: labels(fed, { [LABELS.kind]: "link" }) };
+    networks[linkNetwork(a, b)] = { driver: "bridge", internal: true, ipam: ipam(linkNetwork(a, b)), labels: labels(fed, { [LABELS.kind]: "link" }) };
   }
   const compose: ComposeModel = { services, networks };
   if (Object.keys(volumes).length > 0) compose.volumes = volumes;
