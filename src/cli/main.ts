@@ -12,6 +12,7 @@ import { registerUp } from "./commands/up.js";
 import { registerStatus } from "./commands/status.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerRollout } from "./commands/rollout.js";
+import { registerUpgrade } from "./commands/upgrade.js";
 import { registerDown } from "./commands/down.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerRestore } from "./commands/restore.js";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerLogs(program);
   registerRollout(program);
+  registerUpgrade(program);
   registerDown(program);
   registerBackup(program);
   registerRestore(program);

@@ -108,6 +108,15 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
       await assertNoJournal(ctx, "record");
       return recordImages(ctx, updated);
     },
+    async planUpgrade(fed, opts) {
+      const { planUpgradeFor } = await import("./upgrade.js");
+      return planUpgradeFor(await ctxOf(fed, opts), await deps(), opts);
+    },
+    async upgrade(fed, opts) {
+      const { upgrade } = await import("./upgrade.js");
+      await guard(fed, opts, "upgrade");
+      return upgrade(await ctxOf(fed, opts), await deps(), opts);
+    },
     async backup(fed, opts = {}) {
       const { backupFederation } = await import("./backup.js");
       await guard(fed, opts, "backup");

@@ -18,6 +18,7 @@ import type { FederationStatus, StatusOptions } from "./status.js";
 import type { LogSink, LogsOptions } from "./logs.js";
 import type { RolloutOptions, RolloutPlan, RolloutResult, RolloutSelection } from "./rollout.js";
 import type { RecordResult } from "./record.js";
+import type { UpgradeOptions, UpgradePlan, UpgradeResult, UpgradeSelection } from "./upgrade.js";
 import type { BackupOptions, BackupResult } from "./backup.js";
 import type { RestoreOptions, RestoreResult } from "./restore.js";
 import type { VerifyResult } from "./verify.js";
@@ -80,6 +81,8 @@ export interface LogsResult extends OpResult {
 }
 /** `rollout`: the outcome per gateway, `updated` (for `recordRollout`), `message`/`next` after a stop, and the plan applied. */
 export type RolloutOpResult = RolloutResult & { plan: RolloutPlan };
+/** `upgrade`: image and its source, per gateway the rehearsal and rollout outcome, the steps done, the record, and the plan. */
+export type UpgradeOpResult = UpgradeResult & { plan: UpgradePlan };
 /** `recordRollout`: the spec file edited, the gateways recorded, the files regenerated. */
 export type RecordOpResult = RecordResult;
 /** `backup`: the archive (path, bytes, files), per gateway how it was captured and how long it was down. */
@@ -134,6 +137,10 @@ export interface Clawfed {
   rollout(fed: FederationRef, opts?: RolloutOptions & OutOptions): Promise<RolloutOpResult>;
   /** Record the images a rollout moved gateways to in the spec, and regenerate. */
   recordRollout(fed: FederationRef, updated: RolloutResult["updated"], opts?: OutOptions): Promise<RecordOpResult>;
+  /** The upgrade plan (which gateways, from which version, in which order); changes nothing. @throws UsageError for a refused downgrade. */
+  planUpgrade(fed: FederationRef, opts: UpgradeSelection & OutOptions): Promise<UpgradePlan>;
+  /** Image for the version, rehearsal on a copy of each gateway's state, health-gated rollout, version recorded in the spec. */
+  upgrade(fed: FederationRef, opts: UpgradeOptions & OutOptions): Promise<UpgradeOpResult>;
   /** One verified archive of the federation. */
   backup(fed: FederationRef, opts?: Omit<BackupOptions, "spec" | "outDir" | "engine" | "get" | "clock"> & OutOptions): Promise<BackupOpResult>;
   /** Verify a backup archive (structure, limits, every checksum) and describe it; changes nothing. */

@@ -19,11 +19,13 @@ export const COPY_TIMEOUT_MS = 10 * 60_000;
 /**
  * Copies the contents of argv[1] into argv[2] after emptying argv[2]; prints one JSON line
  * `{"files":n,"bytes":n,"skipped":n}`. Sockets, FIFOs and devices are skipped, and so is the
- * gateway's compile cache at the top (regenerable; thousands of files a rollout need not copy).
+ * gateway's compile cache at the top (regenerable; thousands of files a rollout need not copy),
+ * and the top-level entries named in argv[3] (a JSON array; optional).
  */
 export const COPY_SCRIPT = `
 const fs = require("fs"), p = require("path");
-const [src, dst] = process.argv.slice(1);
+const [src, dst, omitJson] = process.argv.slice(1);
+const omit = new Set(omitJson ? JSON.parse(omitJson) : []);
 let files = 0, bytes = 0, skipped = 0;
 for (const n of fs.readdirSync(dst)) fs.rmSync(p.join(dst, n), { recursive: true, force: true });
 function attrs(d, st) { fs.lchownSync(d, st.uid, st.gid); fs.chmodSync(d, st.mode & 0o7777); fs.utimesSync(d, st.atime, st.mtime); }
@@ -35,7 +37,7 @@ function copy(s, d) {
   else skipped++;
 }
 // The gateway's own compile cache (src/vocabulary/compile-cache.ts) is not state: Node rebuilds it.
-for (const n of fs.readdirSync(src)) if (n !== ${JSON.stringify(STATE_COMPILE_CACHE_NAME)}) copy(p.join(src, n), p.join(dst, n));
+for (const n of fs.readdirSync(src)) if (n !== ${JSON.stringify(STATE_COMPILE_CACHE_NAME)} && !omit.has(n)) copy(p.join(src, n), p.join(dst, n));
 attrs(dst, fs.statSync(src));
 console.log(JSON.stringify({ files, bytes, skipped }));
 `;
@@ -53,15 +55,16 @@ export function describeSource(s: MountSource): string {
 }
 
 /**
- * Replace the contents of `to` with a copy of `from`, using `image` (which must have `node`).
+ * Replace the contents of `to` with a copy of `from`, using `image` (which must have `node`);
+ * `omit`: top-level entries of `from` not copied.
  * @throws RuntimeError with the job's output when the copy fails
  */
-export async function copyTree(engine: Engine, o: { image: string; from: MountSource; to: MountSource; labels: Labels; timeoutMs?: number }): Promise<CopyResult> {
+export async function copyTree(engine: Engine, o: { image: string; from: MountSource; to: MountSource; labels: Labels; timeoutMs?: number; omit?: string[] }): Promise<CopyResult> {
   const t0 = performance.now();
   const res = await engine.runJob({
     image: o.image,
     entrypoint: ["node"],
-    cmd: ["-e", COPY_SCRIPT, "/clawfed-from", "/clawfed-to"],
+    cmd: ["-e", COPY_SCRIPT, "/clawfed-from", "/clawfed-to", ...(o.omit?.length ? [JSON.stringify(o.omit)] : [])],
     user: "0:0",
     mounts: [
       { source: o.from, target: "/clawfed-from", readOnly: true },

@@ -18,6 +18,8 @@ export const LABELS = {
   kind: "ai.clawfed.kind",
 } as const;
 
+/** Prefix of every label compose puts on its containers (a container without them is not compose's). */
+export const COMPOSE_LABEL_PREFIX = "com.docker.compose.";
 /** Compose's project label (v1 and v2): the compose project name (COMPOSE_PROJECT_NAME). */
 export const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
 /** Compose's service label: the service name (a gateway id, vocabulary/names.ts serviceName). */

@@ -14,6 +14,7 @@ import type {
   ContainerMount,
   ContainerSummary,
   CreateLikeOptions,
+  ScratchOptions,
   Engine,
   EngineFacts,
   ExecResult,
@@ -234,6 +235,34 @@ export class MemoryEngine implements Engine {
     return id;
   }
 
+  async createScratch(sourceId: string, o: ScratchOptions): Promise<string> {
+    this.maybeFail("createScratch");
+    const src = this.find(sourceId)!;
+    const img = this.images.get(o.image);
+    if (!img) throw new Error(`no image ${o.image}`);
+    const id = this.newId();
+    this.calls.push(`scratch ${o.name} ${o.image}`);
+    const mounts = o.mounts.map((m) => ({ source: m.source, destination: m.target, readOnly: Boolean(m.readOnly) }));
+    this.containers.set(id, {
+      info: { ...structuredClone(src.info), id, name: o.name, image: o.image, imageId: img.id, labels: { ...o.labels }, status: "created", running: false, restartCount: 0, exitCode: 0, mounts, networks: [o.network ?? "none"], ports: [], startedAt: undefined, finishedAt: undefined },
+      logs: [],
+    });
+    return id;
+  }
+
+  /** Networks made by createNetwork (a rehearsal's own), by name. */
+  readonly createdNetworks = new Map<string, Labels>();
+
+  async createNetwork(name: string, labels: Labels): Promise<void> {
+    this.calls.push(`network create ${name}`);
+    this.createdNetworks.set(name, labels);
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    this.calls.push(`network rm ${name}`);
+    this.createdNetworks.delete(name);
+  }
+
   async image(ref: string): Promise<ImageInfo | undefined> {
     const byRef = this.images.get(ref);
     const i = byRef ?? [...this.images.values()].find((x) => x.id === ref);
@@ -271,10 +300,6 @@ export class MemoryEngine implements Engine {
     return { ...this.facts };
   }
 
-  async removeNetwork(name: string): Promise<void> {
-    this.calls.push(`network rm ${name}`);
-  }
-
   async removeVolume(name: string): Promise<void> {
     this.calls.push(`volume rm ${name}`);
     this.volumeLabels.delete(name);
@@ -284,6 +309,10 @@ export class MemoryEngine implements Engine {
   async runJob(job: JobSpec): Promise<JobResult> {
     this.maybeFail("runJob");
     if (!(await this.image(job.image))) throw new Error(`no image ${job.image}`);
+    if (job.mounts.some((m) => m.target === "/clawfed-state")) {
+      this.calls.push(`release leases ${job.mounts[0]!.source.kind === "volume" ? job.mounts[0]!.source.name : ""}`);
+      return { exitCode: 0, output: `${JSON.stringify({ released: 1 })}\n` };
+    }
     const from = job.mounts.find((m) => m.target === "/clawfed-from");
     const to = job.mounts.find((m) => m.target === "/clawfed-to");
     if (!from || !to) return { exitCode: 2, output: "unknown job" };
@@ -330,12 +359,32 @@ export class MemoryEngine implements Engine {
     throw new Error("MemoryEngine does not model the archive API");
   }
 
+  /** Findings the modelled `openclaw doctor --lint` reports (exec without an execHandler, see below). */
+  doctorFindings: Array<{ checkId: string; severity: string; message: string }> = [];
+
+  /**
+   * exec: through `execHandler` when a test sets one; else it models only what an upgrade's
+   * rehearsal runs inside a scratch gateway: the /startupz probe script (runtime/scratch.ts) and
+   * `openclaw doctor --lint --json` (reporting `doctorFindings`).
+   */
   async exec(id: string, cmd: string[]): Promise<ExecResult> {
     const c = this.find(id);
-    if (!this.execHandler) throw new Error("MemoryEngine does not model exec (set execHandler)");
     if (!c?.info.running) throw new Error(`container ${id} is not running`);
-    this.calls.push(`exec ${c.info.name} ${cmd.join(" ")}`);
-    return this.execHandler(structuredClone(c.info), cmd);
+    if (this.execHandler) {
+      this.calls.push(`exec ${c.info.name} ${cmd.join(" ")}`);
+      return this.execHandler(structuredClone(c.info), cmd);
+    }
+    this.calls.push(`exec ${c.info.name} ${cmd.includes("doctor") ? "doctor" : "probe"}`);
+    if (cmd.some((a) => a.includes("/startupz"))) {
+      const started = this.behaviourOf(c) === "ok" && this.clock.now() - (c.startedAtMs ?? 0) >= this.startMs;
+      const version = [...this.images.values()].find((i) => i.id === c.info.imageId)?.labels["ai.clawfed.openclaw-version"];
+      return { exitCode: 0, stdout: `${JSON.stringify(started ? { ok: true, status: "started", version } : { ok: false, status: "starting" })}\n`, stderr: "" };
+    }
+    if (cmd.includes("doctor")) {
+      const body = { schemaVersion: 1, ok: this.doctorFindings.length === 0, checksRun: 3, checksSkipped: 0, findings: this.doctorFindings };
+      return { exitCode: this.doctorFindings.length ? 1 : 0, stdout: `${JSON.stringify(body, null, 2)}\n`, stderr: "" };
+    }
+    throw new Error("MemoryEngine models exec only for the rehearsal's probe and doctor (or set execHandler)");
   }
 
   /** The gateway HTTP of the running containers, by published port. */

@@ -13,7 +13,7 @@ import type Docker from "dockerode";
 import { RuntimeError } from "../../errors.js";
 import { demuxDockerStream } from "./demux.js";
 import { apiGet, engineError, envKeys, labelFilter, listedPorts, localSocket, mountSpec, normalizeInfo, notFound, read } from "./engine-api.js";
-import { recreatePlan } from "./recreate-plan.js";
+import { recreatePlan, scratchPlan } from "./recreate-plan.js";
 import type { ContainerStatus, Engine, LogChunk, LogOptions } from "./types.js";
 
 /** Last bytes of a job's output kept (copy jobs print a line or two; errors a stack). */
@@ -37,7 +37,7 @@ async function ignoring(status: number, fn: () => Promise<unknown>): Promise<voi
   }
 }
 
-function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listContainers" | "inspect" | "stop" | "start" | "remove" | "rename" | "createLike"> {
+function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listContainers" | "inspect" | "stop" | "start" | "remove" | "rename" | "createLike" | "createScratch"> {
   return {
     ping: () => call("answer a ping", async (d) => void (await d.ping())),
     listContainers: async (labels) => {
@@ -76,10 +76,19 @@ function containerMethods({ sock, call }: Ctx): Pick<Engine, "ping" | "listConta
         }
         return created.id;
       }),
+    createScratch: (sourceId, o) =>
+      call(`create a scratch container like ${sourceId} on ${o.image}`, async (d) => {
+        const src = await d.getContainer(sourceId).inspect();
+        const old = await d
+          .getImage(src.Image)
+          .inspect()
+          .then((i) => i.Config, (err) => (notFound(err) ? undefined : Promise.reject(err)));
+        return (await d.createContainer(scratchPlan(src, old, o, o.mounts.map(mountSpec)))).id;
+      }),
   };
 }
 
-function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks" | "engineInfo" | "removeNetwork"> {
+function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" | "createVolume" | "listVolumes" | "removeVolume" | "listNetworks" | "engineInfo" | "createNetwork" | "removeNetwork"> {
   return {
     listNetworks: () =>
       call("list networks", async (d) => {
@@ -117,12 +126,13 @@ function imageVolumeMethods({ sock, call }: Ctx): Pick<Engine, "image" | "pull" 
         return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
       }),
     removeVolume: (name) => call(`remove volume ${name}`, (d) => ignoring(404, () => d.getVolume(name).remove())),
+    createNetwork: (name, labels, o) => call(`create network ${name}`, async (d) => void (await d.createNetwork({ Name: name, Driver: "bridge", Internal: o.internal, Labels: labels, CheckDuplicate: true }))),
+    removeNetwork: (name) => call(`remove network ${name}`, (d) => ignoring(404, () => d.getNetwork(name).remove())),
     engineInfo: () =>
       call("describe itself", async (d) => {
         const [v, info] = await Promise.all([d.version(), d.info() as Promise<{ DockerRootDir?: string }>]);
         return { version: v.Version, apiVersion: v.ApiVersion, ...(info.DockerRootDir ? { rootDir: info.DockerRootDir } : {}) };
       }),
-    removeNetwork: (name) => call(`remove network ${name}`, (d) => ignoring(404, () => d.getNetwork(name).remove())),
   };
 }
 

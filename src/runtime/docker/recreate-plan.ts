@@ -3,7 +3,8 @@
  * but on another image (see `Engine.createLike`). Unit-tested without an engine.
  */
 import type Docker from "dockerode";
-import type { CreateLikeOptions, Labels } from "./types.js";
+import type { CreateLikeOptions, Labels, ScratchOptions } from "./types.js";
+import { COMPOSE_LABEL_PREFIX } from "../../vocabulary/labels.js";
 
 /** The parts of `docker inspect` of a container that `createLike` reads. */
 export type InspectLike = Pick<Docker.ContainerInspectInfo, "Id" | "Name" | "Config" | "HostConfig" | "NetworkSettings">;
@@ -80,6 +81,33 @@ export function recreatePlan(src: InspectLike, oldImage: ImageConfigLike | undef
     for (const [n, e] of nets) if (n !== primary[0]) connect.push({ network: n, endpoint: endpoint(e) });
   }
   return { create, connect };
+}
+
+/**
+ * Create options for an isolated scratch container like `src` on `opts.image` (see
+ * `Engine.createScratch`): the recreate plan without the source's mounts, ports, networks,
+ * restart policy and compose labels. `mounts` are Engine API mount settings for `opts.mounts`.
+ */
+export function scratchPlan(src: InspectLike, oldImage: ImageConfigLike | undefined, opts: ScratchOptions, mounts: Docker.MountSettings[]): Docker.ContainerCreateOptions {
+  const { create } = recreatePlan(src, oldImage, { name: opts.name, image: opts.image });
+  const labels: Labels = {};
+  for (const [k, v] of Object.entries(create.Labels ?? {})) if (!k.startsWith(COMPOSE_LABEL_PREFIX)) labels[k] = v;
+  Object.assign(labels, opts.labels);
+  const host = { ...(src.HostConfig ?? {}) } as Docker.HostConfig & Record<string, unknown>;
+  for (const k of ["Binds", "VolumesFrom", "Links", "PortBindings", "Mounts", "Tmpfs", "Volumes"]) delete host[k];
+  const out: Docker.ContainerCreateOptions = {
+    ...create,
+    Labels: labels,
+    ExposedPorts: undefined,
+    // Anonymous volumes of the image would be fresh ones; the scratch state comes only from `mounts`.
+    Volumes: undefined,
+    HostConfig: { ...host, Mounts: mounts, PublishAllPorts: false, NetworkMode: opts.network ?? "none", RestartPolicy: { Name: "no" }, AutoRemove: false },
+    NetworkingConfig: undefined,
+  };
+  delete out.NetworkingConfig;
+  delete out.ExposedPorts;
+  delete out.Volumes;
+  return out;
 }
 
 /** What compose would create for a gateway (from a generated compose file and compose's hash). */

@@ -168,6 +168,19 @@ export interface CreateLikeOptions {
   labels?: Labels;
 }
 
+/** What a scratch container gets instead of the source's mounts, name, image and labels (`Engine.createScratch`). */
+export interface ScratchOptions {
+  name: string;
+  /** Image reference (must exist locally). */
+  image: string;
+  /** Its only mounts. */
+  mounts: JobMount[];
+  /** Labels added after compose's are dropped (ownership, `ai.clawfed.kind`). */
+  labels: Labels;
+  /** Its only network (e.g. one made by `createNetwork` with `internal`); default `none`. */
+  network?: string;
+}
+
 /**
  * The container engine as clawfed uses it: every Docker call goes through this interface.
  * Implementations: `createDockerEngine()` (./engine.ts, dockerode) and the in-memory engine of unit
@@ -199,6 +212,16 @@ export interface Engine {
    * @returns the new container's id
    */
   createLike(sourceId: string, opts: CreateLikeOptions): Promise<string>;
+  /**
+   * Create (not start) a scratch container like `sourceId` (same command, env, user, limits and
+   * security options) on `opts.image`, isolated: only `opts.mounts` (none of the source's), no
+   * published ports, only `opts.network` (default `none`), no restart policy, none of compose's labels (compose
+   * never sees it as a service), `opts.labels` added. An upgrade rehearses on it (ops/upgrade-rehearse.ts).
+   * @returns the new container's id
+   */
+  createScratch(sourceId: string, opts: ScratchOptions): Promise<string>;
+  /** Create a bridge network; `internal`: no route out of it (Docker's `--internal`). */
+  createNetwork(name: string, labels: Labels, opts: { internal: boolean }): Promise<void>;
   /** @returns undefined when the image is not present locally. */
   image(ref: string): Promise<ImageInfo | undefined>;
   /** Pull from its registry; `onProgress` gets one line per status change. */
