@@ -1,10 +1,9 @@
 import { Command, Option } from "commander";
 import { UsageError } from "../../errors.js";
 import { clawfed } from "../clawfed.js";
-import { reporter } from "../format.js";
 import { action, clean, deprecated, printJson, progress, write } from "../output.js";
 import { sizeArg } from "./backup.js";
-import { countArg, durationArg, interruptSignal, listArg } from "./runtime-args.js";
+import { countArg, durationArg, listArg, withProgress } from "./runtime-args.js";
 
 export function registerRestore(program: Command): void {
   program
@@ -37,10 +36,9 @@ export function registerRestore(program: Command): void {
         const given = [...new Set([positional, opts.from, opts.file].filter((x): x is string => x !== undefined))];
         if (given.length !== 1) throw new UsageError(given.length ? `the archive is given more than once (${given.join(", ")})` : "no archive given", { hint: "clawfed restore <spec> <file>, or --from <file>" });
         const out = deprecated(opts.dir, "--dir", "--out") ?? opts.out;
-        const report = await reporter({ plain: opts.json, clean });
-        const intr = interruptSignal(() => report.line("interrupted: stopping before anything is changed; once files and volumes are being replaced the restore runs to its end (Ctrl-C again quits at once)"));
-        const res = await (await clawfed())
-          .restore(spec, {
+        const ops = await clawfed();
+        const res = await withProgress(opts.json, "interrupted: stopping before anything is changed; once files and volumes are being replaced the restore runs to its end (Ctrl-C again quits at once)", (p) =>
+          ops.restore(spec, {
             out,
             from: given[0]!,
             only: opts.only,
@@ -48,10 +46,9 @@ export function registerRestore(program: Command): void {
             withKnowledge: opts.withKnowledge,
             limits: { ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts.maxRatio ? { maxRatio: opts.maxRatio } : {}) },
             healthTimeoutMs: opts.timeout,
-            onProgress: report.line,
-            signal: intr.signal,
-          })
-          .finally(() => (report.done(), intr.dispose()));
+            ...p,
+          }),
+        );
         if (opts.json) {
           printJson(res);
           return;

@@ -1,9 +1,8 @@
 import { Command, Option } from "commander";
 import type { RolloutOpResult } from "../../ops/index.js";
 import { clawfed } from "../clawfed.js";
-import { reporter } from "../format.js";
 import { action, clean, EXIT, printJson, write } from "../output.js";
-import { durationArg, interruptSignal, listArg } from "./runtime-args.js";
+import { durationArg, listArg, withProgress } from "./runtime-args.js";
 
 /** One line per gateway (with the failed container's last log lines), for the terminal. */
 export function renderRollout(res: RolloutOpResult): string {
@@ -58,11 +57,8 @@ export function registerRollout(program: Command): void {
     .action(
       action(async (spec: string, opts: { out?: string; image?: string; only?: string[]; includeHub?: boolean; pull: "always" | "missing" | "never"; healthTimeout?: number; stable?: number; keepSnapshots?: boolean; json?: boolean }) => {
         const ops = await clawfed();
-        const report = await reporter({ plain: opts.json, clean });
-        const intr = interruptSignal(() => report.line("interrupted: rolling back the gateway in progress, then stopping (Ctrl-C again to quit at once)"));
-        let res: RolloutOpResult;
-        try {
-          res = await ops.rollout(spec, {
+        const res: RolloutOpResult = await withProgress(opts.json, "interrupted: rolling back the gateway in progress, then stopping (Ctrl-C again to quit at once)", (p) =>
+          ops.rollout(spec, {
             out: opts.out,
             image: opts.image,
             only: opts.only,
@@ -71,13 +67,9 @@ export function registerRollout(program: Command): void {
             healthTimeoutMs: opts.healthTimeout,
             stableMs: opts.stable,
             keepSnapshots: opts.keepSnapshots,
-            onProgress: report.line,
-            signal: intr.signal,
-          });
-        } finally {
-          report.done();
-          intr.dispose();
-        }
+            ...p,
+          }),
+        );
         // Each gateway's new image was recorded in the spec right after its health gate (res.record).
         const record = res.record;
         // The plan's compose text is for the config hash, not for readers: --json keeps the steps.

@@ -2,6 +2,8 @@
 // are usage errors (exit 2), reported by commander before anything runs.
 import { InvalidArgumentError } from "commander";
 import { parseDuration } from "../../runtime/clock.js";
+import { reporter } from "../format.js";
+import { clean } from "../output.js";
 
 /** `120s`, `2m`, `500ms` or seconds → milliseconds. */
 export function durationArg(value: string): number {
@@ -46,4 +48,24 @@ export function interruptSignal(onFirst?: () => void): { signal: AbortSignal; di
       process.off("SIGTERM", handler);
     },
   };
+}
+
+/**
+ * Run one slow operation with its progress lines on stderr (a spinner on a TTY, plain lines with
+ * --json or in CI) and Ctrl-C as its AbortSignal: `interrupted` is printed at the first Ctrl-C,
+ * a second one exits 130 (see interruptSignal).
+ */
+export async function withProgress<T>(
+  json: boolean | undefined,
+  interrupted: string,
+  run: (p: { onProgress: (line: string) => void; signal: AbortSignal }) => Promise<T>,
+): Promise<T> {
+  const report = await reporter({ plain: json, clean });
+  const intr = interruptSignal(() => report.line(interrupted));
+  try {
+    return await run({ onProgress: report.line, signal: intr.signal });
+  } finally {
+    report.done();
+    intr.dispose();
+  }
 }

@@ -1,9 +1,8 @@
 import { Command, Option } from "commander";
 import type { UpgradeOpResult } from "../../ops/index.js";
 import { clawfed } from "../clawfed.js";
-import { reporter } from "../format.js";
 import { action, clean, EXIT, printJson, write } from "../output.js";
-import { durationArg, interruptSignal, listArg } from "./runtime-args.js";
+import { durationArg, listArg, withProgress } from "./runtime-args.js";
 
 interface UpgradeFlags {
   to: string;
@@ -68,11 +67,8 @@ export function registerUpgrade(program: Command): void {
     .action(
       action(async (spec: string, opts: UpgradeFlags) => {
         const ops = await clawfed();
-        const report = await reporter({ plain: opts.json, clean });
-        const intr = interruptSignal(() => report.line("interrupted: stopping after the current step (a gateway being rolled out is rolled back)"));
-        let res: UpgradeOpResult;
-        try {
-          res = await ops.upgrade(spec, {
+        const res: UpgradeOpResult = await withProgress(opts.json, "interrupted: stopping after the current step (a gateway being rolled out is rolled back)", (p) =>
+          ops.upgrade(spec, {
             out: opts.out,
             to: opts.to,
             only: opts.only,
@@ -81,13 +77,9 @@ export function registerUpgrade(program: Command): void {
             healthTimeoutMs: opts.healthTimeout,
             stableMs: opts.stable,
             keepSnapshots: opts.keepSnapshots,
-            onProgress: report.line,
-            signal: intr.signal,
-          });
-        } finally {
-          report.done();
-          intr.dispose();
-        }
+            ...p,
+          }),
+        );
         if (opts.json) printJson(res);
         else {
           write(renderUpgrade(res));
