@@ -5,6 +5,7 @@
  * prints it as its own line.
  */
 import { RuntimeError } from "../errors.js";
+import { loadSpecFile } from "../federation/load.js";
 import { outFlag, type FederationContext } from "./context.js";
 import { generationImage, recordImage, regenerate, writeSpecText } from "./regenerate.js";
 
@@ -30,8 +31,10 @@ export async function recordImages(ctx: FederationContext, updated: ReadonlyArra
   const t0 = performance.now();
   const specFile = ctx.loaded.file;
   if (updated.length === 0) return { ok: true, specFile, gateways: [], written: [], ms: 0 };
-  // The default image of the last generation, read before the spec changes.
-  const image = await generationImage(ctx);
+  // The default image of the last generation, read before the spec changes, against the spec as it
+  // is on disk now: a rollout records one gateway at a time, so ctx.loaded may predate earlier records.
+  const current = await loadSpecFile(specFile).catch(() => ctx.loaded);
+  const image = await generationImage({ loaded: current, outDir: ctx.outDir });
   let before: string | undefined;
   try {
     for (const u of updated) {

@@ -195,6 +195,7 @@ describe("clawfed operates a real federation", () => {
     expect(specAfter.split("\n").filter((l) => !specBefore.split("\n").includes(l))).toEqual([`    image: ${IMAGE_B}`, `    image: ${IMAGE_B}`]);
     const ids = await Promise.all(["alpha", "beta", "hub"].map(async (id) => (await containerOf(id)).Id));
     const again = await compose({ dir: outDir, name: FED }, ["up", "-d"]);
+    if (again.code !== 0) log(`compose up -d after the rollout: ${again.stderr ?? ""}`);
     expect(again.code).toBe(0);
     expect(await Promise.all(["alpha", "beta", "hub"].map(async (id) => (await containerOf(id)).Id))).toEqual(ids);
     // No snapshot volume or previous container is left.
