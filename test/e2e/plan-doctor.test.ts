@@ -140,7 +140,8 @@ describe("plan and doctor on a real federation", () => {
     const fails = d.findings.filter((f) => f.status === "fail");
     expect(fails, JSON.stringify(fails)).toEqual([]);
     expect(r.code).toBe(0);
-    expect(d.checks).toEqual(["docker", "compose", "image", "env-file", "files", "containers", "ports", "disk", "openclaw-doctor"]);
+    expect(d.findings.find((f) => f.check === "journal")?.status).toBe("ok");
+    expect(d.checks).toEqual(["journal", "docker", "compose", "image", "env-file", "files", "containers", "ports", "disk", "openclaw-doctor"]);
     expect(d.findings.filter((f) => f.check === "containers").map((f) => [f.gateway, f.status])).toEqual([
       ["beta", "ok"],
       ["hub", "ok"],
