@@ -18,7 +18,8 @@ export const COPY_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * Copies the contents of argv[1] into argv[2] after emptying argv[2]; prints one JSON line
- * `{"files":n,"bytes":n,"skipped":n}`. Sockets, FIFOs and devices are skipped, and so is the
+ * `{"files":n,"bytes":n,"skipped":n}`. Sockets, FIFOs, devices and entries that vanish while
+ * they are copied (a live state) are skipped, and so is the
  * gateway's compile cache at the top (regenerable; thousands of files a rollout need not copy),
  * and the top-level entries named in argv[3] (a JSON array; optional).
  */
@@ -30,6 +31,11 @@ let files = 0, bytes = 0, skipped = 0;
 for (const n of fs.readdirSync(dst)) fs.rmSync(p.join(dst, n), { recursive: true, force: true });
 function attrs(d, st) { fs.lchownSync(d, st.uid, st.gid); fs.chmodSync(d, st.mode & 0o7777); fs.utimesSync(d, st.atime, st.mtime); }
 function copy(s, d) {
+  // A live state (an upgrade rehearsal copies a running gateway's) loses files while it is read:
+  // what vanished between listing and copying is left out, counted with the skipped.
+  try { copyOne(s, d); } catch (e) { if (e.code !== "ENOENT") throw e; skipped++; }
+}
+function copyOne(s, d) {
   const st = fs.lstatSync(s);
   if (st.isDirectory()) { fs.mkdirSync(d); for (const n of fs.readdirSync(s)) copy(p.join(s, n), p.join(d, n)); attrs(d, st); }
   else if (st.isSymbolicLink()) { fs.symlinkSync(fs.readlinkSync(s), d); fs.lchownSync(d, st.uid, st.gid); }
