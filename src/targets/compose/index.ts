@@ -82,6 +82,26 @@ export const containerView: WorkspaceView = {
   knowledgePath: () => "",
 };
 
+/**
+ * A gateway's openclaw.json and workspace as a container sees them (peers by service name, the
+ * plugin and mailboxes at their container paths): the same files for compose and swarm.
+ */
+export function containerGatewayFiles(fed: Federation, g: Federation["gateways"][number], header: string): Artifact[] {
+  const placement: Placement = {
+    bind: "lan",
+    port: CONTAINER_PORT,
+    publishedPort: g.port,
+    peerBaseUrl: containerView.peerBaseUrl,
+    knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
+    plugin: { pluginPath: CONTAINER_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: containerView.routePath },
+  };
+  return [
+    dir(configDir(g.id)),
+    file(`${configDir(g.id)}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)),
+    ...workspaceArtifacts(fed, g, { ...containerView, knowledgePath: placement.knowledgePath }, workspaceDir(g.id)),
+  ];
+}
+
 /** A service as clawfed builds it: Compose Specification types, `${VAR}` references as ComposeRef. */
 type ComposeService = WithRefs<Service>;
 
@@ -210,18 +230,7 @@ export function compileCompose(fed: Federation, opts: ComposeCompileOptions = {}
   artifacts.push(file("docker-compose.yml", toYaml(renderCompose(compose), header)));
 
   for (const g of fed.gateways) {
-    const placement: Placement = {
-      bind: "lan",
-      port: CONTAINER_PORT,
-      publishedPort: g.port,
-      peerBaseUrl: containerView.peerBaseUrl,
-      knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
-      plugin: { pluginPath: CONTAINER_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: containerView.routePath },
-    };
-    artifacts.push(dir(configDir(g.id)), file(`${configDir(g.id)}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
-    artifacts.push(
-      ...workspaceArtifacts(fed, g, { ...containerView, knowledgePath: placement.knowledgePath }, workspaceDir(g.id)),
-    );
+    artifacts.push(...containerGatewayFiles(fed, g, header));
   }
   for (const route of mailboxDirs(fed)) {
     artifacts.push(

@@ -9,15 +9,15 @@
  * folder must live on the node(s) the gateways are pinned to (README).
  */
 import type { Federation } from "../../federation/normalize.js";
-import { toJson, toYaml } from "../../render/serialize.js";
+import { toYaml } from "../../render/serialize.js";
 import { dir, file, type Artifact, type CompileResult, type EnvSlot } from "../../compile/artifact.js";
 import { planEnv } from "../../vocabulary/env-plan.js";
-import { CONTAINER_PORT, COMMS_DIR, configDir, generatedHeader, stateDir, workspaceDir } from "../../vocabulary/names.js";
-import { buildOpenclawConfig, usesHostGateway, type Placement } from "../../compile/openclaw-config.js";
-import { CONTAINER_PLUGIN_DIR, pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
+import { CONTAINER_PORT, COMMS_DIR, generatedHeader, stateDir } from "../../vocabulary/names.js";
+import { usesHostGateway } from "../../compile/openclaw-config.js";
+import { pluginArtifacts, usesDelegatePlugin } from "../../compile/delegation.js";
 import { HOST_GATEWAY_NAME } from "../../federation/schema.js";
-import { federationReadme, mailboxDirs, workspaceArtifacts } from "../../compile/workspace.js";
-import { containerView } from "../compose/index.js";
+import { federationReadme, mailboxDirs } from "../../compile/workspace.js";
+import { containerGatewayFiles } from "../compose/index.js";
 import { nodeLabel, STACK_NAMESPACE_LABEL, swarmStack, type SwarmStack } from "./model.js";
 import { stackFile } from "./stack.js";
 
@@ -83,16 +83,7 @@ export function compileSwarm(fed: Federation): SwarmCompileResult {
       artifacts.push(dir(stateDir(g.id), { gatewayOwned: true, mode: 0o700 }));
       warnings.push(`${g.id}: sandbox mode "${g.sandbox.mode}" mounts the Docker socket into the gateway, which gives it control of this node's Docker engine.`);
     }
-    const placement: Placement = {
-      bind: "lan",
-      port: CONTAINER_PORT,
-      publishedPort: g.port,
-      peerBaseUrl: containerView.peerBaseUrl,
-      knowledgePath: (name) => fed.knowledge.find((k) => k.name === name)!.mountPath,
-      plugin: { pluginPath: CONTAINER_PLUGIN_DIR, selfUrl: `http://127.0.0.1:${CONTAINER_PORT}/a2a/v1`, routePath: containerView.routePath },
-    };
-    artifacts.push(dir(configDir(g.id)), file(`${configDir(g.id)}/openclaw.json`, toJson(buildOpenclawConfig(fed, g, placement), header)));
-    artifacts.push(...workspaceArtifacts(fed, g, { ...containerView, knowledgePath: placement.knowledgePath }, workspaceDir(g.id)));
+    artifacts.push(...containerGatewayFiles(fed, g, header));
   }
   for (const route of mailboxDirs(fed)) {
     artifacts.push(
