@@ -20,6 +20,8 @@ const HANDLERS: Record<string, () => Promise<RecoverHandler>> = {
   rollout: async () => (await import("./rollout-recover.js")).recoverRollout,
   restore: async () => recoverRestore,
   rotate: async () => (await import("./rotate.js")).recoverRotation,
+  upgrade: async () => (await import("./upgrade-journal.js")).recoverUpgrade,
+  remove: async () => (await import("./remove-journal.js")).recoverRemove,
 };
 
 /**

@@ -16,21 +16,22 @@
  * spec is written back byte for byte, the output regenerated, the gateway started again on its
  * untouched state, the linked gateways recreated from the previous files. Nothing is destroyed
  * before step 7, which runs only when everything else succeeded.
+ *
+ * Every step is journaled before it runs (ops/remove-journal.ts): a remove killed at any point is
+ * finished by `clawfed resume` or rolled back by `clawfed abort` (past step 7's start: finished).
  */
 import { readFile } from "node:fs/promises";
-import { RuntimeError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { removeGatewayText, linkedGatewaysText } from "../federation/spec-edit.js";
 import { loadSpecText } from "../federation/load.js";
 import { mailboxDirs } from "../compile/workspace.js";
-import { projectResource, stateVolume } from "../vocabulary/names.js";
-import { gatewayContainers } from "../runtime/containers.js";
-import { openFederation, outFlag, pickGateways, type FederationContext } from "./context.js";
+import { openFederation, pickGateways } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { removeGatewayFolders, type MemberStep } from "./add.js";
-import { backupFederation } from "./backup.js";
-import { STOP_TIMEOUT_S } from "./backup-common.js";
-import { composeResources, minus, removeContainers, tokenNames, upService, type MemberStart } from "./membership.js";
-import { generationImage, regenerate, writeSpecText } from "./regenerate.js";
+import type { MemberStep } from "./add.js";
+import { composeResources, minus, tokenNames, type MemberStart } from "./membership.js";
+import { generationImage } from "./regenerate.js";
+import { startJournal } from "./journal.js";
+import { removeJournalArgs, removeSteps, runRemove, type RemoveRun } from "./remove-journal.js";
 
 export interface RemoveOptions {
   outDir?: string;
@@ -113,13 +114,13 @@ export async function planRemove(spec: string, id: string, opts: Pick<RemoveOpti
 }
 
 /**
- * Apply a remove plan (see the file comment).
+ * Apply a remove plan (see the file comment), journaled (ops/remove-journal.ts).
  * @returns ok, or `ok: false` with `rolledBack` (the federation is as before, the gateway running)
- * @throws RuntimeError when the rollback itself failed, or the final clean-up left something
+ * @throws RuntimeError when the rollback itself failed, or the final clean-up left something (the
+ *   journal then stays: `clawfed resume` / `clawfed abort`)
  */
 export async function applyRemove(plan: RemovePlan, deps: ClawfedDeps, opts: Omit<RemoveOptions, "outDir" | "keepState"> = {}): Promise<RemoveResult> {
   const t0 = deps.clock.now();
-  const say = opts.onProgress ?? (() => undefined);
   const id = plan.gateway.id;
   const old = await openFederation(plan.specFile, { outDir: plan.outDir });
   const image = await generationImage(old);
@@ -134,101 +135,11 @@ export async function applyRemove(plan: RemovePlan, deps: ClawfedDeps, opts: Omi
     gateways: [{ id }, ...plan.gateway.linked.map((l) => ({ id: l }))],
     ms: 0,
   };
-  const done = new Set<MemberStep["kind"]>();
-  const recreated: string[] = [];
-  let step: MemberStep = plan.steps[0]!;
-  try {
-    const c = (await gatewayContainers(old, deps.engine)).current.get(id);
-    if (c && c.status !== "exited" && c.status !== "created" && c.status !== "dead") {
-      say(`${id}: stopping (its state is copied while it is stopped)`);
-      await deps.engine.stop(c.id, STOP_TIMEOUT_S);
-    }
-    done.add("stop");
-    step = { kind: "backup", id };
-    const b = await backupFederation({ spec: plan.specFile, outDir: plan.outDir, only: [id], file: opts.backupFile, engine: deps.engine, get: deps.get, clock: deps.clock, onProgress: say });
-    result.backup = { file: b.file, bytes: b.bytes };
-    say(`backup of ${id}: ${b.file} (${b.bytes} bytes, verified)`);
-    step = { kind: "remove-container", id };
-    result.removed.containers = await removeContainers(old, deps, id);
-    done.add("remove-container");
-    step = { kind: "write-spec" };
-    await writeSpecText(plan.specFile, plan.after);
-    done.add("write-spec");
-    step = { kind: "generate" };
-    await regenerate(old, image);
-    done.add("generate");
-    const ctx = await openFederation(plan.specFile, { outDir: plan.outDir });
-    for (const peer of plan.gateway.linked) {
-      step = { kind: "recreate", id: peer };
-      say(`recreating ${peer} without ${id} (it does not serve until it has started again)`);
-      recreated.push(peer);
-      const r = await upService(ctx, deps, peer, say, opts.healthTimeoutMs);
-      result.recreated.push(r);
-      if (!r.ok) throw new RuntimeError(`${peer} did not start again: ${r.reason}`);
-      say(`${peer}: back after ${(r.ms / 1000).toFixed(1)} s`);
-    }
-  } catch (err) {
-    const reason = (err as Error).message;
-    say(`${step.kind}${"id" in step ? ` ${step.id}` : ""} failed: ${reason}; rolling back`);
-    const problems = await rollbackRemove(plan, deps, old, image, done, recreated, say, opts.healthTimeoutMs);
-    result.rolledBack = { step, reason, problems };
-    if (problems.length) throw new RuntimeError(`remove of ${id} failed (${reason}) and the rollback left problems:\n  ${problems.join("\n  ")}`, { next: `clawfed status ${plan.specFile}${outFlag(old)}` });
-    result.next = `clawfed status ${plan.specFile}${outFlag(old)}   (nothing changed: fix the cause, then run remove again)`;
-    result.ms = Math.round(deps.clock.now() - t0);
-    return result;
-  }
-  await cleanUp(plan, deps, old, image, resBefore, result, say);
-  result.ok = true;
-  result.ms = Math.round(deps.clock.now() - t0);
-  return result;
-}
-
-/** Steps 7 and 8: what only goes once everything else worked. */
-async function cleanUp(plan: RemovePlan, deps: ClawfedDeps, old: FederationContext, image: string | undefined, resBefore: { networks: string[]; volumes: string[] }, result: RemoveResult, say: (l: string) => void): Promise<void> {
-  const id = plan.gateway.id;
-  const resAfter = await composeResources(plan.outDir, old.project.name);
-  for (const n of minus(resBefore.networks, resAfter.networks)) {
-    await deps.engine.removeNetwork(n);
-    result.removed.networks.push(n);
-  }
-  if (!plan.keepState) {
-    for (const v of minus(resBefore.volumes, resAfter.volumes)) {
-      await deps.engine.removeVolume(v);
-      result.removed.volumes.push(v);
-    }
-  }
-  result.removed.folders = await removeGatewayFolders(plan.outDir, plan.keepState ? undefined : id, plan.goneRoutes, old.fed.comms);
-  await regenerate(old, image, { forget: plan.goneTokens });
-  result.removed.tokens = plan.goneTokens;
-  say(`removed ${id}: ${[...result.removed.containers, ...result.removed.networks, ...result.removed.volumes].length} Docker object(s), ${result.removed.folders.length} folder(s), ${plan.goneTokens.length} token(s)`);
-  if (plan.keepState) say(`kept the state volume ${projectResource(old.project.name, stateVolume(id))}`);
-}
-
-async function rollbackRemove(plan: RemovePlan, deps: ClawfedDeps, old: FederationContext, image: string | undefined, done: Set<MemberStep["kind"]>, recreated: string[], say: (l: string) => void, timeoutMs?: number): Promise<string[]> {
-  const problems: string[] = [];
-  const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (err) {
-      problems.push(`${what}: ${(err as Error).message.split("\n")[0]}`);
-    }
-  };
-  if (done.has("write-spec")) await attempt(`write back ${plan.specFile}`, () => writeSpecText(plan.specFile, plan.before));
-  if (done.has("generate")) await attempt("regenerate from the previous spec", () => regenerate(old, image));
-  const ctx = await openFederation(plan.specFile, { outDir: plan.outDir }).catch(() => old);
-  if (done.has("stop")) {
-    say(`rollback: starting ${plan.gateway.id} again on its state`);
-    await attempt(`start ${plan.gateway.id}`, async () => {
-      const r = await upService(ctx, deps, plan.gateway.id, say, timeoutMs);
-      if (!r.ok) throw new Error(r.reason);
-    });
-  }
-  for (const peer of recreated) {
-    say(`rollback: recreating ${peer} from the previous files`);
-    await attempt(`recreate ${peer}`, async () => {
-      const r = await upService(ctx, deps, peer, say, timeoutMs);
-      if (!r.ok) throw new Error(r.reason);
-    });
-  }
-  return problems;
+  // The journal exists before the first step and names every step (ops/journal.ts).
+  const j = await startJournal(old, { operation: "remove", args: removeJournalArgs(plan, image, resBefore, opts), steps: removeSteps(plan), wallNow: deps.wallNow });
+  const say = opts.onProgress ?? (() => undefined);
+  const run: RemoveRun = { plan, deps, ctx: old, image, resBefore, j, say, healthTimeoutMs: opts.healthTimeoutMs, backupFile: opts.backupFile, result };
+  const r = await runRemove(run);
+  r.ms = Math.round(deps.clock.now() - t0);
+  return r;
 }

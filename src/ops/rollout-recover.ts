@@ -92,13 +92,20 @@ async function finishPassed(c: Ctx, e: GatewayEntry): Promise<boolean> {
   return true;
 }
 
+/** What settling the rollout steps of a journal did: per gateway, and which gateways a resume still has to update. */
+export interface SettledRollout {
+  gateways: RecoverGateway[];
+  again: Array<{ id: string; image: string }>;
+}
+
 /**
- * Finish (`resume`) or undo the step in progress (`abort`) of an interrupted rollout; `resume`
- * then rolls out the gateways not done yet, with the options it was started with.
+ * Settle every gateway of the rollout steps of `journal` (kept through `j`): finish the ones past
+ * their gate (resume) or the point of no return, roll back the one in progress, and name the
+ * untouched and rolled-back ones a `resume` still has to update. Does not finish the journal: the
+ * caller does (a rollout; an upgrade, whose journal holds a rollout's steps, records first).
  */
-export async function recoverRollout(ctx: FederationContext, deps: ClawfedDeps, journal: Journal, action: "resume" | "abort", opts: RecoverOptions): Promise<RecoverResult> {
-  const t0 = deps.clock.now();
-  const c: Ctx = { ctx, deps, j: journalHandle(ctx.outDir, journal), args: journal.args, say: opts.onProgress ?? (() => undefined) };
+export async function settleRollout(ctx: FederationContext, deps: ClawfedDeps, j: JournalHandle, journal: Journal, action: "resume" | "abort", opts: RecoverOptions): Promise<SettledRollout> {
+  const c: Ctx = { ctx, deps, j, args: journal.args, say: opts.onProgress ?? (() => undefined) };
   const gateways: RecoverGateway[] = [];
   const again: Array<{ id: string; image: string }> = [];
   for (const e of rolloutEntries(journal)) {
@@ -106,7 +113,7 @@ export async function recoverRollout(ctx: FederationContext, deps: ClawfedDeps, 
     if (e.phase === "done") note("kept", `already on ${e.image}`);
     else if (e.phase === "recorded") (await cleanUp(c, e), note("kept", `on ${e.image} (recorded); cleanup finished`));
     else if (e.phase === "untouched") action === "resume" ? again.push(e) : note("not-touched", `still on ${e.oldImage}`);
-    else if (e.phase === "passed" && (action === "resume" || recordBegun(journal, e)) && (await finishPassed(c, e))) note("finished", `on ${e.image}, recorded`);
+    else if (e.phase === "passed" && (action === "resume" || recordBegun(journal, e)) && (await finishPassed(c, e))) note("finished", `on ${e.image}${c.args.record === true ? ", recorded" : ""}`);
     else {
       await rollBackGateway(c, e, journal);
       // The record step may have written the spec before the kill: it must name what runs again.
@@ -115,7 +122,19 @@ export async function recoverRollout(ctx: FederationContext, deps: ClawfedDeps, 
       else note("rolled-back", `back on ${e.oldImage} with its state from before`);
     }
   }
-  await c.j.finish();
+  return { gateways, again };
+}
+
+/**
+ * Finish (`resume`) or undo the step in progress (`abort`) of an interrupted rollout; `resume`
+ * then rolls out the gateways not done yet, with the options it was started with.
+ */
+export async function recoverRollout(ctx: FederationContext, deps: ClawfedDeps, journal: Journal, action: "resume" | "abort", opts: RecoverOptions): Promise<RecoverResult> {
+  const t0 = deps.clock.now();
+  const j = journalHandle(ctx.outDir, journal);
+  const args = journal.args;
+  const { gateways, again } = await settleRollout(ctx, deps, j, journal, action, opts);
+  await j.finish();
   const res: RecoverResult = { ok: true, federation: ctx.fed.name, operation: "rollout", action, gateways, ms: 0 };
   if (again.length) {
     // The rest, as a new rollout (with its own journal) of exactly these gateways and images.
@@ -123,11 +142,11 @@ export async function recoverRollout(ctx: FederationContext, deps: ClawfedDeps, 
     const { current } = await gatewayContainers(fresh, deps.engine);
     const plan = planRollout(fresh.fed, { only: again.map((a) => a.id) }, new Map(again.map((a) => [a.id, a.image])), new Map([...current].map(([id, x]) => [id, x.image])));
     const r = await applyRollout(fresh, deps, plan, {
-      pull: (c.args.pull as RolloutOptions["pull"]) ?? "missing",
-      healthTimeoutMs: typeof c.args.healthTimeoutMs === "number" ? c.args.healthTimeoutMs : undefined,
-      stableMs: typeof c.args.stableMs === "number" ? c.args.stableMs : undefined,
-      keepSnapshots: c.args.keepSnapshots === true,
-      record: c.args.record === true,
+      pull: (args.pull as RolloutOptions["pull"]) ?? "missing",
+      healthTimeoutMs: typeof args.healthTimeoutMs === "number" ? args.healthTimeoutMs : undefined,
+      stableMs: typeof args.stableMs === "number" ? args.stableMs : undefined,
+      keepSnapshots: args.keepSnapshots === true,
+      record: args.record === true,
       onProgress: opts.onProgress,
       signal: opts.signal,
     });

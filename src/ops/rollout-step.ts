@@ -45,6 +45,11 @@ export interface RolloutOptions extends RolloutSelection {
    * `applyRollout`; `createClawfed().rollout` and the CLI record).
    */
   record?: boolean;
+  /**
+   * The journal of an operation that contains this rollout (upgrade): the rollout appends its steps
+   * to it instead of starting its own, and leaves finishing it to that operation.
+   */
+  journal?: JournalHandle;
 }
 
 export type GatewayOutcome = "updated" | "unchanged" | "rolled-back" | "rollback-failed" | "not-touched";

@@ -102,7 +102,10 @@ export async function applyRollout(ctx: FederationContext, deps: ClawfedDeps, pl
   await ensureImages(run, targets);
   for (const t of targets) t.unchanged = t.info.image === t.image && t.info.imageId === run.imageIds.get(t.image);
   // The journal exists before the first step and names every step still to do (ops/journal.ts).
-  run.journal = await startJournal(ctx, { operation: "rollout", args: rolloutJournalArgs(opts), steps: rolloutSteps(targets), wallNow: deps.wallNow });
+  if (opts.journal) {
+    await opts.journal.add(rolloutSteps(targets));
+    run.journal = opts.journal;
+  } else run.journal = await startJournal(ctx, { operation: "rollout", args: rolloutJournalArgs(opts), steps: rolloutSteps(targets), wallNow: deps.wallNow });
 
   const results: GatewayRollout[] = [];
   let failed: GatewayRollout | undefined;
@@ -125,7 +128,7 @@ export async function applyRollout(ctx: FederationContext, deps: ClawfedDeps, pl
   // Consistent again (every gateway on one image, recorded when updated) unless a rollback failed:
   // then the journal stays and the next command points at `clawfed abort`.
   if (failed?.outcome === "rollback-failed") result.next = `${result.next}; then roll the operation back: clawfed abort ${ctx.loaded.file}${outFlag(ctx)}`;
-  else await run.journal.finish();
+  else if (!opts.journal) await run.journal.finish();
   return result;
 }
 

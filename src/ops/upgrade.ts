@@ -12,8 +12,10 @@
  *     (ops/rollout.ts), spokes first, the hub last;
  *  4. `record`: the spec records the version (ops/upgrade-record.ts) and the output is regenerated.
  *
- * The steps are a plain list ({@link UPGRADE_STEPS}) so that an operation journal can record each
- * one before it runs.
+ * Steps 3 and 4 are journaled (ops/journal.ts; recovery in ops/upgrade-journal.ts): the journal
+ * starts once every rehearsal passed (steps 1 and 2 change nothing that runs), the rollout appends
+ * its per-gateway steps to it, then `record`. An interrupted upgrade is finished by `clawfed resume`
+ * or rolled back as far as it can be by `clawfed abort`.
  */
 import { CONTAINER_STATE_DIR, configDir } from "../vocabulary/names.js";
 import { compile } from "../targets/registry.js";
@@ -28,6 +30,8 @@ import { resolveUpgradeImage, type ImageSource } from "./upgrade-image.js";
 import { candidateImages, imageVersion, planUpgrade, type CurrentGateway, type UpgradePlan, type UpgradeSelection } from "./upgrade-plan.js";
 import { recordUpgrade, type UpgradeRecord } from "./upgrade-record.js";
 import { rehearseOne, type Rehearsal } from "./upgrade-rehearse.js";
+import { startJournal } from "./journal.js";
+import { journaledRecord, upgradeJournalArgs } from "./upgrade-journal.js";
 
 export { compareVersions, planUpgrade, type UpgradePlan, type UpgradeSelection, type UpgradeStep } from "./upgrade-plan.js";
 export type { Rehearsal } from "./upgrade-rehearse.js";
@@ -127,7 +131,9 @@ export async function applyUpgrade(ctx: FederationContext, deps: ClawfedDeps, pl
   const byId = new Map(res.gateways.map((g) => [g.id, g]));
   if (moving.length === 0) {
     say(`upgrade: every selected gateway already runs OpenClaw ${plan.to} on ${img.image}`);
-    res.record = await recordUpgrade(ctx, plan, img.image, []);
+    const j0 = await startJournal(ctx, { operation: "upgrade", args: upgradeJournalArgs(plan, img.image, [], opts), steps: [], wallNow: deps.wallNow });
+    res.record = await journaledRecord(j0, () => recordUpgrade(ctx, plan, img.image, []));
+    await j0.finish();
     res.steps.push("record");
     return { ...done(), ok: true };
   }
@@ -150,17 +156,24 @@ export async function applyUpgrade(ctx: FederationContext, deps: ClawfedDeps, pl
   }
   res.steps.push("rehearse");
 
-  // 3. rollout
+  // 3. rollout: from here on journaled (ops/upgrade-journal.ts); the rollout appends its steps.
   say(`upgrade: step 3/4 rollout to ${img.image}: ${moving.map((s) => s.id).join(", ")} (health-gated, state snapshot, rollback)`);
+  const j = await startJournal(ctx, { operation: "upgrade", args: upgradeJournalArgs(plan, img.image, moving.map((s) => s.id), opts), steps: [], wallNow: deps.wallNow });
   const running = new Map([...live].map(([id, c]) => [id, c.image]));
   const rollPlan = planRollout(ctx.fed, { image: img.image, only: moving.map((s) => s.id) }, new Map(), running);
-  const rolled = await applyRollout(ctx, deps, rollPlan, { pull: "never", healthTimeoutMs: opts.healthTimeoutMs, stableMs: opts.stableMs, keepSnapshots: opts.keepSnapshots, onProgress: say, signal: opts.signal });
+  const rolled = await applyRollout(ctx, deps, rollPlan, { pull: "never", healthTimeoutMs: opts.healthTimeoutMs, stableMs: opts.stableMs, keepSnapshots: opts.keepSnapshots, onProgress: say, signal: opts.signal, journal: j }).catch(async (err: unknown) => {
+    // A refused precondition (before any step): nothing changed, no journal left.
+    if (j.current.steps.length === 0) await j.finish();
+    throw err;
+  });
   for (const g of rolled.gateways) Object.assign(byId.get(g.id)!, { outcome: g.outcome, rollout: g });
   if (rolled.ok) res.steps.push("rollout");
 
   // 4. record (also after a stopped rollout: the gateways that moved are recorded one by one)
   say(`upgrade: step 4/4 record OpenClaw ${plan.to} in ${ctx.loaded.file}`);
-  res.record = await recordUpgrade(ctx, plan, img.image, rolled.ok ? moving.map((s) => s.id) : rolled.updated.map((u) => u.id), rolled.ok);
+  res.record = await journaledRecord(j, () => recordUpgrade(ctx, plan, img.image, rolled.ok ? moving.map((s) => s.id) : rolled.updated.map((u) => u.id), rolled.ok));
+  // A failed rollback leaves the journal: the next command points at `clawfed abort`.
+  if (!rolled.gateways.some((g) => g.outcome === "rollback-failed")) await j.finish();
   if (!rolled.ok) return { ...done(), failedStep: "rollout", message: rolled.message, next: rolled.next };
   res.steps.push("record");
   return { ...done(), ok: true };

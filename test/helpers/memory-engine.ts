@@ -9,6 +9,7 @@ import { CONTAINER_PORT, CONTAINER_STATE_DIR } from "../../src/vocabulary/names.
 import type { Clock } from "../../src/runtime/clock.js";
 import { manualClock } from "./clock.js";
 import type { Readable } from "node:stream";
+import * as tarStream from "tar-stream";
 import type {
   ContainerInfo,
   ContainerMount,
@@ -340,19 +341,30 @@ export class MemoryEngine implements Engine {
     return c && !c.info.running ? c.info.exitCode : undefined;
   }
 
-  // The archive and exec calls (backup/restore) are not modelled here: their tests run on Docker.
+  // Of the archive API only reading a mounted state is modelled (a stopped backup's copy, as
+  // `remove` makes one); writing (restore) is not: its tests run on Docker.
   async createIdle(spec: IdleSpec): Promise<string> {
     const id = this.newId();
     const img = this.images.get(spec.image);
+    const mounts = spec.mounts.map((m) => ({ source: m.source, destination: m.target, readOnly: Boolean(m.readOnly) }));
     this.containers.set(id, {
-      info: { id, name: `idle-${id.slice(0, 4)}`, image: spec.image, imageId: img?.id ?? spec.image, labels: { ...spec.labels }, status: "created", created: "", running: false, exitCode: 0, restartCount: 0, oomKilled: false, health: "none", mounts: [], networks: [], ports: [] },
+      info: { id, name: `idle-${id.slice(0, 4)}`, image: spec.image, imageId: img?.id ?? spec.image, labels: { ...spec.labels }, status: "created", created: "", running: false, exitCode: 0, restartCount: 0, oomKilled: false, health: "none", mounts, networks: [], ports: [] },
       logs: [],
     });
     return id;
   }
 
-  async getArchive(): Promise<Readable | undefined> {
-    throw new Error("MemoryEngine does not model the archive API");
+  /** A tar of a mounted volume or folder (entries named after the path's last segment, as Docker does); undefined for anything else. */
+  async getArchive(id: string, at: string): Promise<Readable | undefined> {
+    const m = this.find(id)?.info.mounts.find((x) => x.destination === at);
+    if (!m) return undefined;
+    const top = at.split("/").pop()!;
+    const pack = tarStream.pack();
+    const mtime = new Date(this.clock.now());
+    pack.entry({ name: `${top}/`, type: "directory", mode: 0o700, uid: 1000, gid: 1000, mtime });
+    for (const [file, content] of [...this.dataOf(m.source)].sort()) pack.entry({ name: `${top}/${file}`, type: "file", mode: 0o600, uid: 1000, gid: 1000, mtime }, content);
+    pack.finalize();
+    return pack as unknown as Readable;
   }
 
   async putArchive(): Promise<void> {
