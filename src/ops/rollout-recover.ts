@@ -27,8 +27,12 @@ interface Ctx {
   say: (line: string) => void;
 }
 
-/** The record step began: the spec may already name the new image (the point of no return). */
-const recordBegun = (j: Journal, e: GatewayEntry) => begun(j, stepKey(e.id, "record"));
+/**
+ * The point of no return of a gateway: its record step began (the spec may already name the new
+ * image), or its cleanup began (the previous container may be gone: an upgrade's rollout does not
+ * record per gateway, so there the cleanup follows the gate).
+ */
+const recordBegun = (j: Journal, e: GatewayEntry) => begun(j, stepKey(e.id, "record")) || begun(j, stepKey(e.id, "cleanup"));
 
 const healthTimeout = (c: Ctx) => (typeof c.args.healthTimeoutMs === "number" ? c.args.healthTimeoutMs : HEALTH_TIMEOUT_MS);
 
