@@ -38,7 +38,7 @@ import { composeResources, minus, removeContainers, upService } from "./membersh
 import { regenerate, writeSpecText } from "./regenerate.js";
 import { verifyBackup } from "./verify.js";
 import type { RecoverGateway, RecoverOptions, RecoverResult } from "./recover-types.js";
-import type { RemovePlan, RemoveResult } from "./remove.js";
+import type { RemovePlan, RemoveResult } from "./remove-types.js";
 
 /** One remove being run (first time or recovery): what every step shares. */
 export interface RemoveRun {
