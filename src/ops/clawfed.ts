@@ -6,7 +6,8 @@
 import { openFederation, type FederationContext } from "./context.js";
 import { defaultDeps, type ClawfedDeps } from "./deps.js";
 import type { Clawfed, FederationRef, OutOptions } from "./types.js";
-import { assertNoJournal, journalWarning } from "./journal.js";
+import path from "node:path";
+import { assertNoJournal, journalWarning, type JournalCtx } from "./journal.js";
 
 const specOf = (fed: FederationRef): string => (typeof fed === "string" ? fed : fed.loaded.file);
 const outOf = (fed: FederationRef, opts: OutOptions | undefined): string | undefined => opts?.out ?? (typeof fed === "string" ? undefined : fed.outDir);
@@ -176,10 +177,38 @@ export function createClawfed(over: Partial<ClawfedDeps> = {}): Clawfed {
     ecs: {
       async runTask(fed, gateway, opts = {}) {
         const { ecsRunTask } = await import("./ecs.js");
-        return ecsRunTask(specOf(fed), gateway, opts);
+        const res = await ecsRunTask(specOf(fed), gateway, opts);
+        // Read-only (it only prints the RunTask input): an unfinished operation is a warning.
+        const ctx = await openFederation(specOf(fed), { outDir: outOf(fed, opts) }).catch(() => undefined);
+        const interrupted = ctx && (await journalWarning(ctx));
+        return interrupted ? { ...res, interrupted } : res;
       },
     },
   };
+}
+
+/**
+ * The journal's view of a native federation: its spec and its root (where its files are and a
+ * journal would be: `--out`, else `~/.clawfed/<name>`). Undefined for a spec that does not load:
+ * the operation itself reports every problem.
+ */
+async function nativeJournalCtx(fed: FederationRef, opts: OutOptions | undefined): Promise<JournalCtx | undefined> {
+  const [{ loadSpecFile }, { defaultNativeRoot }] = await Promise.all([import("../federation/load.js"), import("./generate.js")]);
+  const loaded = await loadSpecFile(specOf(fed), { target: "native" }).catch(() => undefined);
+  return loaded && { loaded, fed: loaded.federation, outDir: path.resolve(opts?.out ?? defaultNativeRoot(loaded.federation.name)) };
+}
+
+/** Refuse a changing native command over an unfinished operation (see ops/journal.ts). */
+async function guardNative(fed: FederationRef, opts: OutOptions | undefined, command: string): Promise<void> {
+  const ctx = await nativeJournalCtx(fed, opts);
+  if (ctx) await assertNoJournal(ctx, command);
+}
+
+/** The warning a read-only command gives about an unfinished operation, also as a progress line. */
+async function warnOf(ctx: JournalCtx | undefined, opts: OutOptions | undefined): Promise<{ message: string; next: string } | undefined> {
+  const interrupted = ctx && (await journalWarning(ctx));
+  if (interrupted) opts?.onProgress?.(`warning: ${interrupted.message} (${interrupted.next})`);
+  return interrupted;
 }
 
 /** The native operations (PM2 processes on this host), bound to the same dependencies. */
@@ -188,6 +217,7 @@ function nativeOps(deps: () => Promise<ClawfedDeps>): Clawfed["native"] {
     async up(fed, opts = {}) {
       const t0 = performance.now();
       const { nativeUp, nativeNext } = await import("./native.js");
+      await guardNative(fed, opts, "native up");
       const d = await deps();
       const st = await nativeUp({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
       return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
@@ -195,12 +225,14 @@ function nativeOps(deps: () => Promise<ClawfedDeps>): Clawfed["native"] {
     async status(fed, opts = {}) {
       const t0 = performance.now();
       const { nativeStatus, nativeNext } = await import("./native.js");
+      const interrupted = await warnOf(await nativeJournalCtx(fed, opts), opts);
       const st = await nativeStatus({ spec: specOf(fed), root: opts.out, get: (await deps()).get });
-      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
+      return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out), ...(interrupted ? { interrupted } : {}) };
     },
     async restart(fed, opts = {}) {
       const t0 = performance.now();
       const { nativeRestart, nativeNext } = await import("./native.js");
+      await guardNative(fed, opts, "native restart");
       const d = await deps();
       const st = await nativeRestart({ ...opts, spec: specOf(fed), root: opts.out, clock: d.clock, get: d.get });
       return { ...st, ok: st.healthy, ms: Math.round(performance.now() - t0), ...nativeNext(st, specOf(fed), opts.out) };
@@ -208,6 +240,7 @@ function nativeOps(deps: () => Promise<ClawfedDeps>): Clawfed["native"] {
     async down(fed, opts = {}) {
       const t0 = performance.now();
       const { nativeDown } = await import("./native.js");
+      await guardNative(fed, opts, "native down");
       const res = await nativeDown({ ...opts, spec: specOf(fed), root: opts.out });
       return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: res.gateways };
     },
@@ -224,25 +257,32 @@ function swarmOps(deps: () => Promise<ClawfedDeps>, ctxOf: (fed: FederationRef, 
   return {
     async up(fed, opts = {}) {
       const { swarmUp } = await import("./swarm.js");
+      const ctx = await ctxOf(fed, opts).catch(() => undefined);
+      if (ctx) await assertNoJournal(ctx, "swarm up");
       return swarmUp(specOf(fed), await swarmDeps(), { ...opts, outDir: outOf(fed, opts) });
     },
     async down(fed, opts = {}) {
       const t0 = performance.now();
       const { swarmDown } = await import("./swarm.js");
       const ctx = await ctxOf(fed, opts);
+      await assertNoJournal(ctx, "swarm down");
       const res = await swarmDown(ctx, await swarmDeps(), opts);
       return { ...res, ok: true, ms: Math.round(performance.now() - t0), gateways: ids(ctx.fed.gateways) };
     },
     async status(fed, opts = {}) {
       const { swarmStatus, swarmNext } = await import("./swarm-status.js");
       const ctx = await ctxOf(fed, opts);
+      const interrupted = await warnOf(ctx, opts);
       const st = await swarmStatus(ctx, await swarmDeps(), opts);
-      return { ...st, ok: st.healthy, ...swarmNext(ctx, st) };
+      return { ...st, ok: st.healthy, ...swarmNext(ctx, st), ...(interrupted ? { interrupted } : {}) };
     },
     async logs(fed, opts) {
       const t0 = performance.now();
       const { swarmLogs } = await import("./swarm.js");
       const ctx = await ctxOf(fed, opts);
+      // The warning goes where the log's own errors go (the CLI's stderr).
+      const interrupted = await warnOf(ctx, undefined);
+      if (interrupted) opts.sink.stderr(`warning: ${interrupted.message} (${interrupted.next})\n`);
       const res = await swarmLogs(ctx, await swarmDeps(), opts.gateway, opts.sink, opts);
       return { ok: true, federation: ctx.fed.name, service: res.service, ms: Math.round(performance.now() - t0), gateways: [{ id: opts.gateway }] };
     },

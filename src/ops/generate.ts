@@ -49,6 +49,12 @@ export interface GenerateOptions {
   avoidSubnets?: string[];
   /** kubernetes target: namespace (default `kubernetes.namespace` of the spec, else the federation name). */
   namespace?: string;
+  /**
+   * Called with the compile result before anything is written; what it throws is thrown and
+   * nothing is written (e.g. `up` checks the planned subnets against the host here, so a refused
+   * `up` leaves the files as they were).
+   */
+  check?: (result: CompileResult) => Promise<void> | void;
 }
 
 export interface GenerateResult extends WriteResult {
@@ -141,12 +147,26 @@ export function nativeCompileOptions(fedName: string, target: TargetName, opts: 
  * there is no such file or it cannot be read as YAML: the allocation then follows from the spec alone.
  */
 export async function previousSubnets(outDir: string, federation: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path.join(outDir, "docker-compose.yml"), "utf8");
+  } catch {
+    return new Map(); // no previous compose file (or not ours to read): allocate from the spec alone
+  }
+  return composeSubnets(text, federation);
+}
+
+/**
+ * The subnets of the networks a compose file text declares (network key → CIDR), for the networks
+ * labelled as `federation`'s. Empty when the text is not YAML.
+ */
+export function composeSubnets(text: string, federation: string): Map<string, string> {
   const out = new Map<string, string>();
   let doc: unknown;
   try {
-    doc = parseYaml(await readFile(path.join(outDir, "docker-compose.yml"), "utf8"));
+    doc = parseYaml(text);
   } catch {
-    return out; // no previous compose file (or not ours to read): allocate from the spec alone
+    return out;
   }
   const networks = (doc as { networks?: Record<string, unknown> } | null)?.networks;
   if (!networks || typeof networks !== "object") return out;
@@ -156,6 +176,12 @@ export async function previousSubnets(outDir: string, federation: string): Promi
     if (n?.labels?.[LABELS.federation] === federation && typeof subnet === "string") out.set(key, subnet);
   }
   return out;
+}
+
+/** The compose file text of a compile result (compose target), if it has one. */
+export function compiledComposeText(result: CompileResult): string | undefined {
+  const f = result.artifacts.find((a) => a.kind === "file" && a.path === "docker-compose.yml");
+  return f && f.kind === "file" ? f.content : undefined;
 }
 
 /**
@@ -181,6 +207,7 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
     if (opts.avoidSubnets) compileOpts.avoidSubnets = opts.avoidSubnets;
   }
   const result: CompileResult = compile(fed, target, compileOpts);
+  if (opts.check) await opts.check(result);
   const written = await writeArtifacts(result, { outDir, specFile: loaded.file, rotate: opts.rotate, forget: opts.forget, rotateNames: opts.rotateNames, dryRun: opts.dryRun, force: opts.force });
   const warnings = [...result.warnings, ...written.warnings];
   if (native && path.resolve(outDir) !== compileOpts.root) {

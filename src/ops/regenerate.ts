@@ -11,7 +11,7 @@ import { replaceFile } from "../emit/safe-fs.js";
 import { RuntimeError } from "../errors.js";
 import { imageRefProblem } from "../federation/schema.js";
 import type { FederationContext } from "./context.js";
-import { generate, type GenerateResult } from "./generate.js";
+import { generate, type GenerateOptions, type GenerateResult } from "./generate.js";
 
 export const COMPOSE_FILE = "docker-compose.yml";
 
@@ -53,8 +53,8 @@ export async function generationImage(ctx: Pick<FederationContext, "loaded" | "o
  * lets it write into a non-empty folder clawfed did not create (see writeArtifacts); `avoidSubnets`
  * are blocks in use elsewhere on the host, which new networks avoid.
  */
-export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined, opts: { force?: boolean; avoidSubnets?: string[]; forget?: readonly string[] } = {}): Promise<GenerateResult> {
-  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image, force: opts.force, forget: opts.forget, ...(opts.avoidSubnets ? { avoidSubnets: opts.avoidSubnets } : {}) });
+export function regenerate(ctx: Pick<FederationContext, "loaded" | "outDir">, image: string | undefined, opts: { force?: boolean; avoidSubnets?: string[]; forget?: readonly string[]; check?: GenerateOptions["check"] } = {}): Promise<GenerateResult> {
+  return generate({ spec: ctx.loaded.file, outDir: ctx.outDir, target: "compose", image, force: opts.force, forget: opts.forget, check: opts.check, ...(opts.avoidSubnets ? { avoidSubnets: opts.avoidSubnets } : {}) });
 }
 
 /** The image a gateway's service has in the generated compose file. */

@@ -90,7 +90,11 @@ export type BackupOpResult = BackupResult & OpResult;
 /** `restore`: per gateway what was put back and when it started; paths restored; warnings. */
 export type RestoreOpResult = RestoreResult & OpResult;
 /** `native up|status|restart`: PM2 and every gateway (pid, restarts, memory, probes); `ok` when all are healthy. */
-export type NativeStatusResult = NativeStatus & OpResult;
+/** An unfinished operation on the federation (ops/journal.ts), as read-only commands report it. */
+export interface Interrupted {
+  interrupted?: { message: string; next: string };
+}
+export type NativeStatusResult = NativeStatus & OpResult & Interrupted;
 export type { VerifyResult };
 export type { PlanOptions, PlanResult, PlannedContainer, PlannedFile, PlannedResource } from "./plan.js";
 export type { DoctorCheck, DoctorOptions, DoctorResult, Finding, FindingStatus } from "./doctor.js";
@@ -104,7 +108,7 @@ export type NativeDownResult = NativeDownResultBase & OpResult & { gateways: Arr
 /** `swarm.down`: the stack's services, networks, secrets (and with `volumes`, state volumes) removed. */
 export type SwarmDownOpResult = SwarmDownResult & OpResult & { gateways: Array<{ id: string }> };
 /** `swarm.status`: every gateway's service, task, update/rollback and probes; `ok` when all are healthy, else `next`. */
-export type SwarmStatusResult = SwarmStatus & OpResult;
+export type SwarmStatusResult = SwarmStatus & OpResult & Interrupted;
 /** `swarm.logs`: which service was read (the text itself went to the sink, redacted). */
 export interface SwarmLogsResult extends OpResult {
   federation: string;
@@ -188,7 +192,7 @@ export interface Clawfed {
   };
   ecs: {
     /** The ECS RunTask input of one gateway (federation generated with `--target ecs`) with per-run overrides; never calls AWS. */
-    runTask(fed: FederationRef, gateway: string, opts?: EcsRunTaskOptions): Promise<EcsRunTaskResult>;
+    runTask(fed: FederationRef, gateway: string, opts?: EcsRunTaskOptions & OutOptions): Promise<EcsRunTaskResult & Interrupted>;
   };
 }
 

@@ -12,7 +12,8 @@ import { gateStarted } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { openFederation, outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { checkImageFlag, previousSubnets } from "./generate.js";
+import { checkImageFlag, compiledComposeText, composeSubnets } from "./generate.js";
+import type { CompileResult } from "../compile/artifact.js";
 import { assertSubnetsFree, occupiedElsewhere, plannedNetworks } from "./network-check.js";
 import { hostRoutes, type HostRoute } from "../runtime/host-routes.js";
 import type { NetworkSummary } from "../runtime/docker/types.js";
@@ -84,13 +85,17 @@ export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}):
   // engine cannot be asked: ping below says why).
   const host = await hostNetworks(deps).catch(() => undefined);
   const avoidSubnets = host ? occupiedElsewhere(first.project.name, host.networks, host.routes) : undefined;
-  const gen = await regenerate(first, image, { force: opts.force, ...(avoidSubnets ? { avoidSubnets } : {}) });
+  // The engine and the planned subnets are checked on the compile, before anything is written:
+  // a refused `up` leaves the files as they were.
+  const check = async (compiled: CompileResult) => {
+    await deps.engine.ping();
+    await checkSubnets(first, deps, spec, composeSubnets(compiledComposeText(compiled) ?? "", first.fed.name), host);
+  };
+  const gen = await regenerate(first, image, { force: opts.force, check, ...(avoidSubnets ? { avoidSubnets } : {}) });
   if (gen.written.length) say(`generated ${gen.written.length} file(s) in ${gen.outDir}`);
   for (const w of gen.warnings) say(`warning: ${w}`);
   const ctx = await openFederation(spec, { outDir: opts.outDir });
   if (!existsSync(path.join(ctx.outDir, COMPOSE_FILE))) throw new RuntimeError(`generate did not write ${COMPOSE_FILE} in ${ctx.outDir}`);
-  await deps.engine.ping();
-  await checkSubnets(ctx, deps, spec, host);
   await ensureImages(ctx, deps, say);
 
   say(`starting ${ctx.fed.gateways.length} gateway(s) with compose`);
@@ -131,12 +136,12 @@ export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}):
 }
 
 /**
- * The subnets of the generated compose file against the engine's networks and (local engine
- * only) this host's routes, before anything is created.
+ * The subnets of the compose file about to be written (network key → CIDR) against the engine's
+ * networks and (local engine only) this host's routes, before anything is written or created.
  * @throws RuntimeError naming each overlapping network or route
  */
-async function checkSubnets(ctx: FederationContext, deps: ClawfedDeps, spec: string, known?: HostNetworks): Promise<void> {
-  const planned = plannedNetworks(ctx.project.name, await previousSubnets(ctx.outDir, ctx.fed.name));
+async function checkSubnets(ctx: FederationContext, deps: ClawfedDeps, spec: string, subnets: ReadonlyMap<string, string>, known?: HostNetworks): Promise<void> {
+  const planned = plannedNetworks(ctx.project.name, subnets);
   if (planned.length === 0) return;
   const { networks, routes } = known ?? (await hostNetworks(deps));
   assertSubnetsFree(planned, networks, routes, { spec, pool: ctx.fed.networkPool, downCommand: `clawfed down ${spec}${outFlag(ctx)}` });

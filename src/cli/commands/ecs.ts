@@ -44,6 +44,7 @@ export function registerEcs(program: Command): void {
       action(async (spec: string, gateway: string, opts: RunTaskFlags) => {
         if (!opts.print && !opts.json) throw new UsageError("clawfed does not call AWS: add --print and pass the JSON to `aws ecs run-task --cli-input-json`");
         const res = await (await clawfed()).ecs.runTask(spec, gateway, { cpus: opts.cpus, memory: opts.memory, tags: opts.tag, subnets: opts.subnet, securityGroups: opts.securityGroup });
+        if (res.interrupted) progress(`warning: ${res.interrupted.message} (${res.interrupted.next})`);
         if (res.next) progress(`note: ${res.next}`);
         printJson(res.input);
       }),

@@ -3,7 +3,7 @@ import type { NativeStatusResult } from "../../ops/index.js";
 import type { NativeStatus } from "../../ops/native.js";
 import { clawfed } from "../clawfed.js";
 import { reporter, table } from "../format.js";
-import { action, clean, deprecated, EXIT, printJson, write } from "../output.js";
+import { action, clean, deprecated, EXIT, printJson, progress, write } from "../output.js";
 import { durationArg } from "./runtime-args.js";
 
 function mib(bytes: number): string {
@@ -129,7 +129,8 @@ function registerNativeStatus(native: Command): void {
     .addHelpText("after", "\nReads only: never starts PM2.\nExit codes: 0 all healthy, 1 invalid spec, 2 bad usage, 3 PM2 failed, 4 some gateway is not healthy or not supervised.")
     .action(
       action(async (spec: string, opts: CommonFlags) => {
-        const st = await (await clawfed()).native.status(spec, { out: outOf(opts) });
+        // An unfinished operation on the federation is printed as a warning line on stderr.
+        const st = await (await clawfed()).native.status(spec, { out: outOf(opts), onProgress: progress });
         return finish(st, opts.json);
       }),
     );

@@ -7,7 +7,7 @@ import { UsageError } from "../../errors.js";
 import { formatMs } from "../../runtime/clock.js";
 import { clawfed } from "../clawfed.js";
 import { reporter, table } from "../format.js";
-import { clean, EXIT, printJson, write } from "../output.js";
+import { clean, EXIT, printJson, progress, write } from "../output.js";
 import { interruptSignal } from "./runtime-args.js";
 
 /** The flags of up/status that `--target swarm` does not take, refused before anything runs (exit 2). */
@@ -63,7 +63,8 @@ export function renderSwarmStatus(st: SwarmStatus & { next?: string }): string {
 export async function swarmStatusPoll(spec: string, opts: { out?: string; probeTimeout?: number; only?: string[]; ready?: boolean }): Promise<() => Promise<SwarmStatusResult>> {
   refuse({ "--ready": opts.ready }, "swarm status judges /healthz and /startupz");
   const ops = await clawfed();
-  return () => ops.swarm.status(spec, { out: opts.out, probeTimeoutMs: opts.probeTimeout, only: opts.only });
+  // An unfinished operation on the federation is printed as a warning line on stderr.
+  return () => ops.swarm.status(spec, { out: opts.out, probeTimeoutMs: opts.probeTimeout, only: opts.only, onProgress: progress });
 }
 
 export async function swarmLogsCommand(spec: string, gateway: string, opts: { out?: string; follow?: boolean; tail?: number; since?: number; timestamps?: boolean }): Promise<number> {
