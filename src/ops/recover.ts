@@ -7,7 +7,7 @@ import { RuntimeError } from "../errors.js";
 import { stepOf, type Journal } from "../vocabulary/journal.js";
 import type { FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { findJournal, journalHandle, recoveryCommands, writerAlive } from "./journal.js";
+import { findJournal, journalHandle, writerAlive } from "./journal.js";
 import type { RecoverOptions, RecoverResult } from "./recover-types.js";
 
 export type { RecoverGateway, RecoverOptions, RecoverResult } from "./recover-types.js";
@@ -47,16 +47,15 @@ export async function recover(ctx: FederationContext, deps: ClawfedDeps, action:
 /**
  * A restore: `resume` runs it again with the options it was started with (plus force: it may have
  * started gateways already); `abort` starts the gateways it stopped, as long as no file was
- * replaced yet, and refuses after that (there is no way back short of another archive).
+ * replaced yet; after that there is no way back short of another archive, so abort finishes the
+ * restore as resume does (saying so): either way the gateways end running on one consistent state.
  */
 const recoverRestore: RecoverHandler = async (ctx, deps, j, action, opts) => {
   const t0 = deps.clock.now();
-  const { resume } = recoveryCommands(ctx);
-  if (action === "abort") {
-    const swap = stepOf(j, "swap-files");
-    if (swap && swap.status !== "pending") {
-      throw new RuntimeError("the restore already replaced host files or states; it cannot be rolled back, only finished", { next: `${resume} (or restore another archive: clawfed restore ${ctx.loaded.file} --from <archive> --force)` });
-    }
+  const swap = stepOf(j, "swap-files");
+  const pastNoReturn = !!swap && swap.status !== "pending";
+  if (action === "abort" && pastNoReturn) opts.onProgress?.("the restore already replaced host files or states: there is no way back short of another archive, so it is finished instead");
+  if (action === "abort" && !pastNoReturn) {
     const gateways = [];
     for (const s of j.steps.filter((x) => x.action === "stop" && x.status !== "pending")) {
       await deps.engine.start(String(s.data?.containerId));
@@ -81,5 +80,7 @@ const recoverRestore: RecoverHandler = async (ctx, deps, j, action, opts) => {
     clock: deps.clock,
     onProgress: opts.onProgress,
   });
-  return { ok: true, federation: ctx.fed.name, operation: "restore", action, gateways: r.gateways.map((g) => ({ id: g.id, outcome: "finished", detail: `restored from ${r.from}` })), ms: Math.round(deps.clock.now() - t0) };
+  const res: RecoverResult = { ok: true, federation: ctx.fed.name, operation: "restore", action, gateways: r.gateways.map((g) => ({ id: g.id, outcome: "finished", detail: `restored from ${r.from}` })), ms: Math.round(deps.clock.now() - t0) };
+  if (action === "abort") res.message = "past the point of no return (files or states were being replaced): the restore was finished instead of rolled back";
+  return res;
 };

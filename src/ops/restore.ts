@@ -16,13 +16,13 @@ import { systemClock, type Clock } from "../runtime/clock.js";
 import { compose } from "../runtime/compose.js";
 import { createDockerEngine } from "../runtime/docker/engine.js";
 import type { ContainerSummary, Engine, MountSource } from "../runtime/docker/types.js";
-import type { JsonValue, PlannedStep } from "../vocabulary/journal.js";
+import { isDone, type JsonValue, type PlannedStep } from "../vocabulary/journal.js";
 import { gateStarted, nodeHttpGet, type HttpGet } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { backupOrder, byteTicker, gatewayContainer, HEALTH_TIMEOUT_MS, stateSource, STOP_TIMEOUT_S } from "./backup-common.js";
 import type { FederationContext } from "./context.js";
 import { openFederation } from "./context.js";
-import { startJournal } from "./journal.js";
+import { startJournal, type JournalHandle } from "./journal.js";
 import { planRestore, sameArchive, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
 
 export { planRestore, stageHostFiles, type GatewayRestore, type RestoreOptions, type RestorePlan, type RestoreResult, type StagedHostFiles } from "./restore-plan.js";
@@ -51,6 +51,8 @@ interface Job {
   engine: Engine;
   get: HttpGet;
   clock: Clock;
+  /** The restore's journal (set once it is started). */
+  journal?: JournalHandle;
 }
 
 /** Where each chosen gateway's state goes, in the container compose created for it. */
@@ -64,7 +66,9 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   await job.engine.ping();
   const running = await runningConcerned(job, plan);
   if (opts.signal?.aborted) throw new RuntimeError("interrupted; nothing was changed");
-  const j = await startJournal(ctx, { operation: "restore", args: restoreJournalArgs(opts), steps: restoreSteps(running) });
+  const order = backupOrder(plan.chosen);
+  const j = await startJournal(ctx, { operation: "restore", args: restoreJournalArgs(opts), steps: restoreSteps(running, order.map((g) => g.id)) });
+  job.journal = j;
   const stoppedByUs = new Set<string>();
   for (const c of running) {
     const id = c.labels[LABELS.gateway]!;
@@ -87,9 +91,8 @@ async function restoreInner(ctx: FederationContext, opts: RestoreOptions): Promi
   const committed = await j.step("swap-files", () => staged.commit());
   const warnings = [...plan.warnings, ...committed.ownersLost.map((t) => `${t}: owners could not be restored (not running as root)`)];
 
-  const order = backupOrder(plan.chosen);
   const targets = await j.step("containers", () => createAndEmpty(job, order));
-  await j.step("states", () => writeStates(job, plan, targets));
+  await writeStates(job, plan, targets);
   const gateways = await j.step("start", () => startAll(job, order, targets, (g, ms) => ({ id: g.id, capture: plan.manifest.gateways.find((x) => x.id === g.id)!.capture, stopped: stoppedByUs.has(g.id), startedMs: ms })));
   await j.finish();
   return {
@@ -114,11 +117,13 @@ export function restoreJournalArgs(opts: RestoreOptions): Record<string, JsonVal
 }
 
 /**
- * The steps of a restore. Before `swap-files` begins nothing but stopping was done (abort starts
- * the stopped gateways again); from `swap-files` on there is no way back short of another
- * archive: `clawfed resume` runs the whole restore again (with force), `clawfed abort` refuses.
+ * The steps of a restore: a stop per running gateway, stage, swap-files, containers (each state
+ * emptied), a state per gateway of `states` (written from the archive), start. Before `swap-files`
+ * begins nothing but stopping was done (abort starts the stopped gateways again); from `swap-files`
+ * on there is no way back short of another archive: `clawfed resume` and `clawfed abort` both run
+ * the whole restore again (with force) to its end.
  */
-export function restoreSteps(running: ContainerSummary[]): PlannedStep[] {
+export function restoreSteps(running: ContainerSummary[], states: string[] = []): PlannedStep[] {
   const stops = running.map((c): PlannedStep => ({ key: `${c.labels[LABELS.gateway]}:stop`, gateway: c.labels[LABELS.gateway], action: "stop", rollback: "start it again", data: { containerId: c.id } }));
   const noWayBack = "none: the host files and states are replaced; resume runs the restore again";
   return [
@@ -126,7 +131,8 @@ export function restoreSteps(running: ContainerSummary[]): PlannedStep[] {
     { key: "stage", action: "stage", rollback: "nothing: staged files are discarded" },
     { key: "swap-files", action: "swap-files", rollback: noWayBack },
     { key: "containers", action: "containers", rollback: noWayBack },
-    { key: "states", action: "states", rollback: noWayBack },
+    // One step per gateway's state (in archive order), or one for all when not named.
+    ...(states.length ? states.map((id): PlannedStep => ({ key: `${id}:state`, gateway: id, action: "state", rollback: noWayBack })) : [{ key: "states", action: "states", rollback: noWayBack }]),
     { key: "start", action: "start", rollback: noWayBack },
   ];
 }
@@ -175,6 +181,10 @@ async function writeStates(job: Job, plan: RestorePlan, targets: Targets): Promi
   const { engine, say } = job;
   const federation = job.ctx.fed.name;
   let current: { id: string; w: StateWriter } | undefined;
+  // Each gateway's state is a journal step: begun before its first member is written, done after its last.
+  const j = job.journal;
+  const begin = async (id: string) => void (await j?.begin(`${id}:state`));
+  const end = async (id: string) => void (await j?.end(`${id}:state`));
   await plan.unchanged();
   const tick = byteTicker(say, "writing states");
   const third = await readArchive(plan.from, {
@@ -186,16 +196,20 @@ async function writeStates(job: Job, plan: RestorePlan, targets: Targets): Promi
         const t = targets.get(id);
         if (!t || e.path !== liveMember(id)) return;
         say(`${id}: openclaw backup restore of its live archive`);
+        await begin(id);
         await restoreLive(engine, { image: t.image, source: t.source, federation, gateway: id }, body!);
+        await end(id);
         return;
       }
       if (section !== "state" || !owner || !targets.has(owner)) return;
       if (current && current.id !== owner) {
         await current.w.close();
+        await end(current.id);
         current = undefined;
       }
       if (!current) {
         say(`${owner}: writing its state`);
+        await begin(owner);
         const t = targets.get(owner)!;
         current = { id: owner, w: await StateWriter.open(engine, { image: t.image, source: t.source, federation }) };
       }
@@ -210,8 +224,18 @@ async function writeStates(job: Job, plan: RestorePlan, targets: Targets): Promi
     current = undefined;
     throw err;
   });
-  await current?.w.close();
+  if (current) {
+    await current.w.close();
+    await end(current.id);
+  }
   sameArchive(plan, third);
+  // A gateway without any state member in the archive keeps its emptied state: its step is done too.
+  for (const id of targets.keys()) {
+    if (j && !isDone(j.current, `${id}:state`)) {
+      await begin(id);
+      await end(id);
+    }
+  }
 }
 
 /**

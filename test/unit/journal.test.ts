@@ -297,12 +297,13 @@ describe("an interrupted restore", () => {
     expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
   });
 
-  it("abort after files were replaced refuses and names resume; the journal stays", async () => {
+  it("abort after files were replaced finishes the restore instead (there is no way back); with its archive gone that fails, and the journal stays", async () => {
     const w = await world();
     await journalFor(w, "swap-files");
-    const err = await recover(w.ctx, w.deps, "abort").catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/cannot be rolled back, only finished/);
-    expect((err as RuntimeError).next).toMatch(/^clawfed resume /);
+    const lines: string[] = [];
+    const err = await recover(w.ctx, w.deps, "abort", { onProgress: (l) => lines.push(l) }).catch((e: unknown) => e);
+    expect(lines).toContain("the restore already replaced host files or states: there is no way back short of another archive, so it is finished instead");
+    expect((err as Error).message).toMatch(/nowhere\.tar\.gz/);
     expect((await readJournal(w.outDir)).kind).toBe("journal");
   });
 });
