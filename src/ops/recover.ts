@@ -5,7 +5,10 @@
  */
 import { RuntimeError } from "../errors.js";
 import { stepOf, type Journal } from "../vocabulary/journal.js";
-import type { FederationContext } from "./context.js";
+import { outFlag, type FederationContext } from "./context.js";
+import { gateStarted } from "../runtime/health.js";
+import { redact } from "../runtime/redact.js";
+import { HEALTH_TIMEOUT_MS } from "./backup-common.js";
 import type { ClawfedDeps } from "./deps.js";
 import { findJournal, journalHandle, writerAlive } from "./journal.js";
 import type { RecoverOptions, RecoverResult } from "./recover-types.js";
@@ -57,9 +60,14 @@ const recoverRestore: RecoverHandler = async (ctx, deps, j, action, opts) => {
   if (action === "abort" && pastNoReturn) opts.onProgress?.("the restore already replaced host files or states: there is no way back short of another archive, so it is finished instead");
   if (action === "abort" && !pastNoReturn) {
     const gateways = [];
-    for (const s of j.steps.filter((x) => x.action === "stop" && x.status !== "pending")) {
-      await deps.engine.start(String(s.data?.containerId));
-      gateways.push({ id: s.gateway!, outcome: "rolled-back", detail: "started again" });
+    const stopped = j.steps.filter((x) => x.action === "stop" && x.status !== "pending");
+    for (const s of stopped) await deps.engine.start(String(s.data?.containerId));
+    // Rolled back means serving again: each must report started (the journal stays otherwise).
+    const timeoutMs = typeof j.args.healthTimeoutMs === "number" ? j.args.healthTimeoutMs : HEALTH_TIMEOUT_MS;
+    for (const s of stopped) {
+      const gate = await gateStarted({ engine: deps.engine, get: deps.get, clock: deps.clock, containerId: String(s.data?.containerId), timeoutMs, onChange: (l) => opts.onProgress?.(`${s.gateway}: ${l}`) });
+      if (!gate.ok) throw new RuntimeError(`${s.gateway} was started again but did not report started: ${redact(gate.reason, ctx.secrets)}`, { next: `clawfed logs ${ctx.loaded.file} ${s.gateway}${outFlag(ctx)}; then run this again` });
+      gateways.push({ id: s.gateway!, outcome: "rolled-back", detail: "started again on its own state, serving" });
     }
     await journalHandle(ctx.outDir, j).finish();
     return { ok: true, federation: ctx.fed.name, operation: "restore", action, gateways, ms: Math.round(deps.clock.now() - t0) };
