@@ -8,9 +8,11 @@
 //      killed mid-restore of the second gateway's state, then `abort`: past the point of no
 //      return, so the restore is finished (v1);
 //    each time every gateway reports healthy, each spoke has exactly one container, no journal left;
-//  - `remove beta` killed after the spec and the output were rewritten (before the hub is
-//    recreated): `up` refuses (exit 3), `resume` finishes it: nothing of beta is left (container,
-//    volume, networks, tokens, spec entry), the hub and alpha are healthy, beta's backup verifies.
+//  - `remove beta` killed after the spec and the output were rewritten (its container removed, the
+//    hub not recreated yet): `abort` puts everything back (spec and compose file byte for byte,
+//    beta in a new container on its own state); killed there again, `up` refuses (exit 3) and
+//    `resume` finishes it: nothing of beta is left (container, volume, networks, tokens, spec
+//    entry), the hub and alpha are healthy, beta's backup verifies.
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -134,6 +136,24 @@ describe("a restore killed at a step boundary ends healthy after resume or abort
 });
 
 describe("a remove killed at a step boundary", () => {
+  it("killed after generate, then abort: the spec byte for byte, beta back on its own state in a container compose recreated, its networks unchanged", async () => {
+    const specBefore = await readFile(spec, "utf8");
+    const composeBefore = await readFile(path.join(outDir, "docker-compose.yml"), "utf8");
+    const betaBefore = (await containersOf("beta"))[0]!.Id;
+    const killed = await cli(["remove", spec, "beta"], killedAt(10));
+    expect(killed.stderr).toContain("clawfed test hook: SIGKILL at step boundary 10 (generate ran)");
+    expect(await containersOf("beta")).toEqual([]);
+    const rec = await cli(["abort", spec, "--json"]);
+    if (rec.code !== 0) log(rec.stderr);
+    expect(rec.code).toBe(0);
+    expect(json<RecoverResult>(rec.stdout)).toMatchObject({ ok: true, operation: "remove", action: "abort", gateways: [{ id: "beta", outcome: "rolled-back" }] });
+    expect(await readFile(spec, "utf8")).toBe(specBefore);
+    expect(await readFile(path.join(outDir, "docker-compose.yml"), "utf8")).toBe(composeBefore);
+    await consistent(["alpha", "beta", "hub"]);
+    expect((await containersOf("beta"))[0]!.Id).not.toBe(betaBefore);
+    expect(await marker("beta")).toBe("v1");
+  });
+
   it("killed after generate (spec and output rewritten, hub not recreated yet): up refuses, resume finishes, nothing of beta is left", async () => {
     const envBefore = parseDotenv(await readFile(path.join(outDir, ".env"), "utf8"));
     expect(Object.keys(envBefore).some((k) => k.includes("BETA"))).toBe(true);
