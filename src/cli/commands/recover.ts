@@ -13,20 +13,27 @@ export function renderRecover(res: RecoverResult): string {
   let text = `${lines.join("\n")}\n`;
   if (res.rollout) text += renderRollout({ ...res.rollout, plan: { federation: res.federation, steps: [], composeText: "" } });
   if (res.rollout?.record) text += `recorded in ${res.rollout.record.specFile}: ${res.rollout.record.gateways.map((g) => `gateways.${g.id}.image = ${g.image}`).join(", ")}\n`;
+  // e.g. an abort past the point of no return that finished the operation instead; an upgrade's record.
+  if (res.ok && res.message) text += `${res.message}\n`;
   return text;
 }
 
 const HELP =
-  "\nA multi-step operation (rollout, restore) keeps a journal of its steps in <out>/.clawfed/journal.json, each step" +
+  "\nA multi-step operation (rollout, restore, rotate, remove, upgrade) keeps a journal of its steps in <out>/.clawfed/journal.json, each step" +
   "\nmarked before it runs. When the operation is killed (SIGKILL, power cut, closed terminal), the journal stays and" +
   "\nevery command that changes the federation refuses to run (exit 3) until `clawfed resume` or `clawfed abort` ends it;" +
   "\nstatus, logs and rollout planning only warn." +
   "\n  resume: finish the operation. rollout: the gateway in progress is rolled back to a clean state (or, when its new" +
   "\n          container had already passed the health gate and still reports started, recorded), then every gateway" +
   "\n          not done yet is rolled out with the original options. restore: runs the restore again (with --force)." +
+  "\n          remove: runs the steps not done yet. upgrade: settles the gateway in progress as a rollout does, rolls" +
+  "\n          out the gateways not on the new image yet, then records in the spec what runs." +
   "\n  abort:  roll it back. rollout: the gateway in progress goes back to its previous container and state; gateways" +
   "\n          the rollout had already finished stay on their new image (the spec records it). restore: starts the" +
-  "\n          gateways it stopped, refused once host files were replaced (then only resume can finish it)." +
+  "\n          gateways it stopped; once host files or states were being replaced it finishes the restore instead." +
+  "\n          remove: the previous spec, files, container and peers come back; once its resources were being" +
+  "\n          removed it is finished instead. upgrade: the gateway in progress goes back; gateways already moved" +
+  "\n          stay, and the spec records what each runs." +
   "\nBoth are safe to run again if they are interrupted themselves." +
   "\nExit codes: 0 done (or nothing to do), 1 invalid spec, 3 recovery failed or the operation is still running in another" +
   "\nprocess (the journal stays), 2 bad usage.";
@@ -60,6 +67,6 @@ function register(program: Command, name: "resume" | "abort", description: strin
 }
 
 export function registerRecover(program: Command): void {
-  register(program, "resume", "Finish the operation (rollout, restore) that was interrupted on this federation, from its journal.");
-  register(program, "abort", "Roll back the operation (rollout, restore) that was interrupted on this federation, from its journal.");
+  register(program, "resume", "Finish the operation (rollout, restore, rotate, remove, upgrade) that was interrupted on this federation, from its journal.");
+  register(program, "abort", "Roll back the operation (rollout, restore, remove, upgrade) that was interrupted on this federation, from its journal.");
 }
