@@ -23,7 +23,8 @@ import { gatewayContainers } from "../runtime/containers.js";
 import { stepOf, type Journal, type JsonValue, type PlannedStep } from "../vocabulary/journal.js";
 import { openFederation, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { journalHandle, startJournal, type JournalHandle } from "./journal.js";
+import { RuntimeError } from "../errors.js";
+import { journalHandle, recoveryCommands, startJournal, type JournalHandle } from "./journal.js";
 import { planRollout } from "./rollout-plan.js";
 import { applyRollout, type RolloutResult } from "./rollout.js";
 import { settleRollout } from "./rollout-recover.js";
@@ -44,13 +45,19 @@ export function upgradeJournalArgs(plan: UpgradePlan, image: string, moving: str
   return a;
 }
 
-/** Run the record step `fn` journaled (the step is appended when the journal lacks it). */
-export async function journaledRecord<T>(j: JournalHandle, fn: () => Promise<T>): Promise<T> {
+/**
+ * Run the record step `fn` journaled (the step is appended when the journal lacks it).
+ * @throws RuntimeError when the record fails: the journal stays (every command refuses until then),
+ *   so the way out named is `clawfed resume`, which records again
+ */
+export async function journaledRecord<T>(ctx: FederationContext, j: JournalHandle, fn: () => Promise<T>): Promise<T> {
   const status = stepOf(j.current, RECORD_STEP.key)?.status;
   if (!status) await j.add([RECORD_STEP]);
   // Recovery records again after a record that was done (idempotent): the step stays done.
   if (status !== "done") await j.begin(RECORD_STEP.key);
-  const r = await fn();
+  const r = await fn().catch((err: unknown) => {
+    throw new RuntimeError((err as Error).message.split("\nNext:")[0]!, { cause: err, next: `fix the cause, then ${recoveryCommands(ctx).resume} (it records the upgrade again)` });
+  });
   if (status !== "done") await j.end(RECORD_STEP.key);
   return r;
 }
@@ -90,7 +97,7 @@ export async function recoverUpgrade(ctx: FederationContext, deps: ClawfedDeps, 
   const now = await runningImages(fed, deps);
   const moved = moving.filter((id) => now.get(id) === image);
   const plan: UpgradePlan = { federation: fed.fed.name, to: String(a.to), steps: [], downgrades: [], record: a.recordMode === "gateways" ? "gateways" : "federation" };
-  const record = await journaledRecord(j, () => recordUpgrade(fed, plan, image, moved, moved.length === moving.length));
+  const record = await journaledRecord(fed, j, () => recordUpgrade(fed, plan, image, moved, moved.length === moving.length));
   const failedRollback = rolled?.gateways.some((g) => g.outcome === "rollback-failed") ?? false;
   if (!failedRollback) await j.finish();
   const res: RecoverResult = { ok: rolled?.ok ?? true, federation: ctx.fed.name, operation: "upgrade", action, gateways, ms: 0 };

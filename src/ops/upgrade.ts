@@ -132,7 +132,7 @@ export async function applyUpgrade(ctx: FederationContext, deps: ClawfedDeps, pl
   if (moving.length === 0) {
     say(`upgrade: every selected gateway already runs OpenClaw ${plan.to} on ${img.image}`);
     const j0 = await startJournal(ctx, { operation: "upgrade", args: upgradeJournalArgs(plan, img.image, [], opts), steps: [], wallNow: deps.wallNow });
-    res.record = await journaledRecord(j0, () => recordUpgrade(ctx, plan, img.image, []));
+    res.record = await journaledRecord(ctx, j0, () => recordUpgrade(ctx, plan, img.image, []));
     await j0.finish();
     res.steps.push("record");
     return { ...done(), ok: true };
@@ -171,7 +171,7 @@ export async function applyUpgrade(ctx: FederationContext, deps: ClawfedDeps, pl
 
   // 4. record (also after a stopped rollout: the gateways that moved are recorded one by one)
   say(`upgrade: step 4/4 record OpenClaw ${plan.to} in ${ctx.loaded.file}`);
-  res.record = await journaledRecord(j, () => recordUpgrade(ctx, plan, img.image, rolled.ok ? moving.map((s) => s.id) : rolled.updated.map((u) => u.id), rolled.ok));
+  res.record = await journaledRecord(ctx, j, () => recordUpgrade(ctx, plan, img.image, rolled.ok ? moving.map((s) => s.id) : rolled.updated.map((u) => u.id), rolled.ok));
   // A failed rollback leaves the journal: the next command points at `clawfed abort`.
   if (!rolled.gateways.some((g) => g.outcome === "rollback-failed")) await j.finish();
   if (!rolled.ok) return { ...done(), failedStep: "rollout", message: rolled.message, next: rolled.next };

@@ -225,3 +225,31 @@ describe("upgrade, interrupted at every step boundary", () => {
     }
   }
 });
+
+describe("an upgrade whose record step fails", () => {
+  it("keeps its journal and names resume (every command refuses meanwhile); resume records it", async () => {
+    const { symlink, unlink } = await import("node:fs/promises");
+    const w = await world();
+    const compose = path.join(w.outDir, "docker-compose.yml");
+    const text = await readFile(compose, "utf8");
+    // The writer never follows a link: regenerating the output fails while one sits there.
+    setBoundaryHook(async (_i, what) => {
+      if (what !== "record started") return;
+      await unlink(compose);
+      await symlink(path.join(w.dir, "elsewhere.yml"), compose);
+    });
+    const err = await upgradeAll(w).catch((e: unknown) => e);
+    setBoundaryHook(undefined);
+    expect((err as Error).message).toMatch(/could not record it/);
+    expect((err as Error).message).toMatch(/Next: fix the cause, then clawfed resume .*cfjops\.yaml --out .* \(it records the upgrade again\)/);
+    expect(await readJournal(w.outDir)).toMatchObject({ kind: "journal", journal: { operation: "upgrade" } });
+    await expect(assertNoJournal(await openFederation(w.spec, { outDir: w.outDir }), "generate")).rejects.toThrow(/generate refused: an unfinished upgrade/);
+    expect(await w.gatewayList()).toEqual([`${FED}_alpha_1 ${NEW} running`, `${FED}_beta_1 ${NEW} running`, `${FED}_hub_1 ${NEW} running`]);
+    await unlink(compose);
+    await writeFile(compose, text);
+    const res = await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(res).toMatchObject({ ok: true, operation: "upgrade", message: expect.stringMatching(/records: openclaw\.version = 2026\.9\.6/) });
+    expect(parseDocument(await readFile(w.spec, "utf8")).toJS()).toMatchObject({ openclaw: { version: "2026.9.6", image: NEW } });
+    expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
+  });
+});
