@@ -20,6 +20,7 @@ const HANDLERS: Record<string, () => Promise<RecoverHandler>> = {
   rollout: async () => (await import("./rollout-recover.js")).recoverRollout,
   restore: async () => recoverRestore,
   rotate: async () => (await import("./rotate.js")).recoverRotation,
+  add: async () => (await import("./add-recover.js")).recoverAdd,
 };
 
 /**
