@@ -110,7 +110,7 @@ describe("clawfed add and remove on a running federation", () => {
     expect((JSON.parse(res.stdout) as UpResult).ok).toBe(true);
   });
 
-  it("add starts only the new spoke, recreates the hub health-gated, keeps the spec's comments, and the hub reaches it over A2A", async () => {
+  it("add starts the new spoke while the hub is recreated (one compose call, health-gated), keeps the spec's comments, and the hub reaches it over A2A", async () => {
     const probe = probeHub();
     const res = await cli(["add", spec, "beta", "--link", "hub", "--port", "auto", "--transports", "a2a,hooks,mailbox", "--description", "Second spoke.", "--json"]);
     const hub = await probe.stop();
