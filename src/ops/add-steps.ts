@@ -116,7 +116,9 @@ export async function bringUp(a: AddJournalArgs, deps: ClawfedDeps, j: JournalHa
   const ctx = await openFederation(a.specFile, { outDir: a.outDir });
   const todo = [{ id: a.id, key: startKey(a.id) }, ...a.links.map((l) => ({ id: l, key: recreateKey(l) }))].filter((s) => stepOf(j.current, s.key)?.status !== "done");
   for (const s of todo) if (stepOf(j.current, s.key)?.status === "pending") await j.begin(s.key);
-  say(`starting ${a.id} and recreating ${a.links.join(", ")} with their new peer (one compose call; ${a.links.join(", ")} does not serve until it has started again)`);
+  const peers = todo.filter((s) => s.id !== a.id).map((s) => s.id);
+  if (peers.length) say(`${todo[0]?.id === a.id ? `starting ${a.id} and ` : ""}recreating ${peers.join(", ")} with the new peer (one compose call; ${peers.join(", ")} does not serve until it has started again)`);
+  else if (todo.length) say(`starting ${a.id}`);
   const results = await upServices(ctx, deps, todo.map((s) => s.id), say, a.healthTimeoutMs ?? undefined);
   for (const [i, r] of results.entries()) if (r.ok) await j.end(todo[i]!.key);
   const out: BroughtUp = { recreated: [] };
