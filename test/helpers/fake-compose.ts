@@ -32,9 +32,10 @@ export async function serviceHash(outDir: string, service: string): Promise<stri
 /**
  * A compose runner for project `project` whose compose file is in `outDir`. `calls` receives every
  * argument list; `fail(service)` true makes a call naming that service exit 1 before it changes
- * anything (as compose does for a missing image).
+ * anything (as compose does for a missing image); `imageOf` swaps a service's image (e.g. for an
+ * image whose behaviour is "crash").
  */
-export function fakeCompose(eng: MemoryEngine, outDir: string, project: string, o: { calls?: string[][]; fail?: (service: string) => boolean } = {}): ComposeRunner {
+export function fakeCompose(eng: MemoryEngine, outDir: string, project: string, o: { calls?: string[][]; fail?: (service: string) => boolean; imageOf?: (service: string, image: string) => string } = {}): ComposeRunner {
   return async (_p, args) => {
     o.calls?.push(args);
     if (args[0] !== "up") return { code: 0, stdout: "", stderr: "" };
@@ -55,7 +56,7 @@ export function fakeCompose(eng: MemoryEngine, outDir: string, project: string, 
       if (!eng.volumeLabels.has(stateVol)) await eng.createVolume(stateVol, { [COMPOSE_PROJECT_LABEL]: project });
       eng.addContainer({
         name: `${project}_${name}_1`,
-        image: svc.image,
+        image: o.imageOf ? o.imageOf(name, svc.image) : svc.image,
         labels: { ...svc.labels, [COMPOSE_PROJECT_LABEL]: project, [COMPOSE_CONFIG_HASH_LABEL]: hash },
         port: Number(svc.ports[0]!.split(":")[1]),
         state: { kind: "volume", name: stateVol },

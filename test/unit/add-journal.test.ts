@@ -35,7 +35,7 @@ links:
 afterEach(() => setBoundaryHook(undefined));
 
 /** A running hub and alpha (brought up by the fake compose from generated files). */
-async function world(o: { fail?: (service: string) => boolean } = {}) {
+async function world(o: { fail?: (service: string) => boolean; imageOf?: (service: string, image: string) => string } = {}) {
   const dir = await tempDir("add-journal");
   const spec = path.join(dir, "fed.yaml");
   const outDir = path.join(dir, "out");
@@ -43,8 +43,9 @@ async function world(o: { fail?: (service: string) => boolean } = {}) {
   await generate({ spec, outDir, image: "img:a" });
   const eng = new MemoryEngine();
   eng.addImage("img:a");
+  eng.addImage("img:crash", "crash");
   const calls: string[][] = [];
-  const compose = fakeCompose(eng, outDir, FED, { calls, fail: o.fail });
+  const compose = fakeCompose(eng, outDir, FED, { calls, fail: o.fail, imageOf: o.imageOf });
   const deps: ClawfedDeps = { engine: eng, get: eng.get, clock: eng.clock, wallNow: () => Date.UTC(2026, 11, 1, 5), compose, configHash: async () => undefined };
   await compose({ dir: outDir, name: FED }, ["up", "-d", "--no-deps", serviceName("hub"), serviceName("alpha")]);
   calls.length = 0;
@@ -119,6 +120,18 @@ describe("add, journaled", () => {
       ["up", "-d", "--no-deps", serviceName("beta"), serviceName("hub")],
       ["up", "-d", "--no-deps", serviceName("hub")],
     ]);
+    await expectAsBefore(w);
+  });
+
+  it("a new gateway that crash-loops fails its gate: rolled back, the hub recreated twice (with the new peer, then from the previous files)", async () => {
+    const w = await world({ imageOf: (s, image) => (s === serviceName("beta") ? "img:crash" : image) });
+    const from = w.eng.calls.length;
+    const res = await applyAdd(await planAdd(w.spec, "beta", { links: ["hub"], port: "auto", outDir: w.outDir }), w.deps);
+    expect(res.ok).toBe(false);
+    expect(res.rolledBack).toMatchObject({ step: { kind: "start", id: "beta" }, problems: [] });
+    expect(res.rolledBack?.reason).toMatch(/beta did not start: .*crash loop/);
+    expect(res.recreated.map((r) => [r.id, r.ok])).toEqual([["hub", true]]);
+    expect(w.eng.calls.slice(from).filter((c) => c.startsWith("compose create"))).toEqual(["compose create beta", "compose create hub", "compose create hub"]);
     await expectAsBefore(w);
   });
 
