@@ -13,8 +13,9 @@
  *
  * Why the linked gateways are recreated rather than changed live: OpenClaw 2026.9.6 does hot-apply
  * a new `channels.a2a.peers.<id>` (docs gateway/configuration/hot-reload.md), also from a file
- * included with `$include`, with no failed /healthz probe (scripts/try-openclaw-reload.mjs), and
- * `docker network connect` would attach a running container to the new link network. But in the
+ * included with `$include`, with no failed /healthz probe (scripts/try-openclaw-reload.mjs), and in
+ * a container joined to the new link network by `docker network connect` both directions then
+ * authenticate, same process (scripts/try-openclaw-live-peer.mjs). But in the
  * compose layout the peer's token is a `${VAR}` of the container's environment (resolved only from
  * the environment of the start), and moving it into an included secrets file needs that 0600 file
  * readable by the image's user (uid 1000, cap_drop ALL), i.e. a chown a non-root host user cannot
