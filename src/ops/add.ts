@@ -18,8 +18,8 @@
  * authenticate, same process (scripts/try-openclaw-live-peer.mjs). But in the
  * compose layout the peer's token is a `${VAR}` of the container's environment (resolved only from
  * the environment of the start), and moving it into an included secrets file needs that 0600 file
- * readable by the image's user (uid 1000, cap_drop ALL), i.e. a chown a non-root host user cannot
- * do; and the link network is part of the linked gateway's compose service, so a live attach would
+ * readable by the image's user (uid 1000, cap_drop ALL), i.e. a chown to uid 1000 that a non-root
+ * host user with another uid cannot do; and the link network is part of the linked gateway's compose service, so a live attach would
  * be undone (the container recreated anyway) by the next `up`, rollout, upgrade, rotate or restore
  * unless every one of them re-attached networks compose does not know about. README: how long the
  * hub is away.
