@@ -1,26 +1,35 @@
 /**
  * `clawfed add`: one new gateway in a running compose federation. First a plan (pure after the
  * reads: the edited spec text, validated by the normal loader, the port, the new tokens, the
- * steps), then the steps in order, each undone on failure:
+ * steps), then the steps, journaled (ops/add-steps.ts: `clawfed resume` finishes an add that was
+ * killed, `clawfed abort` undoes it):
  *
  *   1. write-spec   the spec gets `gateways.<id>` and one link per `--link` (yaml Document API)
  *   2. generate     the output folder is regenerated (existing tokens kept, new ones generated)
- *   3. start        `compose up -d --no-deps <service>` of the new gateway only, until /startupz says started
- *   4. recreate     each linked gateway, one at a time, health-gated, so it has the new peer
+ *   3. start + recreate, together: one `compose up -d --no-deps <new> <linked>…` creates the new
+ *                   gateway and recreates each linked gateway with its new peer; every health
+ *                   gate (/startupz says started) runs at once, so the wall time is about one
+ *                   gateway start and each linked gateway is away for about that long.
  *
- * Why linked gateways are recreated rather than hot-reloaded: OpenClaw 2026.9.6 does hot-apply a
- * new `channels.a2a.peers.<id>` and `hooks` changes (docs gateway/configuration/hot-reload.md;
- * tried: "config hot reload applied (channels.a2a.peers.b, hooks.token)", same process, no failed
- * /healthz probe), but in the compose layout the peer's token is a `${VAR}` of the container's
- * environment and the pair shares a link network of its own: both are fixed when the container is
- * created (a token written to <state>/.env after the start stays unresolved after the reload:
- * scripts/try-openclaw-reload.mjs --token-in-state-env), so the linked gateway needs a new
- * container (README: how long the hub is away).
+ * Why the linked gateways are recreated rather than changed live: OpenClaw 2026.9.6 does hot-apply
+ * a new `channels.a2a.peers.<id>` (docs gateway/configuration/hot-reload.md), also from a file
+ * included with `$include`, with no failed /healthz probe (scripts/try-openclaw-reload.mjs), and in
+ * a container joined to the new link network by `docker network connect` both directions then
+ * authenticate, same process (scripts/try-openclaw-live-peer.mjs). But in the
+ * compose layout the peer's token is a `${VAR}` of the container's environment (resolved only from
+ * the environment of the start), and moving it into an included secrets file needs that 0600 file
+ * readable by the image's user (uid 1000, cap_drop ALL), i.e. a chown to uid 1000 that a non-root
+ * host user with another uid cannot do; and the link network is part of the linked gateway's compose service, so a live attach would
+ * be undone (the container recreated anyway) by the next `up`, rollout, upgrade, rotate or restore
+ * unless every one of them re-attached networks compose does not know about. README: how long the
+ * hub is away.
  *
- * Rollback (any failure, Ctrl-C not included): the previous spec text is written back byte for
- * byte, the output regenerated from it (the new tokens forgotten), the new container removed, the
- * linked gateways already recreated recreated again from the previous files, then the networks and
- * volume the new gateway brought removed.
+ * Rollback (any failure, Ctrl-C not included; also `clawfed abort`): the previous spec text is
+ * written back byte for byte, the output regenerated from it (the new tokens forgotten), the new
+ * container removed, the linked gateways whose recreation began recreated from the previous files,
+ * then the networks and volume the new gateway brought removed (never one that existed before).
+ * A new gateway that fails its gate costs the linked gateways a second restart (the price of
+ * starting them together).
  */
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -30,11 +39,11 @@ import { loadSpecText } from "../federation/load.js";
 import type { TransportName } from "../federation/schema.js";
 import type { Federation } from "../federation/normalize.js";
 import { mailboxDirs } from "../compile/workspace.js";
-import { COMMS_DIR, serviceName, workspaceDir } from "../vocabulary/names.js";
-import { checkRoot, removeTreeBelow } from "../emit/safe-fs.js";
 import { openFederation, outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
-import { composeResources, minus, removeContainers, tokenNames, upService, type MemberStart } from "./membership.js";
+import { addedResourceNames, addJournalSteps, bringUp, undoAdd, type AddJournalArgs } from "./add-steps.js";
+import { recoveryCommands, startJournal, type JsonValue } from "./journal.js";
+import { composeResources, minus, tokenNames, type MemberStart } from "./membership.js";
 import { generationImage, regenerate, writeSpecText } from "./regenerate.js";
 
 export interface AddOptions {
@@ -158,107 +167,73 @@ export async function planAdd(spec: string, id: string, opts: AddOptions): Promi
   return { federation: ctx.fed.name, specFile: ctx.loaded.file, outDir: ctx.outDir, gateway: { id, role: g.role, port, links: opts.links }, before, after, newTokens, newRoutes, steps };
 }
 
-/** Where an apply got to: what rollback has to undo. */
-interface Progress {
-  specWritten: boolean;
-  generated: boolean;
-  startTried: boolean;
-  recreated: string[];
-}
-
 /**
- * Apply a plan (see the file comment for the steps and the rollback).
+ * Apply a plan, journaled (see the file comment for the steps and the rollback).
  * @returns ok, or `ok: false` with `rolledBack` naming the failed step (the federation is as before)
- * @throws RuntimeError only when the rollback itself failed (the message lists what is left)
+ * @throws RuntimeError only when the rollback itself failed (the message lists what is left; the
+ *   journal stays, so the next command points at `clawfed abort`)
  */
 export async function applyAdd(plan: AddPlan, deps: ClawfedDeps, opts: Pick<AddOptions, "onProgress" | "healthTimeoutMs"> = {}): Promise<AddResult> {
   const t0 = deps.clock.now();
   const say = opts.onProgress ?? (() => undefined);
   const old = await openFederation(plan.specFile, { outDir: plan.outDir });
-  const image = await generationImage(old);
-  const resBefore = await composeResources(old.outDir, old.project.name);
   await deps.engine.ping();
-  const p: Progress = { specWritten: false, generated: false, startTried: false, recreated: [] };
+  const a = await journalArgs(plan, old, deps, opts.healthTimeoutMs);
+  const j = await startJournal(old, { operation: "add", args: a as unknown as Record<string, JsonValue>, steps: addJournalSteps(a), wallNow: deps.wallNow });
   const result: AddResult = { ok: false, federation: plan.federation, plan, recreated: [], gateways: [{ id: plan.gateway.id }, ...plan.gateway.links.map((id) => ({ id }))], ms: 0 };
   let step: MemberStep = plan.steps[0]!;
   try {
     say(`writing ${plan.specFile}: gateways.${plan.gateway.id} (port ${plan.gateway.port}) linked to ${plan.gateway.links.join(", ")}`);
-    await writeSpecText(plan.specFile, plan.after);
-    p.specWritten = true;
+    await j.step("write-spec", () => writeSpecText(plan.specFile, plan.after));
     step = { kind: "generate" };
-    const gen = await regenerate(old, image);
-    p.generated = true;
+    const gen = await j.step("generate", () => regenerate(old, a.image ?? undefined));
     say(`generated ${gen.written.length} file(s) in ${plan.outDir}`);
-    const ctx = await openFederation(plan.specFile, { outDir: plan.outDir });
     step = { kind: "start", id: plan.gateway.id };
-    say(`starting ${plan.gateway.id} (${serviceName(plan.gateway.id)} only)`);
-    p.startTried = true;
-    result.started = await upService(ctx, deps, plan.gateway.id, say, opts.healthTimeoutMs);
-    if (!result.started.ok) throw new RuntimeError(`${plan.gateway.id} did not start: ${result.started.reason}`);
-    for (const peer of plan.gateway.links) {
-      step = { kind: "recreate", id: peer };
-      say(`recreating ${peer} with its new peer ${plan.gateway.id} (it does not serve until it has started again)`);
-      p.recreated.push(peer);
-      const r = await upService(ctx, deps, peer, say, opts.healthTimeoutMs);
-      result.recreated.push(r);
-      if (!r.ok) throw new RuntimeError(`${peer} did not start again: ${r.reason}`);
-      say(`${peer}: back after ${(r.ms / 1000).toFixed(1)} s`);
+    const up = await bringUp(a, deps, j, say);
+    result.started = up.started;
+    result.recreated = up.recreated;
+    if (up.failed) {
+      if (up.failed.id !== plan.gateway.id) step = { kind: "recreate", id: up.failed.id };
+      throw new RuntimeError(`${up.failed.id} did not ${up.failed.id === plan.gateway.id ? "start" : "start again"}: ${up.failed.reason}`);
     }
+    for (const r of up.recreated) say(`${r.id}: back after ${(r.ms / 1000).toFixed(1)} s`);
     result.ok = true;
+    await j.finish();
   } catch (err) {
     const reason = (err as Error).message;
     say(`${step.kind}${"id" in step ? ` ${step.id}` : ""} failed: ${reason}; rolling back`);
-    const problems = await rollbackAdd(plan, deps, old, image, resBefore, p, say, opts.healthTimeoutMs);
+    const problems = await undoAdd(a, deps, j.current, say);
     result.rolledBack = { step, reason, problems };
     if (problems.length) {
-      throw new RuntimeError(`add of ${plan.gateway.id} failed (${reason}) and the rollback left problems:\n  ${problems.join("\n  ")}`, { next: `clawfed status ${plan.specFile}${outFlag(old)}` });
+      const { abort } = recoveryCommands(old);
+      throw new RuntimeError(`add of ${plan.gateway.id} failed (${reason}) and the rollback left problems:\n  ${problems.join("\n  ")}`, { next: `fix the cause, then finish the rollback: ${abort}` });
     }
+    await j.finish();
     result.next = `clawfed logs ${plan.specFile} ${"id" in step ? step.id : plan.gateway.id}${outFlag(old)}   (nothing changed: fix the cause, then run add again)`;
   }
   result.ms = Math.round(deps.clock.now() - t0);
   return result;
 }
 
-/** Undo what `p` says was done, in the order that keeps every running gateway valid; returns what could not be undone. */
-async function rollbackAdd(plan: AddPlan, deps: ClawfedDeps, old: FederationContext, image: string | undefined, resBefore: { networks: string[]; volumes: string[] }, p: Progress, say: (l: string) => void, timeoutMs?: number): Promise<string[]> {
-  const problems: string[] = [];
-  const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (err) {
-      problems.push(`${what}: ${(err as Error).message.split("\n")[0]}`);
-    }
+/** The journal's args: the plan, the image, and the resources an undo must keep (read from Docker now). */
+async function journalArgs(plan: AddPlan, old: FederationContext, deps: ClawfedDeps, healthTimeoutMs: number | undefined): Promise<AddJournalArgs> {
+  const declared = await composeResources(old.outDir, old.project.name);
+  const names = addedResourceNames(old.fed.name, { id: plan.gateway.id, links: plan.gateway.links });
+  const [nets, vols] = await Promise.all([deps.engine.listNetworks(), deps.engine.listVolumes({})]);
+  const there = (want: string[], have: Array<{ name: string }>) => want.filter((n) => have.some((h) => h.name === n));
+  return {
+    id: plan.gateway.id,
+    links: plan.gateway.links,
+    specFile: plan.specFile,
+    outDir: plan.outDir,
+    before: plan.before,
+    after: plan.after,
+    image: (await generationImage(old)) ?? null,
+    newTokens: plan.newTokens,
+    newRoutes: plan.newRoutes,
+    keep: { networks: [...declared.networks, ...there(names.networks, nets)], volumes: [...declared.volumes, ...there(names.volumes, vols)] },
+    healthTimeoutMs: healthTimeoutMs ?? null,
   };
-  const resAfter = await composeResources(plan.outDir, old.project.name).catch(() => resBefore);
-  if (p.specWritten) await attempt(`write back ${plan.specFile}`, () => writeSpecText(plan.specFile, plan.before));
-  if (p.generated) await attempt("regenerate from the previous spec", () => regenerate(old, image, { forget: plan.newTokens }));
-  const ctx = await openFederation(plan.specFile, { outDir: plan.outDir }).catch(() => old);
-  if (p.startTried) await attempt(`remove the container of ${plan.gateway.id}`, () => removeContainers(ctx, deps, plan.gateway.id));
-  for (const peer of p.recreated) {
-    say(`rollback: recreating ${peer} from the previous files`);
-    await attempt(`recreate ${peer}`, async () => {
-      const r = await upService(ctx, deps, peer, say, timeoutMs);
-      if (!r.ok) throw new Error(r.reason);
-    });
-  }
-  for (const n of minus(resAfter.networks, resBefore.networks)) await attempt(`remove network ${n}`, () => deps.engine.removeNetwork(n));
-  for (const v of minus(resAfter.volumes, resBefore.volumes)) await attempt(`remove volume ${v}`, () => deps.engine.removeVolume(v));
-  await attempt("remove the new gateway's folders", () => removeGatewayFolders(plan.outDir, plan.gateway.id, plan.newRoutes, old.fed.comms));
-  return problems;
 }
 
-/**
- * Remove a gateway's workspace folder (unless `id` is undefined) and the given mailbox route folders from the output (files
- * the gateway wrote there are not in the writer's manifest, so regenerating leaves them).
- */
-export async function removeGatewayFolders(outDir: string, id: string | undefined, routes: string[], comms?: Federation["comms"]): Promise<string[]> {
-  const root = await checkRoot(outDir);
-  const removed: string[] = [];
-  if (id !== undefined && (await removeTreeBelow(root, workspaceDir(id)))) removed.push(workspaceDir(id));
-  for (const r of routes) {
-    const base = comms?.hostPath ? await checkRoot(comms.hostPath, "mailbox folder") : root;
-    const rel = comms?.hostPath ? r : `${COMMS_DIR}/${r}`;
-    if (await removeTreeBelow(base, rel)) removed.push(comms?.hostPath ? `${comms.hostPath}/${r}` : rel);
-  }
-  return removed;
-}
+export { removeGatewayFolders } from "./add-steps.js";

@@ -25,6 +25,7 @@ const HANDLERS: Record<string, () => Promise<RecoverHandler>> = {
   rotate: async () => (await import("./rotate.js")).recoverRotation,
   upgrade: async () => (await import("./upgrade-journal.js")).recoverUpgrade,
   remove: async () => (await import("./remove-journal.js")).recoverRemove,
+  add: async () => (await import("./add-recover.js")).recoverAdd,
 };
 
 /**

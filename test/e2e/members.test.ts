@@ -3,7 +3,10 @@
 // probed every 200 ms; the hub reaches the new spoke over A2A with the generated token (200, a
 // wrong token 401); `remove` backs it up and leaves nothing of it (container, volume, networks,
 // mailbox and workspace folders, tokens in .env), and its backup verifies. Tokens reach
-// in-container requests through the exec's environment, never argv.
+// in-container requests through the exec's environment, never argv. Then one add killed with
+// SIGKILL (the test hook, NODE_ENV=test) right after its compose call brought gamma up and
+// recreated the hub, and `clawfed abort` puts everything back: spec byte for byte, nothing of
+// gamma left, hub and alpha healthy.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,6 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { a2aTokenEnv, CONTAINER_PORT, COMMS_DIR, OPERATOR_PEER, routeDir, serviceName, workspaceDir } from "../../src/vocabulary/names.js";
 import type { AddResult, RemoveResult } from "../../src/ops/index.js";
 import type { UpResult } from "../../src/ops/up.js";
+import type { RecoverResult } from "../../src/ops/recover.js";
+import type { FederationStatus } from "../../src/ops/status.js";
+import { JOURNAL_PATH } from "../../src/vocabulary/journal.js";
 import { runCli } from "../helpers/cli.js";
 import { leftOvers, nodeIn, serviceContainer } from "../helpers/docker.js";
 import { TEST_IMAGE } from "../helpers/setup-docker.js";
@@ -55,6 +61,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  if (outDir && existsSync(path.join(outDir, JOURNAL_PATH))) await runCli(["abort", spec, "--out", outDir], { timeoutMs: 600_000 }).catch(() => undefined);
   if (outDir) await runCli(["down", spec, "--volumes", "--out", outDir], { timeoutMs: 300_000 }).catch(() => undefined);
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 300_000);
@@ -103,7 +110,7 @@ describe("clawfed add and remove on a running federation", () => {
     expect((JSON.parse(res.stdout) as UpResult).ok).toBe(true);
   });
 
-  it("add starts only the new spoke, recreates the hub health-gated, keeps the spec's comments, and the hub reaches it over A2A", async () => {
+  it("add starts the new spoke while the hub is recreated (one compose call, health-gated), keeps the spec's comments, and the hub reaches it over A2A", async () => {
     const probe = probeHub();
     const res = await cli(["add", spec, "beta", "--link", "hub", "--port", "auto", "--transports", "a2a,hooks,mailbox", "--description", "Second spoke.", "--json"]);
     const hub = await probe.stop();
@@ -167,5 +174,36 @@ describe("clawfed add and remove on a running federation", () => {
     expect(verify.code, verify.stderr).toBe(0);
     const st = await cli(["status", spec, "--json"]);
     expect(st.code).toBe(0);
+  });
+
+  it("an add killed after its compose call (gamma up, hub recreated) is undone by clawfed abort: spec as before, nothing of gamma left, hub and alpha healthy", async () => {
+    const before = await readFile(spec, "utf8");
+    // Boundary 7 of 8: "gamma:start ran" (compose ran, both gates passed; the journal not yet marked done).
+    const killed = await runCli(["add", spec, "gamma", "--link", "hub", "--port", "auto", "--out", outDir], { timeoutMs: 900_000, env: { ...process.env, NODE_ENV: "test", CLAWFED_TEST_STOP_AT_STEP: "7" } });
+    expect(killed.stderr).toContain("clawfed test hook: SIGKILL at step boundary 7 (gamma:start ran)");
+    expect(killed.code).not.toBe(0);
+    expect(existsSync(path.join(outDir, JOURNAL_PATH))).toBe(true);
+    expect((await serviceContainer(FED, serviceName("gamma"))).State.Running).toBe(true);
+    const refused = await cli(["add", spec, "delta", "--link", "hub"]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/add refused: an unfinished add of cfmem/);
+
+    const rec = await cli(["abort", spec, "--json"]);
+    if (rec.code !== 0) log(rec.stderr);
+    expect(rec.code).toBe(0);
+    const res = JSON.parse(rec.stdout) as RecoverResult;
+    log(`abort: ${res.ms} ms`);
+    expect(res).toMatchObject({ ok: true, operation: "add", action: "abort" });
+    expect(existsSync(path.join(outDir, JOURNAL_PATH))).toBe(false);
+    expect(await readFile(spec, "utf8")).toBe(before);
+    const left = await leftOvers(FED);
+    expect([...left.containers, ...left.networks, ...left.volumes].filter((n) => n.includes("gamma"))).toEqual([]);
+    expect(Object.keys(parseDotenv(await readFile(path.join(outDir, ".env"), "utf8"))).filter((k) => k.includes("GAMMA"))).toEqual([]);
+    expect(existsSync(path.join(outDir, workspaceDir("gamma")))).toBe(false);
+    const st = JSON.parse((await cli(["status", spec, "--json"])).stdout) as FederationStatus;
+    expect(st.gateways.map((g) => [g.id, g.healthy])).toEqual([
+      ["alpha", true],
+      ["hub", true],
+    ]);
   });
 });

@@ -19,6 +19,7 @@ import type { ClawfedDeps } from "../../src/ops/deps.js";
 import { egressNetwork, linkNetwork, projectResource, serviceName } from "../../src/vocabulary/names.js";
 import { federationArb, gatewayIdArb, type SpecShape } from "../helpers/spec-arb.js";
 import { MemoryEngine } from "../helpers/memory-engine.js";
+import { fakeCompose } from "../helpers/fake-compose.js";
 import { tempDir } from "../helpers/tmp.js";
 
 /** The spec as YAML with a comment on every gateway, every link and the document: `# c:<owner>:<n>`. */
@@ -181,7 +182,7 @@ describe("add and remove use cases (in-memory engine, fake compose)", () => {
     await expect(planAdd(spec, "beta", { links: ["nope"], outDir: path.join(dir, "out") })).rejects.toThrow(UsageError);
   });
 
-  it("a new gateway that cannot start is rolled back: spec and .env byte-identical, its networks removed, the hub untouched", async () => {
+  it("a new gateway that cannot start is rolled back: spec and .env byte-identical, its networks removed, the hub recreated from the previous files", async () => {
     const dir = await tempDir("add-rollback");
     const spec = path.join(dir, "cfmem.yaml");
     const out = path.join(dir, "out");
@@ -190,7 +191,12 @@ describe("add and remove use cases (in-memory engine, fake compose)", () => {
     const envBefore = await readFile(path.join(out, ".env"), "utf8");
     const composeBefore = await readFile(path.join(out, "docker-compose.yml"), "utf8");
     const eng = new MemoryEngine();
-    const { deps: d, calls } = deps(eng, serviceName("beta"));
+    eng.addImage("img:a");
+    const calls: string[][] = [];
+    const compose = fakeCompose(eng, out, "cfmem", { calls, fail: (s) => s === serviceName("beta") });
+    await compose({ dir: out, name: "cfmem" }, ["up", "-d", "--no-deps", serviceName("hub"), serviceName("alpha")]);
+    calls.length = 0;
+    const d: ClawfedDeps = { ...deps(eng).deps, compose };
     const plan = await planAdd(spec, "beta", { links: ["hub"], port: "auto", outDir: out });
     expect(plan.gateway.port).toBe(28550);
     const res = await applyAdd(plan, d);
@@ -199,9 +205,13 @@ describe("add and remove use cases (in-memory engine, fake compose)", () => {
     expect(await readFile(spec, "utf8")).toBe(SPEC);
     expect(await readFile(path.join(out, ".env"), "utf8")).toBe(envBefore);
     expect(await readFile(path.join(out, "docker-compose.yml"), "utf8")).toBe(composeBefore);
-    // The hub was never recreated; the new link and egress networks are removed.
-    expect(calls).toEqual([["up", "-d", "--no-deps", serviceName("beta")]]);
+    // One compose call for beta and the hub (it failed), then the hub from the previous files (a no-op for compose: its container is current).
+    expect(calls).toEqual([
+      ["up", "-d", "--no-deps", serviceName("beta"), serviceName("hub")],
+      ["up", "-d", "--no-deps", serviceName("hub")],
+    ]);
     expect(eng.calls.filter((c) => c.startsWith("network rm")).sort()).toEqual([egressNetwork("beta"), linkNetwork("hub", "beta")].map((n) => `network rm ${projectResource("cfmem", n)}`).sort());
+    expect(eng.calls.filter((c) => c.startsWith("compose create"))).toEqual(["compose create hub", "compose create alpha"]);
   });
 
   it("remove refuses the hub and an unknown id (usage errors), and plans the spoke's tokens and folders", async () => {

@@ -56,7 +56,7 @@ export function renderRemove(res: RemoveResult): string {
 export function registerAdd(program: Command): void {
   program
     .command("add")
-    .description("Add a gateway to a running federation: edit the spec (comments kept), generate, start only the new gateway, recreate its linked gateways health-gated.")
+    .description("Add a gateway to a running federation: edit the spec (comments kept), generate, start the new gateway while its linked gateways are recreated with the new peer, health-gated.")
     .argument("<spec>", "federation spec")
     .argument("<id>", "id of the new gateway")
     .addOption(new Option("--role <role>", "its role").choices(["spoke", "hub"]).default("spoke"))
@@ -72,11 +72,12 @@ export function registerAdd(program: Command): void {
     .addHelpText(
       "after",
       "\nThe edited spec is checked by the normal loader before it is written; a refused add leaves the spec byte-identical." +
-        "\nSteps: write the spec, generate, compose up of the new gateway alone (until /startupz says started), then each linked" +
-        "\ngateway is recreated with the new peer, one at a time, health-gated (its peer token and link network are fixed when its" +
-        "\ncontainer is created, so it is away while it restarts: about as long as one gateway takes to start). If any step fails," +
-        "\nthe previous spec and files come back, the new container, networks and volume are removed and the linked gateways" +
-        "\nrecreated as they were." +
+        "\nSteps: write the spec, generate, then ONE compose up that starts the new gateway and recreates its linked gateways with" +
+        "\nthe new peer, every health gate at once (a linked gateway's peer token and link network are fixed when its container is" +
+        "\ncreated, so it is away while it restarts: about as long as one gateway takes to start). If any step fails, the previous" +
+        "\nspec and files come back, the new container, networks and volume are removed and the linked gateways recreated as they" +
+        "\nwere. The steps are journaled: an add that was killed is finished by `clawfed resume <spec>` or undone by" +
+        "\n`clawfed abort <spec>` (every other command refuses until then)." +
         "\nExit codes: 0 added, 1 invalid spec (or the edit would make it invalid), 2 bad usage (existing id, unknown --link)," +
         "\n3 a step failed (rolled back).",
     )
