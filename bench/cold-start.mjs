@@ -8,11 +8,16 @@
 // Per round and image: `down --volumes`, then `up` timed from the call to all three `started`;
 // then `rollout` of the spoke medico to another tag of the same image, timed from the call to its
 // return (the new container started and stable, snapshot and cleanup included).
+// Also read: each container's CPU time at started (cgroup), and the rollout split by its progress
+// lines into stop + snapshot (`stopping` -> `started on`) and start to started (`started on` ->
+// the gate's first `started`), since the old gateway's stop (killed at 30 s when its Telegram
+// channel cannot reach Telegram) dwarfs what the compile cache can change.
 // Ratios are medians of warm/today and state/today, each also paired within a round.
 // Targets: up warm/today <= 0.8, rollout warm/today <= 0.85.
 // Run (starts containers: under the shared lock):
 //   npm run build && flock /work/notes/e2e.lock node bench/cold-start.mjs [rounds=3]
-// Images: CLAWFED_COLDSTART_TODAY (default openclaw:2026.9.6-local, must be recipe 2) and
+// Images: CLAWFED_COLDSTART_TODAY (default openclaw:2026.9.6-local, must be recipe 2: since that
+// tag is recipe 3+, tag the old image, e.g. openclaw:2026.9.6-r2today-local, and name it here) and
 // CLAWFED_COLDSTART_WARM (default openclaw:2026.9.6-cs-local, built by src/runtime/image/ with a
 // tag of its own so the shared default tag is left alone).
 import { randomBytes } from "node:crypto";
