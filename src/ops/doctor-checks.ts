@@ -260,7 +260,6 @@ const memoryMiB = (size: string) => {
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " / ").trim();
 
-/** Every check, in the order doctor runs them. */
 /** An operation interrupted part way (ops/journal.ts) leaves the federation between two states. */
 const journal: DoctorCheck = {
   name: "journal",
@@ -271,4 +270,5 @@ const journal: DoctorCheck = {
   },
 };
 
+/** Every check, in the order doctor runs them. */
 export const DOCTOR_CHECKS: readonly DoctorCheck[] = [journal, docker, compose, image, envFile, files, containers, ports, disk, openclawDoctor];
