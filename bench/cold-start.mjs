@@ -8,11 +8,16 @@
 // Per round and image: `down --volumes`, then `up` timed from the call to all three `started`;
 // then `rollout` of the spoke medico to another tag of the same image, timed from the call to its
 // return (the new container started and stable, snapshot and cleanup included).
+// Also read: each container's CPU time at started (cgroup), and the rollout split by its progress
+// lines into stop + snapshot (`stopping` -> `started on`) and start to started (`started on` ->
+// the gate's first `started`), since the old gateway's stop (killed at 30 s when its Telegram
+// channel cannot reach Telegram) dwarfs what the compile cache can change.
 // Ratios are medians of warm/today and state/today, each also paired within a round.
 // Targets: up warm/today <= 0.8, rollout warm/today <= 0.85.
 // Run (starts containers: under the shared lock):
 //   npm run build && flock /work/notes/e2e.lock node bench/cold-start.mjs [rounds=3]
-// Images: CLAWFED_COLDSTART_TODAY (default openclaw:2026.9.6-local, must be recipe 2) and
+// Images: CLAWFED_COLDSTART_TODAY (default openclaw:2026.9.6-local, must be recipe 2: since that
+// tag is recipe 3+, tag the old image, e.g. openclaw:2026.9.6-r2today-local, and name it here) and
 // CLAWFED_COLDSTART_WARM (default openclaw:2026.9.6-cs-local, built by src/runtime/image/ with a
 // tag of its own so the shared default tag is left alone).
 import { randomBytes } from "node:crypto";
@@ -55,7 +60,31 @@ const spec = path.join(root, "korax.yaml");
 const outDir = path.join(root, "out");
 await copyFile(new URL("../federations/korax.yaml", import.meta.url), spec);
 const deps = await defaultDeps();
-const results = Object.fromEntries(variants.map((v) => [v.name, { up: [], rollout: [], perGateway: [] }]));
+const results = Object.fromEntries(variants.map((v) => [v.name, { up: [], rollout: [], perGateway: [], rolloutStart: [], rolloutStop: [], stopKilled: 0, upCpu: [] }]));
+
+// CPU seconds a running container has used since it started (cgroup v1 cpuacct or v2 cpu.stat).
+async function containerCpuS(name) {
+  const r = await run("docker", ["exec", name, "sh", "-c", "cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null || grep usage_usec /sys/fs/cgroup/cpu.stat"]).catch(() => undefined);
+  const n = Number(r?.stdout.trim().split(/\s+/).pop());
+  if (!Number.isFinite(n)) return undefined;
+  return r.stdout.includes("usage_usec") ? n / 1e6 : n / 1e9;
+}
+
+// The rollout's progress lines, timestamped: how long the old gateway took to stop, and the new
+// container from its start until /startupz said started (what the compile cache can change).
+function rolloutPhases(lines) {
+  const at = (re, from = 0) => lines.find((l) => l.t >= from && re.test(l.line));
+  const stop = at(/: stopping$/);
+  const stopped = at(/: (snapshot|state|copying|warning: the gateway did not finish)/, stop?.t);
+  const swap = at(/: started on /);
+  const started = swap && at(/: started$/, swap.t);
+  return {
+    stopMs: stop && swap ? swap.t - stop.t : undefined,
+    startMs: swap && started ? started.t - swap.t : undefined,
+    killed: lines.some((l) => /did not finish its shutdown/.test(l.line)),
+    stoppedAt: stopped?.line,
+  };
+}
 
 async function fillSecrets() {
   const f = path.join(outDir, ".env");
@@ -79,9 +108,13 @@ try {
       if (!res.ok) throw new Error(`${v.name}: korax did not come up: ${JSON.stringify(res.gateways)}`);
       results[v.name].up.push(upMs);
       results[v.name].perGateway.push(Object.fromEntries(res.gateways.map((g) => [g.id, +(g.ms / 1000).toFixed(1)])));
+      const cpu = await Promise.all(res.gateways.map((g) => containerCpuS(g.container)));
+      if (cpu.every((c) => c !== undefined)) results[v.name].upCpu.push(cpu.reduce((a, b) => a + b, 0));
+      const lines = [];
       const t1 = performance.now();
-      const rr = await rollout(await openFederation(spec, { outDir }), deps, { image: v.next, only: [SPOKE] });
+      const rr = await rollout(await openFederation(spec, { outDir }), deps, { image: v.next, only: [SPOKE], onProgress: (line) => lines.push({ t: performance.now(), line }) });
       const rMs = performance.now() - t1;
+      const ph = rolloutPhases(lines);
       // A failed rollout (rolled back) is reported, not timed.
       if (!rr.ok) {
         log(`round ${i + 1} ${v.name}: rollout FAILED (${rr.message})`);
@@ -89,7 +122,10 @@ try {
         continue;
       }
       results[v.name].rollout.push(rMs);
-      log(`round ${i + 1} ${v.name}: up ${(upMs / 1000).toFixed(1)} s, rollout ${SPOKE} ${(rMs / 1000).toFixed(1)} s`);
+      if (ph.startMs !== undefined) results[v.name].rolloutStart.push(ph.startMs);
+      if (ph.stopMs !== undefined) results[v.name].rolloutStop.push(ph.stopMs);
+      if (ph.killed) results[v.name].stopKilled++;
+      log(`round ${i + 1} ${v.name}: up ${(upMs / 1000).toFixed(1)} s (CPU ${cpu.map((c) => c?.toFixed(1)).join("+")} s), rollout ${SPOKE} ${(rMs / 1000).toFixed(1)} s (stop ${((ph.stopMs ?? NaN) / 1000).toFixed(1)} s${ph.killed ? ", killed" : ""}, start to started ${((ph.startMs ?? NaN) / 1000).toFixed(1)} s), load ${(await readFile("/proc/loadavg", "utf8")).split(" ")[0]}`);
     }
   }
 } finally {
@@ -122,6 +158,15 @@ const out = {
   rolloutPairedWarm: paired(r.warm.rollout, r.today.rollout),
   rolloutRatioState: ratio(r.state.rollout, r.today.rollout),
   rolloutPairedState: paired(r.state.rollout, r.today.rollout),
+  upCpuMedianS: Object.fromEntries(variants.map((v) => [v.name, +median(r[v.name].upCpu).toFixed(1)])),
+  upCpuAllS: Object.fromEntries(variants.map((v) => [v.name, r[v.name].upCpu.map((x) => +x.toFixed(1))])),
+  upCpuRatioWarm: +(median(r.warm.upCpu) / median(r.today.upCpu)).toFixed(2),
+  rolloutStartMedianS: Object.fromEntries(variants.map((v) => [v.name, s(median(r[v.name].rolloutStart))])),
+  rolloutStartAllS: Object.fromEntries(variants.map((v) => [v.name, r[v.name].rolloutStart.map(s)])),
+  rolloutStartRatioWarm: ratio(r.warm.rolloutStart, r.today.rolloutStart),
+  rolloutStartRatioState: ratio(r.state.rolloutStart, r.today.rolloutStart),
+  rolloutStopAllS: Object.fromEntries(variants.map((v) => [v.name, r[v.name].rolloutStop.map(s)])),
+  rolloutStopKilled: Object.fromEntries(variants.map((v) => [v.name, r[v.name].stopKilled])),
   rolloutFailures: Object.fromEntries(variants.map((v) => [v.name, r[v.name].failed ?? 0])),
   targets: { upWarm: 0.8, rolloutWarm: 0.85 },
 };

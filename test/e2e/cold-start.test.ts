@@ -21,8 +21,11 @@ async function docker(args: string[], timeout = 120_000): Promise<string> {
   return stdout.trim();
 }
 
-/** Start the gateway as the compose service does (same command and OpenClaw env), plus `env`. */
-async function startGateway(name: string, volume: string, env: Record<string, string>): Promise<void> {
+/** The compose service's command (src/targets/compose); the image's CMD runs `openclaw.mjs` instead. */
+const SERVICE_ENTRY = "dist/index.js";
+
+/** Start the gateway as the compose service does (same command and OpenClaw env), plus `env`; `entry` is the script node runs. */
+async function startGateway(name: string, volume: string, env: Record<string, string>, entry = SERVICE_ENTRY): Promise<void> {
   created.containers.push(name);
   const config = JSON.stringify({ gateway: { mode: "local", port: 18789, bind: "loopback", auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" } } });
   await docker(["run", "--rm", "-v", `${volume}:${CONTAINER_STATE_DIR}`, "--entrypoint", "sh", TEST_IMAGE, "-c", `printf "%s" "$0" > ${CONTAINER_STATE_DIR}/openclaw.json`, config]);
@@ -30,7 +33,7 @@ async function startGateway(name: string, volume: string, env: Record<string, st
   await docker([
     "run", "-d", "--name", name, "--init", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "-v", `${volume}:${CONTAINER_STATE_DIR}`,
     ...Object.entries(e).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    TEST_IMAGE, "node", "dist/index.js", "gateway", "--port", "18789",
+    TEST_IMAGE, "node", entry, "gateway", "--port", "18789",
   ]);
   const deadline = Date.now() + STARTED_TIMEOUT_MS;
   const probe = "fetch('http://127.0.0.1:18789/startupz').then(r=>r.json()).then(b=>console.log(b.status),()=>console.log('down'))";
@@ -91,6 +94,21 @@ describe(`compile cache of ${TEST_IMAGE}`, () => {
     expect(use.accepted).toBeGreaterThan(500);
     expect(use.missed).toBeLessThan(use.accepted / 10);
     expect(use.unsaved).toBeLessThanOrEqual(use.missed);
+  });
+
+  it("is read through openclaw.mjs too (the image's CMD and the CLI clawfed runs in the image), which re-runs itself with a cache folder of its own", async () => {
+    // openclaw.mjs sets NODE_COMPILE_CACHE=<image cache>/openclaw/<version>/<mtime-size> for the
+    // process it re-runs; the image links that folder to the cache root. Recipe 3's link pointed
+    // at /opt/openclaw: Node logged "Cannot create cache directory" and compiled everything.
+    const volume = `clawfed-cold-start-cmd-${id}`;
+    created.volumes.push(volume);
+    const name = `clawfed-cold-start-cmd-${id}`;
+    await startGateway(name, volume, {}, "openclaw.mjs");
+    const use = await cacheUse(name);
+    expect(use.errors).toEqual([]);
+    expect(use.rejected).toBe(0);
+    expect(use.accepted).toBeGreaterThan(500);
+    expect(use.missed).toBeLessThan(use.accepted / 10);
   });
 });
 

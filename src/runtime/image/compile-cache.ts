@@ -15,9 +15,12 @@
  * - `openclaw.mjs` (the image's CMD and the native launcher) does not use `NODE_COMPILE_CACHE`
  *   itself but re-runs itself with `<NODE_COMPILE_CACHE>/openclaw/<version>/<mtime-size of
  *   package.json>` (openclaw.mjs, resolvePackagedCompileCacheDirectory). A symlink there to the
- *   cache root lets that path read the same entries. Should OpenClaw change that rule, only the
- *   CMD path goes back to compiling, with no error. (Seen working as far as Node resolving and
- *   "creating" the folder through the link; hits on that path were not counted yet.)
+ *   cache root (absolute) lets that path read the same entries; the `openclaw` CLI runs clawfed
+ *   makes inside the image (backup, restore, doctor) take that path too. Should OpenClaw change
+ *   that rule, only the CMD path goes back to compiling, with no error (checked by
+ *   test/e2e/cold-start.test.ts). Recipe 3 linked `../../..`, which from
+ *   `<cache>/openclaw/<version>/` is /opt/openclaw: Node could not create its folder there and ran
+ *   that path without any cache (fixed in recipe 4).
  */
 import { IMAGE_COMPILE_CACHE_DIR } from "../../vocabulary/compile-cache.js";
 
@@ -83,7 +86,8 @@ const entries = () => { let n = 0; for (const d of fs.readdirSync(cache)) if (d.
   const st = fs.statSync(pkg);
   const dir = path.join(cache, "openclaw", clean(JSON.parse(fs.readFileSync(pkg, "utf8")).version));
   fs.mkdirSync(dir, { recursive: true });
-  fs.symlinkSync("../../..", path.join(dir, clean(Math.trunc(st.mtimeMs) + "-" + st.size)));
+  // Absolute: a relative "../../.." from <cache>/openclaw/<version>/ named /opt/openclaw, not the cache.
+  fs.symlinkSync(cache, path.join(dir, clean(Math.trunc(st.mtimeMs) + "-" + st.size)));
   say(n + " compile cache entries written");
 })().catch((err) => fail(String(err && err.stack || err)));
 `;
