@@ -34,7 +34,8 @@ import { journalHandle, recoveryCommands, type JournalHandle } from "./journal.j
 import { removeGatewayFolders, type MemberStep } from "./add.js";
 import { backupFederation } from "./backup.js";
 import { STOP_TIMEOUT_S } from "./backup-common.js";
-import { composeResources, minus, removeContainers, upService } from "./membership.js";
+import { upServices } from "./member-up.js";
+import { composeResources, minus, removeContainers } from "./membership.js";
 import { regenerate, writeSpecText } from "./regenerate.js";
 import { verifyBackup } from "./verify.js";
 import type { RecoverGateway, RecoverOptions, RecoverResult } from "./recover-types.js";
@@ -133,7 +134,7 @@ export async function removeForward(run: RemoveRun): Promise<void> {
   for (const peer of plan.gateway.linked) {
     await runStep(run, { kind: "recreate", id: peer }, async () => {
       say(`recreating ${peer} without ${id} (it does not serve until it has started again)`);
-      const r = await upService(ctx, deps, peer, say, run.healthTimeoutMs);
+      const r = (await upServices(ctx, deps, [peer], say, run.healthTimeoutMs))[0]!;
       run.result.recreated.push(r);
       if (!r.ok) throw new RuntimeError(`${peer} did not start again: ${r.reason}`);
       say(`${peer}: back after ${(r.ms / 1000).toFixed(1)} s`);
@@ -204,7 +205,7 @@ export async function removeRollBack(run: RemoveRun): Promise<string[]> {
   const ctx = await openFederation(plan.specFile, { outDir: plan.outDir }).catch(() => run.ctx);
   const up = (id: string) =>
     attempt(`start ${id}`, async () => {
-      const r = await upService(ctx, deps, id, say, run.healthTimeoutMs);
+      const r = (await upServices(ctx, deps, [id], say, run.healthTimeoutMs))[0]!;
       if (!r.ok) throw new Error(r.reason);
     });
   if (wasBegun({ kind: "stop", id: plan.gateway.id })) {
