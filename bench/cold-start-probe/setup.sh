@@ -12,6 +12,11 @@
 #   OUT=... flock ... bash bench/cold-start-probe/procs.sh IMAGE                  # goreos alone: CPU per process and thread
 #   OUT=... flock ... bash bench/cold-start-probe/cover.sh                        # goreos: image cache vs a full per-gateway cache
 #   IMG=IMAGE flock ... bash bench/cold-start-probe/cmdpath.sh                     # `node openclaw.mjs gateway`: cache use on the CMD path
+#   OUT=... flock ... bash bench/cold-start-probe/prof.sh IMAGE LABEL             # goreos: --cpu-prof of every process/thread, fresh + recreate
+#   node bench/cold-start-probe/profsum.mjs PROFILE [--until-ms N] [--loader]      # summary by category / package / file / function
+#   OUT=... flock ... bash bench/cold-start-probe/ui-assets.sh IMAGE LABEL [root] # goreos: CPU of the Control UI asset retention
+#   OUT=... flock ... bash bench/cold-start-probe/ui-up.sh IMAGE ROUNDS           # korax to all started: retention on vs controlUi.root set
+#   OUT=... flock ... bash bench/cold-start-probe/stop-telegram.sh IMAGE WAIT_S [fake] # medico: docker stop time, Telegram unreachable or a stand-in Bot API
 # Logs go to $LOGS (default /tmp). prof.yml (node --cpu-prof into goreos's workspace) is an
 # override to add with -f by hand.
 set -euo pipefail

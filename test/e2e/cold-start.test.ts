@@ -82,6 +82,16 @@ describe(`compile cache of ${TEST_IMAGE}`, () => {
     expect(writable).toBe("read-only");
   });
 
+  it("carries nothing of the build's warm-up gateway: no file of uid 1000 outside /home/node", async () => {
+    // Recipe 4 shipped the warm-up's /tmp/openclaw/openclaw-<date>.log (the build container's
+    // host name in every line) and /tmp/openclaw-state-locks-1000/: OpenClaw writes those fixed
+    // paths whatever TMPDIR says. /home/node (the gateway user's home and state mount point) is the
+    // image's own, made before the warm-up.
+    // As root: the image's user cannot list /root, /etc/ssl/private …
+    const left = await docker(["run", "--rm", "--user", "0", "--entrypoint", "sh", TEST_IMAGE, "-c", "find / -xdev -path /home/node -prune -o -user 1000 -print"]);
+    expect(left).toBe("");
+  });
+
   it("its gateway reaches started reading the read-only cache, with no cache errors", async () => {
     const volume = `clawfed-cold-start-ro-${id}`;
     created.volumes.push(volume);

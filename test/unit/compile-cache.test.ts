@@ -68,9 +68,13 @@ describe("the local image's warm compile cache", () => {
   it("is made in one RUN as uid 1000, then root-owned and read-only, and NODE_COMPILE_CACHE points at it", () => {
     expect(text).toContain(warmCompileCacheSteps());
     const run = text.split("\n").findIndex((l) => l.startsWith("RUN mkdir -p /opt/openclaw/compile-cache"));
-    const block = text.split("\n").slice(run, run + 8).join("\n");
+    const block = text.split("\n").slice(run, run + 10).join("\n");
     expect(block).toContain("setpriv --reuid=1000 --regid=1000 --clear-groups");
     expect(block).toMatch(/rm -rf \/tmp\/clawfed-warm-up/);
+    // OpenClaw writes fixed /tmp paths whatever TMPDIR says (its log, state locks): deleted too,
+    // and the build fails on any other file of uid 1000 outside /home/node.
+    expect(block).toContain("find /tmp /var/tmp -mindepth 1 -maxdepth 1 -user 1000 -exec rm -rf {} +");
+    expect(block).toMatch(/find \/ -xdev -path \/home\/node -prune -o -user 1000 -print.*\n.*exit 1; fi$/);
     expect(block).toContain(`chown -R -h 0:0 ${IMAGE_COMPILE_CACHE_DIR}`);
     expect(block).toContain(`chmod -R a+rX,a-w ${IMAGE_COMPILE_CACHE_DIR}`);
     expect(text).toContain(`ENV NODE_COMPILE_CACHE=${IMAGE_COMPILE_CACHE_DIR}`);

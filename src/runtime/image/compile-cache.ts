@@ -8,7 +8,12 @@
  *
  * - The throw-away HOME, state, config and TMPDIR of that start are deleted in the same layer: no
  *   state of the build's gateway is left in the image (a named volume mounted on the state copies
- *   the image's folder into itself on first use).
+ *   the image's folder into itself on first use). OpenClaw also writes outside TMPDIR, to fixed
+ *   folders under /tmp (its log `/tmp/openclaw/openclaw-<date>.log` and
+ *   `/tmp/openclaw-state-locks-1000/`); recipe 4 shipped those (the build's log, with the build
+ *   container's host name, appended to by every gateway started the same day). Recipe 5 deletes
+ *   every uid-1000 entry of /tmp and /var/tmp, and the build fails if any other file of uid 1000
+ *   outside /home/node is left.
  * - Node names its cache subfolder after its version, arch, V8 flags and uid
  *   (`v24.21.0-x64-<hash>-1000`): a container run with another `--user` misses the cache (and,
  *   the folder being read-only, runs without one), it never breaks.
@@ -106,8 +111,11 @@ RUN mkdir -p ${dir} ${work} \\
  && cd /app \\
  && setpriv --reuid=1000 --regid=1000 --clear-groups env HOME=${work} NODE_COMPILE_CACHE=${dir} node /usr/local/lib/clawfed/${WARMUP_SCRIPT_NAME} ${work} \\
  && rm -rf ${work} \\
+ && find /tmp /var/tmp -mindepth 1 -maxdepth 1 -user 1000 -exec rm -rf {} + \\
  && chown -R -h 0:0 ${dir} \\
- && chmod -R a+rX,a-w ${dir}
+ && chmod -R a+rX,a-w ${dir} \\
+ && left="$(find / -xdev -path /home/node -prune -o -user 1000 -print | head -n 20)" \\
+ && if [ -n "$left" ]; then echo "the compile-cache warm-up left files of uid 1000 in the image (remove them in this RUN, src/runtime/image/compile-cache.ts): $left" >&2; exit 1; fi
 ENV NODE_COMPILE_CACHE=${dir}
 `;
 }

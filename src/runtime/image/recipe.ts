@@ -11,7 +11,7 @@ export const VERSION_LABEL = "ai.clawfed.openclaw-version";
 /** Label: revision of the build recipe below; bump {@link RECIPE} when the Dockerfile changes. */
 export const RECIPE_LABEL = "ai.clawfed.image-recipe";
 /** Revision of this recipe. An image with another revision is rebuilt. */
-export const RECIPE = "4";
+export const RECIPE = "5";
 /** Packages debootstrap adds to the minbase variant. */
 export const BASE_INCLUDES = "ca-certificates,curl,tini";
 export const BASE_LABEL = "ai.clawfed.base-includes";
