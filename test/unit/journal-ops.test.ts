@@ -5,7 +5,7 @@
 // compose that creates/starts/recreates one service the way `compose up -d --no-deps` does, real
 // spec files, real generate() and a real backup archive. The same for real: test/e2e/journal-ops.test.ts.
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
@@ -251,5 +251,44 @@ describe("an upgrade whose record step fails", () => {
     expect(res).toMatchObject({ ok: true, operation: "upgrade", message: expect.stringMatching(/records: openclaw\.version = 2026\.9\.6/) });
     expect(parseDocument(await readFile(w.spec, "utf8")).toJS()).toMatchObject({ openclaw: { version: "2026.9.6", image: NEW } });
     expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
+  });
+});
+
+describe("a remove killed with its archive published but the backup step not yet done", () => {
+  const archives = async (w: World) => (await readdir(path.join(w.dir, "backups"))).sort();
+
+  it("resume keeps the one archive the journal names (no second archive)", async () => {
+    const w = await world();
+    // Boundary 4: "alpha:backup ran": the archive is published, the journal still says started.
+    expect(await freezeAt(4, () => removeAlpha(w))).toBe("alpha:backup ran");
+    const before = await archives(w);
+    expect(before).toHaveLength(1);
+    const res = await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(res).toMatchObject({ ok: true, operation: "remove" });
+    expect(await archives(w)).toEqual(before);
+    expect(res.gateways[0]!.detail).toContain(path.join(w.dir, "backups", before[0]!));
+  });
+
+  it("resume writes the journal's archive again when the file there does not verify", async () => {
+    const w = await world();
+    await freezeAt(4, () => removeAlpha(w));
+    const [name] = await archives(w);
+    const file = path.join(w.dir, "backups", name!);
+    await writeFile(file, "not a gzip archive");
+    const res = await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(res).toMatchObject({ ok: true, operation: "remove" });
+    expect(await archives(w)).toEqual([name]);
+    expect((await verifyBackup(file)).gateways.map((g) => g.id)).toEqual(["alpha"]);
+  });
+
+  it("the journal names the archive before the backup step runs", async () => {
+    const w = await world();
+    await freezeAt(3, () => removeAlpha(w));
+    const found = await readJournal(w.outDir);
+    expect(found.kind).toBe("journal");
+    const file = (found as { journal: { args: Record<string, unknown> } }).journal.args.backupFile;
+    expect(file).toMatch(new RegExp(`^${path.join(w.dir, "backups").replace(/[/\\.]/g, "\\$&")}/${FED}-\\d{8}T\\d{6}Z\\.tar\\.gz$`));
+    await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(await archives(w)).toEqual([path.basename(String(file))]);
   });
 });
