@@ -289,11 +289,12 @@ export class MemoryEngine implements Engine {
     return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
   }
 
-  /** Networks listNetworks reports (tests set them). */
+  /** Networks listNetworks reports (tests set them), besides those made by createNetwork. */
   networks: NetworkSummary[] = [];
 
   async listNetworks(): Promise<NetworkSummary[]> {
-    return this.networks.map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
+    const made = [...this.createdNetworks].map(([name, labels]): NetworkSummary => ({ name, subnets: [], labels }));
+    return [...this.networks, ...made].map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
   }
 
   async engineInfo(): Promise<EngineFacts> {
