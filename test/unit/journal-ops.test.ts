@@ -10,7 +10,7 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { parse as parseYaml, parseDocument } from "yaml";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/vocabulary/labels.js";
 import { generate } from "../../src/ops/generate.js";
 import { openFederation } from "../../src/ops/context.js";
@@ -317,6 +317,13 @@ describe("a rehearsal killed before the upgrade's journal starts", () => {
     await at;
     w.eng.start = start;
   }
+  // The frozen rehearsal never reaches its cleanup: its config folder (mkdtemp in the OS temp dir) is removed here.
+  let tmpBefore: string[] = [];
+  const rehearsalTmp = async () => (await readdir(tmpdir())).filter((n) => n.startsWith("clawfed-rehearsal-"));
+  beforeEach(async () => void (tmpBefore = await rehearsalTmp()));
+  afterEach(async () => {
+    for (const n of (await rehearsalTmp()).filter((x) => !tmpBefore.includes(x))) await rm(path.join(tmpdir(), n), { recursive: true, force: true });
+  });
   const scratchDoctor = async (w: World) => (await runDoctor(await openFederation(w.spec, { outDir: w.outDir }), w.deps, DOCTOR_CHECKS.filter((c) => c.name === "scratch"))).findings;
 
   it("leaves labelled scratch resources: doctor warns with the command that removes them, the next upgrade removes them", async () => {
