@@ -2,6 +2,7 @@
  * What backup and restore share: constants, option and result types, gateway selection and order,
  * where a gateway's container and state are, and the byte ticker of long copies.
  */
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { projectResource, stateVolume } from "../vocabulary/names.js";
 import { LABELS } from "../vocabulary/labels.js";
@@ -104,6 +105,17 @@ export function compactUtc(d: Date): string {
 /** Default archive path of a federation: `<dir of outDir>/backups/<name>-<UTC time>.tar.gz`. */
 export function defaultArchivePath(outDir: string, federation: string, when: Date): string {
   return path.join(path.dirname(path.resolve(outDir)), "backups", `${federation}-${compactUtc(when)}.tar.gz`);
+}
+
+/**
+ * The default archive path of a federation at `when` that no file holds yet: a name taken (two
+ * backups in one second) gets a suffix `-2`, `-3` …
+ */
+export async function unusedArchivePath(outDir: string, federation: string, when: Date): Promise<string> {
+  const exists = (p: string) => stat(p).then(() => true, () => false);
+  let file = defaultArchivePath(outDir, federation, when);
+  for (let n = 2; await exists(file); n++) file = file.replace(/(-\d+)?\.tar\.gz$/, `-${n}.tar.gz`);
+  return file;
 }
 
 /** Spokes first (sorted), the hub last. */

@@ -29,7 +29,7 @@ import { createDockerEngine } from "../runtime/docker/engine.js";
 import type { Engine } from "../runtime/docker/types.js";
 import { nodeHttpGet } from "../runtime/health.js";
 import { captureGateway } from "./backup-gateway.js";
-import { backupOrder, CLAWFED_VERSION, defaultArchivePath, gatewayContainer, selectGateways, stateSource, type BackupJob, type BackupOptions, type BackupResult, type GatewayBackup, type PlannedGateway } from "./backup-common.js";
+import { backupOrder, CLAWFED_VERSION, gatewayContainer, unusedArchivePath, selectGateways, stateSource, type BackupJob, type BackupOptions, type BackupResult, type GatewayBackup, type PlannedGateway } from "./backup-common.js";
 
 export {
   backupOrder,
@@ -90,9 +90,8 @@ async function generatedList(ctx: FederationContext, opts: BackupOptions): Promi
 /** Where the archive goes: never an existing file, never inside what it backs up. */
 async function archivePath(ctx: FederationContext, opts: BackupOptions, created: Date): Promise<string> {
   const exists = (p: string) => stat(p).then(() => true, () => false);
-  let file = path.resolve(opts.file ?? defaultArchivePath(ctx.outDir, ctx.fed.name, created));
   // A default name taken (two backups in one second) gets a suffix; a chosen one is never replaced.
-  for (let n = 2; !opts.file && (await exists(file)); n++) file = file.replace(/(-\d+)?\.tar\.gz$/, `-${n}.tar.gz`);
+  const file = opts.file ? path.resolve(opts.file) : await unusedArchivePath(ctx.outDir, ctx.fed.name, created);
   if (await exists(file)) throw new RuntimeError(`${file} already exists; a backup never replaces a file`, { next: "choose another --file" });
   const inside = (dir: string) => file === dir || file.startsWith(dir + path.sep);
   for (const d of ["workspaces", "comms", "state"].map((x) => path.join(ctx.outDir, x))) {

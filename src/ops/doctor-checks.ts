@@ -16,6 +16,7 @@ import { formatBytes } from "../runtime/clock.js";
 import type { DoctorCheck, DoctorInput, Finding, FindingStatus } from "./doctor.js";
 import { driftOf } from "./drift.js";
 import { journalWarning } from "./journal.js";
+import { countLeftovers, findRehearsalLeftovers, leftoverRemoveCommand, REHEARSAL_KIND } from "./rehearsal-leftovers.js";
 import { outFlag } from "./context.js";
 import { COMPOSE_FILE } from "./regenerate.js";
 import { sizeMiB } from "../targets/host/shared.js";
@@ -270,5 +271,18 @@ const journal: DoctorCheck = {
   },
 };
 
+/** A rehearsal killed before its upgrade's journal started leaves scratch resources (ops/rehearsal-leftovers.ts). */
+const scratch: DoctorCheck = {
+  name: "scratch",
+  description: "no scratch container, network or volume of a killed upgrade rehearsal is left",
+  async run(input) {
+    const l = await findRehearsalLeftovers(input.deps.engine, input.ctx.fed.name);
+    const names = [...l.containers, ...l.networks, ...l.volumes];
+    if (!names.length) return [f("scratch", "ok", "no scratch resources of a rehearsal left")];
+    const detail = `an upgrade's rehearsal was killed and left ${countLeftovers(l)} (label ${LABELS.kind}=${REHEARSAL_KIND}): ${names.join(", ")}`;
+    return [f("scratch", "warn", detail, { fix: `${leftoverRemoveCommand(l)} (or run clawfed upgrade again: it removes them first)` })];
+  },
+};
+
 /** Every check, in the order doctor runs them. */
-export const DOCTOR_CHECKS: readonly DoctorCheck[] = [journal, docker, compose, image, envFile, files, containers, ports, disk, openclawDoctor];
+export const DOCTOR_CHECKS: readonly DoctorCheck[] = [journal, docker, compose, image, envFile, files, containers, ports, disk, scratch, openclawDoctor];

@@ -132,8 +132,8 @@ export async function startJournal(ctx: JournalCtx, o: { operation: string; args
   return journalHandle(ctx.outDir, j);
 }
 
-/** Whether the process that wrote `j` still runs (same host, pid alive). */
-export function writerAlive(j: Journal): boolean {
+/** Whether the process that wrote `j` (or made a scratch resource: its pid and host) still runs (same host, pid alive; never this process). */
+export function writerAlive(j: Pick<Journal, "pid" | "host">): boolean {
   if (j.host !== hostname() || j.pid === process.pid) return false;
   try {
     process.kill(j.pid, 0);

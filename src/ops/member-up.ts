@@ -6,13 +6,11 @@
  * one gateway start instead of one per gateway (BENCHMARKS.md, "add").
  */
 import { RuntimeError } from "../errors.js";
-import { formatMs } from "../runtime/clock.js";
-import { gatewayContainers } from "../runtime/containers.js";
-import { gateStarted } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { serviceName } from "../vocabulary/names.js";
 import type { FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
+import { gateGateways } from "./gate-gateways.js";
 import { MEMBER_HEALTH_TIMEOUT_MS, type MemberStart } from "./membership.js";
 
 /** Milliseconds one `compose up -d --no-deps <services>` may take. */
@@ -33,21 +31,6 @@ export async function upServices(ctx: FederationContext, deps: ClawfedDeps, ids:
     const tail = redact(res.stderr, ctx.secrets).trim().split("\n").slice(-6).join("\n  ");
     throw new RuntimeError(`compose up of ${ids.join(", ")} failed (exit code ${res.code}):\n  ${tail}`);
   }
-  const { current } = await gatewayContainers(ctx, deps.engine);
-  return Promise.all(
-    ids.map(async (id): Promise<MemberStart> => {
-      const c = current.get(id);
-      if (!c) return { id, ok: false, ms: Math.round(deps.clock.now() - t0), reason: "compose created no container for it" };
-      const gate = await gateStarted({
-        engine: deps.engine,
-        get: deps.get,
-        clock: deps.clock,
-        containerId: c.id,
-        timeoutMs,
-        maxRestarts: 1,
-        onChange: (line) => say(`${id}: ${line} (${formatMs(deps.clock.now() - t0)})`),
-      });
-      return { id, ok: gate.ok, ms: Math.round(deps.clock.now() - t0), reason: redact(gate.reason, ctx.secrets) };
-    }),
-  );
+  const gates = await gateGateways(ctx, deps, ids, { timeoutMs, maxRestarts: 1, since: t0, say });
+  return gates.map((g): MemberStart => ({ id: g.id, ok: g.ok, ms: g.sinceMs, reason: g.reason }));
 }

@@ -4,7 +4,7 @@
  * operation adds its own line here (see ops/journal.ts for the whole recipe).
  */
 import { RuntimeError } from "../errors.js";
-import { stepOf, type Journal } from "../vocabulary/journal.js";
+import { stepOf, whereStopped, type Journal } from "../vocabulary/journal.js";
 import { outFlag, type FederationContext } from "./context.js";
 import { gateStarted } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
@@ -44,7 +44,7 @@ export async function recover(ctx: FederationContext, deps: ClawfedDeps, action:
   if (writerAlive(j)) throw new RuntimeError(`the ${j.operation} is still running (process ${j.pid})`, { next: "wait for it to end, or stop it (Ctrl-C), then run this again" });
   const handler = HANDLERS[j.operation];
   if (!handler) throw new RuntimeError(`this clawfed does not know how to ${action} a ${j.operation}`, { next: `use the clawfed version that started it, or check the federation and move ${found.file} away` });
-  opts.onProgress?.(`${action === "resume" ? "finishing" : "rolling back"} the ${j.operation} started ${j.startedAt}`);
+  opts.onProgress?.(`${action === "resume" ? "finishing" : "rolling back"} the ${j.operation} started ${j.startedAt} (${whereStopped(j)})`);
   return (await handler())(ctx, deps, j, action, opts);
 }
 

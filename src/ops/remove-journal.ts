@@ -22,8 +22,8 @@
  *    state, its peers know it again, the spec is the previous text); past it, abort finishes the
  *    remove as resume does (there is no way back short of restoring the backup).
  */
-import { stat } from "node:fs/promises";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
 import { RuntimeError } from "../errors.js";
 import { begun, isDone, stepOf, type Journal, type JsonValue, type PlannedStep } from "../vocabulary/journal.js";
 import { projectResource, stateVolume } from "../vocabulary/names.js";
@@ -54,7 +54,11 @@ export interface RemoveRun {
   j: JournalHandle;
   say: (line: string) => void;
   healthTimeoutMs?: number;
-  backupFile?: string;
+  /**
+   * The archive the backup step writes, decided before the journal starts; `chosen` when the user
+   * named it (then never replaced). Undefined only for a journal of an older clawfed.
+   */
+  backup?: { file: string; chosen: boolean };
   result: RemoveResult;
   /** The step running (or last run). */
   current?: MemberStep;
@@ -87,21 +91,26 @@ export function removeSteps(plan: RemovePlan): PlannedStep[] {
 }
 
 /** The options a remove journal keeps (what recovery rebuilds the plan from). */
-export function removeJournalArgs(plan: RemovePlan, image: string | undefined, resBefore: { networks: string[]; volumes: string[] }, opts: { backupFile?: string; healthTimeoutMs?: number }): Record<string, JsonValue> {
+export function removeJournalArgs(plan: RemovePlan, image: string | undefined, resBefore: { networks: string[]; volumes: string[] }, opts: { backup: { file: string; chosen: boolean }; healthTimeoutMs?: number }): Record<string, JsonValue> {
   const a: Record<string, JsonValue> = { gateway: plan.gateway.id, linked: plan.gateway.linked, keepState: plan.keepState, goneTokens: plan.goneTokens, goneRoutes: plan.goneRoutes, resBefore: { networks: resBefore.networks, volumes: resBefore.volumes } };
   if (image) a.image = image;
-  if (opts.backupFile) a.backupFile = opts.backupFile;
+  a.backupFile = opts.backup.file;
+  a.backupFileChosen = opts.backup.chosen;
   if (opts.healthTimeoutMs !== undefined) a.healthTimeoutMs = opts.healthTimeoutMs;
   return a;
 }
 
-/** Run one step unless the journal says it is done: `started` on disk before, `done` after. */
-async function runStep(run: RemoveRun, s: MemberStep, fn: () => Promise<Record<string, JsonValue> | void>): Promise<void> {
+/**
+ * Run one step unless the journal says it is done: `started` on disk before, `done` after. `fn`
+ * learns whether an earlier (killed) run had begun the step already.
+ */
+async function runStep(run: RemoveRun, s: MemberStep, fn: (begunBefore: boolean) => Promise<Record<string, JsonValue> | void>): Promise<void> {
   const k = removeKey(s);
   run.current = s;
   if (isDone(run.j.current, k)) return;
+  const begunBefore = begun(run.j.current, k);
   await run.j.begin(k);
-  const data = await fn();
+  const data = await fn(begunBefore);
   await run.j.end(k, data ?? undefined);
 }
 
@@ -117,8 +126,8 @@ export async function removeForward(run: RemoveRun): Promise<void> {
       await deps.engine.stop(c.id, STOP_TIMEOUT_S);
     }
   });
-  await runStep(run, { kind: "backup", id }, async () => {
-    const b = await backupOnce(run);
+  await runStep(run, { kind: "backup", id }, async (again) => {
+    const b = await backupOnce(run, again);
     say(`backup of ${id}: ${b.file} (${b.bytes} bytes, verified)`);
     return b;
   });
@@ -142,18 +151,38 @@ export async function removeForward(run: RemoveRun): Promise<void> {
   }
 }
 
-/** The backup step: a chosen archive a killed run already published is verified and kept (a backup never replaces a file). */
-async function backupOnce(run: RemoveRun): Promise<{ file: string; bytes: number }> {
+/**
+ * The backup step, into the archive the journal names. Run again after a kill (`again`), the
+ * file there is kept when it verifies as a backup of this gateway; otherwise it is written again
+ * (a name clawfed chose is replaced; one the user chose never is: then the error says so). The
+ * killed run's unpublished temporary file is deleted either way.
+ * @throws RuntimeError when the user's archive exists and is not a backup of this gateway
+ */
+async function backupOnce(run: RemoveRun, again: boolean): Promise<{ file: string; bytes: number }> {
   const { plan, deps } = run;
-  if (run.backupFile) {
-    const st = await stat(run.backupFile).catch(() => undefined);
+  const file = run.backup?.file;
+  if (file && again) {
+    await removeStaleTemps(file);
+    const st = await stat(file).catch(() => undefined);
     if (st) {
-      const v = await verifyBackup(run.backupFile);
-      if (v.federation === plan.federation && v.gateways.some((g) => g.id === plan.gateway.id)) return { file: v.file, bytes: st.size };
+      const v = await verifyBackup(file).catch(() => undefined);
+      if (v && v.federation === plan.federation && v.gateways.some((g) => g.id === plan.gateway.id)) return { file: v.file, bytes: st.size };
+      if (run.backup!.chosen) {
+        throw new RuntimeError(`${file} exists but is not a verified backup of ${plan.gateway.id} (${plan.federation}); a backup never replaces a file you chose`, { next: `move ${file} away, then run this again` });
+      }
+      run.say(`${file} does not verify (the run that wrote it was killed): writing it again`);
+      await rm(file, { force: true });
     }
   }
-  const b = await backupFederation({ spec: plan.specFile, outDir: plan.outDir, only: [plan.gateway.id], file: run.backupFile, engine: deps.engine, get: deps.get, clock: deps.clock, onProgress: run.say });
+  const b = await backupFederation({ spec: plan.specFile, outDir: plan.outDir, only: [plan.gateway.id], file, engine: deps.engine, get: deps.get, clock: deps.clock, onProgress: run.say });
   return { file: b.file, bytes: b.bytes };
+}
+
+/** Delete the temporary files a killed backup left next to `file` (runtime/backup/archive-writer.ts names them). */
+async function removeStaleTemps(file: string): Promise<void> {
+  const prefix = `.${path.basename(file)}.clawfed-tmp-`;
+  const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
+  for (const n of names.filter((x) => x.startsWith(prefix))) await rm(path.join(path.dirname(file), n), { force: true });
 }
 
 /** Steps 7 and 8: what only goes once everything else worked (idempotent: what is gone stays gone). */
@@ -291,7 +320,7 @@ export async function recoverRemove(ctx: FederationContext, deps: ClawfedDeps, j
     j: journalHandle(ctx.outDir, journal),
     say: opts.onProgress ?? (() => undefined),
     healthTimeoutMs: typeof a.healthTimeoutMs === "number" ? a.healthTimeoutMs : undefined,
-    backupFile: typeof a.backupFile === "string" ? a.backupFile : undefined,
+    backup: typeof a.backupFile === "string" ? { file: a.backupFile, chosen: a.backupFileChosen !== false } : undefined,
     result,
   };
   const base = { federation: ctx.fed.name, operation: "remove", action } as const;

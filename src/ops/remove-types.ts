@@ -6,7 +6,10 @@ export interface RemoveOptions {
   outDir?: string;
   /** Keep the state volume (and workspace folder): `add` with the same id later finds them. */
   keepState?: boolean;
-  /** Backup archive path; default `<dir of out>/backups/<name>-<UTC time>.tar.gz`. */
+  /**
+   * Backup archive path; default `<dir of out>/backups/<name>-<UTC time>.tar.gz` (the time the
+   * remove started). Decided before the first step and kept in the journal either way.
+   */
   backupFile?: string;
   healthTimeoutMs?: number;
   onProgress?: (line: string) => void;

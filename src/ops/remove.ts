@@ -21,6 +21,7 @@
  * finished by `clawfed resume` or rolled back by `clawfed abort` (past step 7's start: finished).
  */
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { UsageError } from "../errors.js";
 import { removeGatewayText, linkedGatewaysText } from "../federation/spec-edit.js";
 import { loadSpecText } from "../federation/load.js";
@@ -31,6 +32,7 @@ import type { MemberStep } from "./add.js";
 import { composeResources, minus, tokenNames } from "./membership.js";
 import type { RemoveOptions, RemovePlan, RemoveResult } from "./remove-types.js";
 import { generationImage } from "./regenerate.js";
+import { unusedArchivePath } from "./backup-common.js";
 import { startJournal } from "./journal.js";
 import { removeJournalArgs, removeSteps, runRemove, type RemoveRun } from "./remove-journal.js";
 
@@ -98,10 +100,13 @@ export async function applyRemove(plan: RemovePlan, deps: ClawfedDeps, opts: Omi
     gateways: [{ id }, ...plan.gateway.linked.map((l) => ({ id: l }))],
     ms: 0,
   };
+  // The archive's path is decided once, here, and journaled: a resumed backup step writes (or
+  // keeps) that file, never a second archive under a new time-stamped name.
+  const backup = opts.backupFile ? { file: path.resolve(opts.backupFile), chosen: true } : { file: await unusedArchivePath(old.outDir, old.fed.name, new Date(deps.wallNow())), chosen: false };
   // The journal exists before the first step and names every step (ops/journal.ts).
-  const j = await startJournal(old, { operation: "remove", args: removeJournalArgs(plan, image, resBefore, opts), steps: removeSteps(plan), wallNow: deps.wallNow });
+  const j = await startJournal(old, { operation: "remove", args: removeJournalArgs(plan, image, resBefore, { ...opts, backup }), steps: removeSteps(plan), wallNow: deps.wallNow });
   const say = opts.onProgress ?? (() => undefined);
-  const run: RemoveRun = { plan, deps, ctx: old, image, resBefore, j, say, healthTimeoutMs: opts.healthTimeoutMs, backupFile: opts.backupFile, result };
+  const run: RemoveRun = { plan, deps, ctx: old, image, resBefore, j, say, healthTimeoutMs: opts.healthTimeoutMs, backup, result };
   const r = await runRemove(run);
   r.ms = Math.round(deps.clock.now() - t0);
   return r;

@@ -6,12 +6,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { RuntimeError } from "../errors.js";
-import { formatMs } from "../runtime/clock.js";
-import { gatewayContainers } from "../runtime/containers.js";
-import { gateStarted } from "../runtime/health.js";
 import { redact } from "../runtime/redact.js";
 import { openFederation, outFlag, type FederationContext } from "./context.js";
 import type { ClawfedDeps } from "./deps.js";
+import { gateGateways } from "./gate-gateways.js";
 import { checkImageFlag, compiledComposeText, composeSubnets } from "./generate.js";
 import type { CompileResult } from "../compile/artifact.js";
 import { assertSubnetsFree, occupiedElsewhere, plannedNetworks } from "./network-check.js";
@@ -106,27 +104,9 @@ export async function up(spec: string, deps: ClawfedDeps, opts: UpOptions = {}):
     throw new RuntimeError(`compose up failed (exit code ${res.code}):\n  ${tail}`, { next: `fix the cause above, then: clawfed up ${spec}${outFlag(ctx)}` });
   }
 
-  const tWait = deps.clock.now();
-  const { current } = await gatewayContainers(ctx, deps.engine);
-  const timeoutMs = opts.timeoutMs ?? UP_TIMEOUT_MS;
-  const gateways = await Promise.all(
-    ctx.fed.gateways.map(async (g): Promise<GatewayUp> => {
-      const c = current.get(g.id);
-      if (!c) return { id: g.id, ok: false, ms: 0, reason: "compose created no container for it" };
-      const gate = await gateStarted({
-        engine: deps.engine,
-        get: deps.get,
-        clock: deps.clock,
-        containerId: c.id,
-        timeoutMs,
-        requireReady: opts.requireReady,
-        maxRestarts: UP_MAX_RESTARTS,
-        onChange: (line) => say(`${g.id}: ${line} (${formatMs(deps.clock.now() - tWait)})`),
-        signal: opts.signal,
-      });
-      return { id: g.id, ok: gate.ok, ms: Math.round(gate.ms), reason: gate.reason, container: c.name };
-    }),
-  );
+  const ids = ctx.fed.gateways.map((g) => g.id);
+  const gates = await gateGateways(ctx, deps, ids, { timeoutMs: opts.timeoutMs ?? UP_TIMEOUT_MS, requireReady: opts.requireReady, maxRestarts: UP_MAX_RESTARTS, signal: opts.signal, since: deps.clock.now(), say });
+  const gateways = gates.map((g): GatewayUp => ({ id: g.id, ok: g.ok, ms: g.gateMs, reason: g.reason, ...(g.container ? { container: g.container } : {}) }));
   const failed = gateways.filter((g) => !g.ok);
   const result: UpResult = { federation: ctx.fed.name, outDir: ctx.outDir, ok: failed.length === 0, generated: gen.written, ms: Math.round(deps.clock.now() - t0), gateways };
   if (failed.length) {

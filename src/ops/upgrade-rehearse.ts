@@ -14,7 +14,8 @@
  *  4. start it: /startupz (asked inside it) must say `started` within the health timeout, without
  *     the container exiting;
  *  5. `openclaw doctor --lint --severity-min error --json` inside it must report no error;
- *  6. always: remove the scratch container, network, volumes and folder.
+ *  6. always: remove the scratch container, network, volumes and folder (when this process is
+ *     killed first, the next upgrade removes them, found by their labels: ops/rehearsal-leftovers.ts).
  * Nothing of the running federation changes: the live state is only read.
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -29,12 +30,12 @@ import { redact } from "../runtime/redact.js";
 import { doctorInside, releaseCopiedLeases, startupzInside, type DoctorFinding, type InsideProbe } from "../runtime/scratch.js";
 import { copyTree, stamp } from "../runtime/snapshot.js";
 import type { FederationContext } from "./context.js";
+import { REHEARSAL_KIND, scratchLabels } from "./rehearsal-leftovers.js";
 import type { ClawfedDeps } from "./deps.js";
 
 /** Suffix of a scratch container's name (after the gateway container's name). */
 export const REHEARSAL_SUFFIX = ".clawfed-rehearsal";
-/** Value of `ai.clawfed.kind` on every scratch container and volume. */
-export const REHEARSAL_KIND = "rehearsal";
+export { REHEARSAL_KIND } from "./rehearsal-leftovers.js";
 /** The state folder's temporary tree, where OpenClaw keeps its gateway locks (facts §1.2). */
 const STATE_TMP_DIR = "tmp";
 /** Milliseconds between two looks at a starting scratch gateway. */
@@ -83,7 +84,8 @@ export async function rehearseOne(r: RehearseInput): Promise<Rehearsal> {
   const t0 = clock.now();
   const out: Rehearsal = { id: r.id, ok: false, ms: 0 };
   const log = (l: string) => r.say(`${r.id}: rehearsal: ${l}`);
-  const labels: Labels = { [LABELS.federation]: r.ctx.fed.name, [LABELS.managed]: "true", [LABELS.gateway]: r.id, [LABELS.kind]: REHEARSAL_KIND };
+  // Found by these labels (and removed) by the next upgrade when this process is killed (ops/rehearsal-leftovers.ts).
+  const labels = scratchLabels(r.ctx.fed.name, r.id);
   const volumes: string[] = [];
   let network: string | undefined;
   let dir: string | undefined;

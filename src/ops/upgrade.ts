@@ -30,6 +30,7 @@ import { resolveUpgradeImage, type ImageSource } from "./upgrade-image.js";
 import { candidateImages, imageVersion, planUpgrade, type CurrentGateway, type UpgradePlan, type UpgradeSelection } from "./upgrade-plan.js";
 import { recordUpgrade, type UpgradeRecord } from "./upgrade-record.js";
 import { rehearseOne, type Rehearsal } from "./upgrade-rehearse.js";
+import { countLeftovers, removeRehearsalLeftovers } from "./rehearsal-leftovers.js";
 import { startJournal } from "./journal.js";
 import { journaledRecord, upgradeJournalArgs } from "./upgrade-journal.js";
 
@@ -138,8 +139,11 @@ export async function applyUpgrade(ctx: FederationContext, deps: ClawfedDeps, pl
     return { ...done(), ok: true };
   }
 
-  // 2. rehearse
+  // 2. rehearse (first removing what a killed rehearsal left: it ran before any journal)
   say(`upgrade: step 2/4 rehearse ${moving.map((s) => s.id).join(", ")} on ${img.image}`);
+  const stale = await removeRehearsalLeftovers(deps.engine, ctx.fed.name);
+  if (countLeftovers(stale.removed)) say(`upgrade: removed what a killed rehearsal left: ${countLeftovers(stale.removed)}`);
+  for (const f of stale.failed) say(`upgrade: warning: could not remove a killed rehearsal's ${f}`);
   const configs = newConfigs(ctx, plan.to, img.image);
   for (const s of moving) {
     if (opts.signal?.aborted) return { ...done(), failedStep: "rehearse", message: "interrupted before the rollout; nothing changed", next: upgradeCommand(ctx, opts) };

@@ -142,9 +142,30 @@ export function journalText(j: Journal): string {
   return `${JSON.stringify(j, null, 2)}\n`;
 }
 
-/** One line describing an unfinished journal: "rollout started 2026-12-01T03:00:00Z (stopped at goreos: stop)". */
+/**
+ * Where an unfinished journal stopped, in words, judged from its step statuses:
+ *  - no step at all: the operation was killed right after its journal started, before it planned
+ *    a step (an upgrade's journal starts empty; its rollout appends the steps): it changed nothing;
+ *  - a step `started`: "stopped at <gateway>: <action> (started)" (it may or may not have taken effect);
+ *  - every step pending: "stopped at <first> (pending), before any step began: it changed nothing";
+ *  - else after the last `done` step, before the next pending one; pending steps before it are
+ *    steps the operation passes over (an upgrade leaves each gateway's own rollout `record`
+ *    pending), not where it stopped;
+ *  - nothing pending after the last done step: only the journal's own cleanup is left.
+ */
+export function whereStopped(j: Journal): string {
+  const name = (s: JournalStep) => `${s.gateway ? `${s.gateway}: ` : ""}${s.action}`;
+  if (j.steps.length === 0) return "it stopped before its first step: no step was planned or begun yet, so it changed nothing";
+  const started = j.steps.find((s) => s.status === "started");
+  if (started) return `stopped at ${name(started)} (started)`;
+  const lastDone = j.steps.map((s) => s.status).lastIndexOf("done");
+  if (lastDone < 0) return `stopped at ${name(j.steps[0]!)} (pending), before any step began: it changed nothing`;
+  const next = j.steps.slice(lastDone + 1).find((s) => s.status === "pending");
+  if (next) return `stopped after ${name(j.steps[lastDone]!)} (done), before ${name(next)} (pending)`;
+  return "every step done, only the cleanup of the journal is left";
+}
+
+/** One line describing an unfinished journal: "an unfinished rollout of korax, started 2026-12-01T03:00:00Z by process 7 on h; stopped at goreos: stop (started)". */
 export function describeJournal(j: Journal): string {
-  const at = stoppedAt(j);
-  const where = at ? `; stopped at ${at.gateway ? `${at.gateway}: ` : ""}${at.action} (${at.status})` : "; every step done, only the cleanup of the journal is left";
-  return `an unfinished ${j.operation} of ${j.federation}, started ${j.startedAt} by process ${j.pid} on ${j.host}${where}`;
+  return `an unfinished ${j.operation} of ${j.federation}, started ${j.startedAt} by process ${j.pid} on ${j.host}; ${whereStopped(j)}`;
 }

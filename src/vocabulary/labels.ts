@@ -16,6 +16,11 @@ export const LABELS = {
   role: "ai.clawfed.role",
   managed: "ai.clawfed.managed",
   kind: "ai.clawfed.kind",
+  /**
+   * On an upgrade rehearsal's scratch container, network and volumes: `<pid>@<host>` of the
+   * process that made them, so a later run tells a killed rehearsal's leftovers from a live one's.
+   */
+  scratchOwner: "ai.clawfed.scratch-owner",
 } as const;
 
 /** Prefix of every label compose puts on its containers (a container without them is not compose's). */

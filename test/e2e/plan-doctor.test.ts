@@ -141,7 +141,7 @@ describe("plan and doctor on a real federation", () => {
     expect(fails, JSON.stringify(fails)).toEqual([]);
     expect(r.code).toBe(0);
     expect(d.findings.find((f) => f.check === "journal")?.status).toBe("ok");
-    expect(d.checks).toEqual(["journal", "docker", "compose", "image", "env-file", "files", "containers", "ports", "disk", "openclaw-doctor"]);
+    expect(d.checks).toEqual(["journal", "docker", "compose", "image", "env-file", "files", "containers", "ports", "disk", "scratch", "openclaw-doctor"]);
     expect(d.findings.filter((f) => f.check === "containers").map((f) => [f.gateway, f.status])).toEqual([
       ["beta", "ok"],
       ["hub", "ok"],

@@ -1,10 +1,9 @@
-// An in-memory container engine and gateway HTTP for fast unit tests of runtime branching logic
-// (timeouts, crash loops, partial failures). Real behaviour is covered by test/e2e against Docker.
+// An in-memory container engine for fast unit tests of runtime branching logic (timeouts, crash
+// loops, partial failures). Real behaviour is covered by test/e2e against Docker.
 //
-// Model: images have a behaviour ("ok": /startupz says started `startMs` after a start; "crash":
-// exits at once, writing a migration marker into its state first, and the engine restarts it;
-// "hang": never leaves "starting"; "exit78": exits 78 and stays stopped). Volumes and bind
-// folders are maps of file → content; the copy job of snapshot.ts copies them.
+// Model: images have a behaviour (what the gateway in a container of it does: see
+// ./memory-gateway.ts, which also answers the gateway's HTTP and in-container commands). Volumes
+// and bind folders are maps of file → content; the copy job of snapshot.ts copies them.
 import { CONTAINER_PORT, CONTAINER_STATE_DIR } from "../../src/vocabulary/names.js";
 import type { Clock } from "../../src/runtime/clock.js";
 import { manualClock } from "./clock.js";
@@ -29,17 +28,12 @@ import type {
   MountSource,
   NetworkSummary,
 } from "../../src/runtime/docker/types.js";
-import type { HttpAnswer, HttpGet } from "../../src/runtime/health.js";
+import type { HttpGet } from "../../src/runtime/health.js";
+import { behaviourOf, gatewayExec, gatewayHttp, type Behaviour, type GatewayHost, type MemContainer } from "./memory-gateway.js";
 
-export type Behaviour = "ok" | "crash" | "hang" | "exit78";
+export type { Behaviour } from "./memory-gateway.js";
 
-interface MemContainer {
-  info: ContainerInfo;
-  startedAtMs?: number;
-  logs: string[];
-}
-
-export class MemoryEngine implements Engine {
+export class MemoryEngine implements Engine, GatewayHost {
   readonly clock: Clock & { advance(ms: number): void };
   readonly containers = new Map<string, MemContainer>();
   readonly images = new Map<string, { id: string; behaviour: Behaviour; labels: Labels }>();
@@ -135,13 +129,9 @@ export class MemoryEngine implements Engine {
     if (f && f.n === n) throw f.err;
   }
 
-  private behaviourOf(c: MemContainer): Behaviour {
-    return [...this.images.values()].find((i) => i.id === c.info.imageId)?.behaviour ?? "ok";
-  }
-
   private doStart(id: string): void {
     const c = this.find(id)!;
-    const b = this.behaviourOf(c);
+    const b = behaviourOf(this, c);
     c.info.startedAt = new Date(this.clock.now()).toISOString();
     c.startedAtMs = this.clock.now();
     if (b === "crash" || b === "exit78") {
@@ -289,11 +279,12 @@ export class MemoryEngine implements Engine {
     return [...this.volumeLabels.entries()].filter(([, l]) => Object.entries(labels).every(([k, v]) => l[k] === v)).map(([name, l]) => ({ name, labels: l }));
   }
 
-  /** Networks listNetworks reports (tests set them). */
+  /** Networks listNetworks reports (tests set them), besides those made by createNetwork. */
   networks: NetworkSummary[] = [];
 
   async listNetworks(): Promise<NetworkSummary[]> {
-    return this.networks.map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
+    const made = [...this.createdNetworks].map(([name, labels]): NetworkSummary => ({ name, subnets: [], labels }));
+    return [...this.networks, ...made].map((n) => ({ ...n, subnets: [...n.subnets], labels: { ...n.labels } }));
   }
 
   async engineInfo(): Promise<EngineFacts> {
@@ -375,9 +366,8 @@ export class MemoryEngine implements Engine {
   doctorFindings: Array<{ checkId: string; severity: string; message: string }> = [];
 
   /**
-   * exec: through `execHandler` when a test sets one; else it models only what an upgrade's
-   * rehearsal runs inside a scratch gateway: the /startupz probe script (runtime/scratch.ts) and
-   * `openclaw doctor --lint --json` (reporting `doctorFindings`).
+   * exec: through `execHandler` when a test sets one; else what a rehearsal runs inside a scratch
+   * gateway (./memory-gateway.ts gatewayExec).
    */
   async exec(id: string, cmd: string[]): Promise<ExecResult> {
     const c = this.find(id);
@@ -387,35 +377,9 @@ export class MemoryEngine implements Engine {
       return this.execHandler(structuredClone(c.info), cmd);
     }
     this.calls.push(`exec ${c.info.name} ${cmd.includes("doctor") ? "doctor" : "probe"}`);
-    if (cmd.some((a) => a.includes("/startupz"))) {
-      const started = this.behaviourOf(c) === "ok" && this.clock.now() - (c.startedAtMs ?? 0) >= this.startMs;
-      const version = [...this.images.values()].find((i) => i.id === c.info.imageId)?.labels["ai.clawfed.openclaw-version"];
-      return { exitCode: 0, stdout: `${JSON.stringify(started ? { ok: true, status: "started", version } : { ok: false, status: "starting" })}\n`, stderr: "" };
-    }
-    if (cmd.includes("doctor")) {
-      const body = { schemaVersion: 1, ok: this.doctorFindings.length === 0, checksRun: 3, checksSkipped: 0, findings: this.doctorFindings };
-      return { exitCode: this.doctorFindings.length ? 1 : 0, stdout: `${JSON.stringify(body, null, 2)}\n`, stderr: "" };
-    }
-    throw new Error("MemoryEngine models exec only for the rehearsal's probe and doctor (or set execHandler)");
+    return gatewayExec(this, c, cmd);
   }
 
-  /** The gateway HTTP of the running containers, by published port. */
-  readonly get: HttpGet = async (url: string): Promise<HttpAnswer> => {
-    const u = new URL(url);
-    const c = [...this.containers.values()].find((x) => x.info.running && x.info.ports.some((p) => p.hostPort === Number(u.port)));
-    if (!c) return { error: "connection refused" };
-    const b = this.behaviourOf(c);
-    const started = b === "ok" && this.clock.now() - (c.startedAtMs ?? 0) >= this.startMs;
-    const json = (status: number, body: unknown): HttpAnswer => ({ status, contentType: "application/json", text: JSON.stringify(body) });
-    switch (u.pathname) {
-      case "/healthz":
-        return json(200, { ok: true, status: "live" });
-      case "/startupz":
-        return started ? json(200, { ok: true, status: "started" }) : json(503, { ok: false, status: "starting" });
-      case "/readyz":
-        return started ? json(200, { ready: true, failing: [] }) : json(503, { ready: false, failing: ["startup-sidecars"] });
-      default:
-        return { status: 200, contentType: "text/html", text: "<html></html>" };
-    }
-  };
+  /** The gateway HTTP of the running containers, by published port (./memory-gateway.ts). */
+  readonly get: HttpGet = gatewayHttp(this);
 }

@@ -5,12 +5,12 @@
 // compose that creates/starts/recreates one service the way `compose up -d --no-deps` does, real
 // spec files, real generate() and a real backup archive. The same for real: test/e2e/journal-ops.test.ts.
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { parse as parseYaml, parseDocument } from "yaml";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LABELS } from "../../src/vocabulary/labels.js";
 import { generate } from "../../src/ops/generate.js";
 import { openFederation } from "../../src/ops/context.js";
@@ -19,6 +19,9 @@ import { assertNoJournal, setBoundaryHook } from "../../src/ops/journal.js";
 import { recover } from "../../src/ops/recover.js";
 import { applyRemove, planRemove } from "../../src/ops/remove.js";
 import { upgrade } from "../../src/ops/upgrade.js";
+import { REHEARSAL_KIND, REHEARSAL_SUFFIX } from "../../src/ops/upgrade-rehearse.js";
+import { runDoctor } from "../../src/ops/doctor.js";
+import { DOCTOR_CHECKS } from "../../src/ops/doctor-checks.js";
 import { verifyBackup } from "../../src/ops/verify.js";
 import { readJournal } from "../../src/emit/journal-file.js";
 import { COMPOSE_CONFIG_HASH_LABEL, COMPOSE_PROJECT_LABEL, PREVIOUS_SUFFIX } from "../../src/runtime/containers.js";
@@ -251,5 +254,105 @@ describe("an upgrade whose record step fails", () => {
     expect(res).toMatchObject({ ok: true, operation: "upgrade", message: expect.stringMatching(/records: openclaw\.version = 2026\.9\.6/) });
     expect(parseDocument(await readFile(w.spec, "utf8")).toJS()).toMatchObject({ openclaw: { version: "2026.9.6", image: NEW } });
     expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
+  });
+});
+
+describe("a remove killed with its archive published but the backup step not yet done", () => {
+  const archives = async (w: World) => (await readdir(path.join(w.dir, "backups"))).sort();
+
+  it("resume keeps the one archive the journal names (no second archive)", async () => {
+    const w = await world();
+    // Boundary 4: "alpha:backup ran": the archive is published, the journal still says started.
+    expect(await freezeAt(4, () => removeAlpha(w))).toBe("alpha:backup ran");
+    const before = await archives(w);
+    expect(before).toHaveLength(1);
+    const res = await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(res).toMatchObject({ ok: true, operation: "remove" });
+    expect(await archives(w)).toEqual(before);
+    expect(res.gateways[0]!.detail).toContain(path.join(w.dir, "backups", before[0]!));
+  });
+
+  it("resume writes the journal's archive again when the file there does not verify", async () => {
+    const w = await world();
+    await freezeAt(4, () => removeAlpha(w));
+    const [name] = await archives(w);
+    const file = path.join(w.dir, "backups", name!);
+    await writeFile(file, "not a gzip archive");
+    const res = await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(res).toMatchObject({ ok: true, operation: "remove" });
+    expect(await archives(w)).toEqual([name]);
+    expect((await verifyBackup(file)).gateways.map((g) => g.id)).toEqual(["alpha"]);
+  });
+
+  it("the journal names the archive before the backup step runs", async () => {
+    const w = await world();
+    await freezeAt(3, () => removeAlpha(w));
+    const found = await readJournal(w.outDir);
+    expect(found.kind).toBe("journal");
+    const file = (found as { journal: { args: Record<string, unknown> } }).journal.args.backupFile;
+    expect(file).toMatch(new RegExp(`^${path.join(w.dir, "backups").replace(/[/\\.]/g, "\\$&")}/${FED}-\\d{8}T\\d{6}Z\\.tar\\.gz$`));
+    await recover(await openFederation(w.spec, { outDir: w.outDir }), w.deps, "resume");
+    expect(await archives(w)).toEqual([path.basename(String(file))]);
+  });
+});
+
+describe("a rehearsal killed before the upgrade's journal starts", () => {
+  const rehearsal = { [LABELS.federation]: FED, [LABELS.kind]: REHEARSAL_KIND };
+  const scratch = async (w: World) => ({
+    containers: (await w.eng.listContainers(rehearsal)).map((c) => c.name),
+    networks: [...w.eng.createdNetworks.keys()],
+    volumes: (await w.eng.listVolumes(rehearsal)).map((v) => v.name),
+  });
+  /** Start an upgrade and freeze it for good when it starts its first scratch gateway (as a SIGKILL there would). */
+  async function killInRehearsal(w: World): Promise<void> {
+    const start = w.eng.start.bind(w.eng);
+    let reached!: () => void;
+    const at = new Promise<void>((r) => (reached = r));
+    w.eng.start = async (id: string) => {
+      if (!(await w.eng.inspect(id))?.name.endsWith(REHEARSAL_SUFFIX)) return start(id);
+      reached();
+      return new Promise<void>(() => undefined);
+    };
+    void upgradeAll(w);
+    await at;
+    w.eng.start = start;
+  }
+  // The frozen rehearsal never reaches its cleanup: its config folder (mkdtemp in the OS temp dir) is removed here.
+  let tmpBefore: string[] = [];
+  const rehearsalTmp = async () => (await readdir(tmpdir())).filter((n) => n.startsWith("clawfed-rehearsal-"));
+  beforeEach(async () => void (tmpBefore = await rehearsalTmp()));
+  afterEach(async () => {
+    for (const n of (await rehearsalTmp()).filter((x) => !tmpBefore.includes(x))) await rm(path.join(tmpdir(), n), { recursive: true, force: true });
+  });
+  const scratchDoctor = async (w: World) => (await runDoctor(await openFederation(w.spec, { outDir: w.outDir }), w.deps, DOCTOR_CHECKS.filter((c) => c.name === "scratch"))).findings;
+
+  it("leaves labelled scratch resources: doctor warns with the command that removes them, the next upgrade removes them", async () => {
+    const w = await world();
+    await killInRehearsal(w);
+    const left = await scratch(w);
+    expect(left).toEqual({ containers: [`${FED}_alpha_1${REHEARSAL_SUFFIX}`], networks: [`${FED}_alpha_1${REHEARSAL_SUFFIX}`], volumes: [expect.stringMatching(/^cfjops_alpha-state\.rehearsal-\d{8}t\d{6}z$/)] });
+    expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
+    // The next command runs later: a new rehearsal names its volumes after another time.
+    w.deps.wallNow = () => Date.UTC(2026, 11, 1, 4, 0, 0);
+    expect(await scratchDoctor(w)).toEqual([
+      {
+        check: "scratch",
+        status: "warn",
+        detail: `an upgrade's rehearsal was killed and left 1 container, 1 network, 1 volume (label ${LABELS.kind}=${REHEARSAL_KIND}): ${left.containers[0]}, ${left.networks[0]}, ${left.volumes[0]}`,
+        fix: `docker rm -f ${left.containers[0]} && docker network rm ${left.networks[0]} && docker volume rm ${left.volumes[0]} (or run clawfed upgrade again: it removes them first)`,
+      },
+    ]);
+    const res = await upgradeAll(w);
+    expect(res.ok).toBe(true);
+    expect(await scratch(w)).toEqual({ containers: [], networks: [], volumes: [] });
+    expect(await scratchDoctor(w)).toEqual([{ check: "scratch", status: "ok", detail: "no scratch resources of a rehearsal left" }]);
+  });
+
+  it("a rehearsal of a process still running is not touched (its owner label names a live process)", async () => {
+    const w = await world();
+    await w.eng.createVolume(`${stateName("alpha")}.rehearsal-20261130t000000z`, { ...rehearsal, [LABELS.gateway]: "alpha", [LABELS.scratchOwner]: `${process.ppid}@${hostname()}` });
+    expect(await scratchDoctor(w)).toEqual([{ check: "scratch", status: "ok", detail: "no scratch resources of a rehearsal left" }]);
+    expect((await upgradeAll(w)).ok).toBe(true);
+    expect((await scratch(w)).volumes).toEqual([`${stateName("alpha")}.rehearsal-20261130t000000z`]);
   });
 });

@@ -51,6 +51,20 @@ describe("journal records (pure)", () => {
     expect(describeJournal(j)).toBe("an unfinished rollout of f, started 2026-12-01T03:00:00.000Z by process 1 on h; stopped at a: swap (started)");
   });
 
+  it("says what really happened: no step yet, none begun, after a done step (pending steps an operation skips are passed over)", () => {
+    const head = "an unfinished upgrade of f, started 2026-12-01T03:00:00.000Z by process 1 on h; ";
+    // An upgrade's journal starts with no step: its rollout appends them once it begins.
+    const fresh = newJournal({ ...base, operation: "upgrade", steps: [] });
+    expect(describeJournal(fresh)).toBe(`${head}it stopped before its first step: no step was planned or begun yet, so it changed nothing`);
+    expect(describeJournal(newJournal({ ...base, operation: "upgrade", steps }))).toBe(`${head}stopped at a: stop (pending), before any step began: it changed nothing`);
+    // An upgrade leaves each gateway's own rollout record step pending (it records once at the end).
+    let j = newJournal({ ...base, operation: "upgrade", steps: [...["stop", "record", "cleanup"].map((a) => ({ key: `a:${a}`, gateway: "a", action: a, rollback: "-" })), { key: "b:stop", gateway: "b", action: "stop", rollback: "-" }] });
+    for (const k of ["a:stop", "a:cleanup"]) j = markStep(markStep(j, k, "started"), k, "done");
+    expect(describeJournal(j)).toBe(`${head}stopped after a: cleanup (done), before b: stop (pending)`);
+    j = markStep(markStep(j, "b:stop", "started"), "b:stop", "done");
+    expect(describeJournal(j)).toBe(`${head}every step done, only the cleanup of the journal is left`);
+  });
+
   it("refuses duplicate keys, also when steps are appended", () => {
     expect(() => newJournal({ ...base, steps: [...steps, steps[0]!] })).toThrow(/used twice/);
     const j = newJournal({ ...base, steps });
@@ -154,6 +168,19 @@ describe("guard", () => {
     expect((err as RuntimeError).next).toMatch(/clawfed resume .*fed\.yaml --out .*; or roll it back: clawfed abort /);
     await j.finish();
     await assertNoJournal(w.ctx, "up");
+  });
+
+  it("a just-started upgrade journal (no step yet) is described as such for status, the refusal and abort", async () => {
+    const w = await world();
+    await startJournal(w.ctx, { operation: "upgrade", args: { to: "2026.9.6", image: "img:b", moving: ["beta"] }, steps: [] });
+    const warning = await journalWarning(w.ctx);
+    expect(warning?.message).toMatch(/^an unfinished upgrade of cfjunit, started .*; it stopped before its first step: no step was planned or begun yet, so it changed nothing$/);
+    await expect(assertNoJournal(w.ctx, "up")).rejects.toThrow(/up refused: .*it stopped before its first step/);
+    const lines: string[] = [];
+    const res = await recover(w.ctx, w.deps, "abort", { onProgress: (l) => lines.push(l) });
+    expect(lines[0]).toMatch(/^rolling back the upgrade started .* \(it stopped before its first step: no step was planned or begun yet, so it changed nothing\)$/);
+    expect(res).toMatchObject({ ok: true, operation: "upgrade", gateways: [] });
+    expect(await readJournal(w.outDir)).toEqual({ kind: "none" });
   });
 
   it("says an operation is still running when its writer process is alive on this host", async () => {

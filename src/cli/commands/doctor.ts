@@ -34,7 +34,7 @@ export function registerDoctor(program: Command): void {
     .option("--json", "print the findings as JSON")
     .addHelpText(
       "after",
-      "\nChecks, in order: docker, compose, image, env-file, files, containers, ports, disk, openclaw-doctor." +
+      "\nChecks, in order: journal, docker, compose, image, env-file, files, containers, ports, disk, scratch, openclaw-doctor." +
         "\nEach finding is {check, status: ok|warn|fail, gateway?, detail, fix}; no secret value is ever shown." +
         "\nopenclaw-doctor runs `openclaw doctor --lint --json` (read-only: no repairs, migrations or writes) in each running gateway." +
         "\nExit codes: 0 no finding failed (warnings allowed), 1 some finding failed or the spec is invalid, 2 bad usage.",
