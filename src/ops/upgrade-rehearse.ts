@@ -94,7 +94,8 @@ export async function rehearseOne(r: RehearseInput): Promise<Rehearsal> {
     const stale = await engine.inspect(`${r.info.name}${REHEARSAL_SUFFIX}`);
     if (stale?.labels[LABELS.kind] === REHEARSAL_KIND) await engine.remove(stale.id, { force: true });
     const mounts = await cloneMounts(r, labels, volumes, out, log);
-    dir = await mkdtemp(path.join(tmpdir(), "clawfed-rehearsal-"));
+    // Named after the federation and gateway, so a check for leftovers sees only its own.
+    dir = await mkdtemp(path.join(tmpdir(), `clawfed-rehearsal-${r.ctx.fed.name}-${r.id}-`));
     // The gateway (uid 1000) reads the config; it holds ${VAR} references, never token values.
     await chmod(dir, 0o755);
     await replaceFile(path.join(dir, "openclaw.json"), r.config, 0o644);

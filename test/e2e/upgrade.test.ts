@@ -139,7 +139,7 @@ describe("clawfed upgrade on a real federation", () => {
     const scratchVolumes = (await docker().listVolumes({ filters: { label: ["ai.clawfed.kind=rehearsal"] } })).Volumes ?? [];
     const scratchNetworks = await docker().listNetworks({ filters: { label: ["ai.clawfed.kind=rehearsal"] } });
     expect([scratch.length, scratchVolumes.length, scratchNetworks.length]).toEqual([0, 0, 0]);
-    expect((await readdir(tmpdir())).filter((n) => n.startsWith("clawfed-rehearsal-"))).toEqual([]);
+    expect((await readdir(tmpdir())).filter((n) => n.startsWith(`clawfed-rehearsal-${FED}-`))).toEqual([]);
     const marker = await execIn((await containerOf("alpha")).Id, ["cat", MARKER]);
     expect(marker.stdout).toBe(`written under ${OLD}\n`);
   });
