@@ -12,7 +12,8 @@ import type { Artifact as ArtifactImpl, CompileResult as CompileResultImpl, EnvS
 import { writeArtifacts as writeArtifactsImpl, type WriteOptions as WriteOptionsImpl, type WriteResult as WriteResultImpl } from "./emit/write.js";
 import { loadSpecFile, type LoadedSpec } from "./federation/load.js";
 import type { Federation as FederationImpl, GatewayModel as GatewayModelImpl } from "./federation/normalize.js";
-import { verifyArchive as verifyArchiveImpl, type ArchiveLimits as ArchiveLimitsImpl, type VerifiedArchive as VerifiedArchiveImpl } from "./runtime/backup/archive.js";
+import { type ArchiveLimits as ArchiveLimitsImpl } from "./runtime/backup/archive.js";
+import { verifyArchive as verifyArchiveImpl, type VerifiedArchive as VerifiedArchiveImpl } from "./runtime/backup/archive-verify.js";
 
 export { SpecError, UsageError, RuntimeError, InternalError, formatIssue, type SpecIssue } from "./errors.js";
 export { ArchiveError } from "./runtime/backup/archive.js";

@@ -47,7 +47,8 @@ export {
   type BackupResult,
   type GatewayBackup,
 } from "./backup-common.js";
-import { ArchiveError, checkGeneratedList, checkMemberPath } from "../runtime/backup/archive.js";
+import { ArchiveError, checkMemberPath } from "../runtime/backup/archive.js";
+import { checkGeneratedList } from "../runtime/backup/archive-verify.js";
 import { ArchiveWriter } from "../runtime/backup/archive-writer.js";
 import { addHostFile, addHostTree } from "../runtime/backup/host.js";
 import { escapeUnsafe, FORMAT, GENERATED_MEMBER, FORMAT_VERSION, type GatewayEntry, type Manifest, type Member } from "../runtime/backup/manifest.js";

@@ -2,7 +2,8 @@
  * `backup verify`: check an archive (structure, limits, every sha256 of its manifest) and describe
  * it; nothing is extracted or changed.
  */
-import { verifyArchive, type ArchiveLimits } from "../runtime/backup/archive.js";
+import { type ArchiveLimits } from "../runtime/backup/archive.js";
+import { verifyArchive } from "../runtime/backup/archive-verify.js";
 import { byteTicker } from "./backup-common.js";
 
 /** What a verified archive holds (the `--json` of `clawfed backup verify`). */

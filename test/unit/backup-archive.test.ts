@@ -9,7 +9,8 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import * as tarStream from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArchiveError, checkMemberPath, readArchive, verifyArchive } from "../../src/runtime/backup/archive.js";
+import { ArchiveError, checkMemberPath, readArchive } from "../../src/runtime/backup/archive.js";
+import { verifyArchive } from "../../src/runtime/backup/archive-verify.js";
 import { ArchiveWriter } from "../../src/runtime/backup/archive-writer.js";
 import { FORMAT, FORMAT_VERSION, type Manifest, type Member } from "../../src/runtime/backup/manifest.js";
 

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sizeArg } from "../../src/cli/commands/backup.js";
-import { readArchive, verifyArchive } from "../../src/runtime/backup/archive.js";
+import { readArchive } from "../../src/runtime/backup/archive.js";
+import { verifyArchive } from "../../src/runtime/backup/archive-verify.js";
 import { ArchiveWriter } from "../../src/runtime/backup/archive-writer.js";
 import { backupOrder, compactUtc, defaultArchivePath, selectGateways, stateSource } from "../../src/ops/backup.js";
 import { addHostTree, StagedDir, StagedFiles, type Skipped } from "../../src/runtime/backup/host.js";
@@ -217,7 +218,7 @@ describe("restore refuses a wrong archive before touching Docker", () => {
 
 describe("a restored generated-files list may only name paths inside the output directory", () => {
   it("accepts clawfed's own list and refuses traversal (generate deletes what it names)", async () => {
-    const { checkGeneratedList } = await import("../../src/runtime/backup/archive.js");
+    const { checkGeneratedList } = await import("../../src/runtime/backup/archive-verify.js");
     expect(() => checkGeneratedList(Buffer.from(JSON.stringify({ generator: "clawfed", files: [".env", "gateways/hub/openclaw.json"] })))).not.toThrow();
     expect(() => checkGeneratedList(Buffer.from(JSON.stringify({ files: ["../../etc/passwd"] })))).toThrow(/names "..\/..\/etc\/passwd", which contains a `..` segment/);
     expect(() => checkGeneratedList(Buffer.from(JSON.stringify({ files: ["/etc/passwd"] })))).toThrow(/absolute path/);

@@ -1,5 +1,5 @@
 // Issue 9, class 9: `clawfed backup verify` refuses exactly what `clawfed restore` refuses. Both go
-// through one validation (archive.ts validateArchive), so each hostile archive below is refused by
+// through one validation (archive-verify.ts validateArchive), so each hostile archive below is refused by
 // verifyArchive AND by the restore (its Docker-free planning, and the real restoreFederation with an
 // engine that must never be touched) with the same reason, and the restore target is left as it was.
 // A gzip bomb is refused after a bounded amount of input. A property test over random archives:
@@ -12,7 +12,8 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import * as tarStream from "tar-stream";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ArchiveError, checkMemberPath, foldPath, verifyArchive } from "../../src/runtime/backup/archive.js";
+import { ArchiveError, checkMemberPath, foldPath } from "../../src/runtime/backup/archive.js";
+import { verifyArchive } from "../../src/runtime/backup/archive-verify.js";
 import { FORMAT, FORMAT_VERSION, GENERATED_MEMBER, type Manifest, type Member } from "../../src/runtime/backup/manifest.js";
 import { planRestore, restoreFederation, stageHostFiles } from "../../src/ops/restore.js";
 import { openFederation } from "../../src/ops/context.js";

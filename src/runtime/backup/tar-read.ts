@@ -1,7 +1,8 @@
 /**
  * Plumbing of reading a tar stream (tar-stream): one member at a time to an async handler, a
  * member's bytes hashed on the way, back-pressure, and zlib errors in words. The refusal rules
- * live in archive.ts; this file only moves bytes.
+ * live in archive.ts (per member) and archive-verify.ts (against the manifest); this file only
+ * moves bytes.
  */
 import { createHash } from "node:crypto";
 import type * as tarStream from "tar-stream";
