@@ -18,7 +18,6 @@ import { COMPOSE_FILE } from "./regenerate.js";
 
 /** Milliseconds a started or recreated gateway has to report `started` (one gateway alone needs 10-30 s on 2 busy cores). */
 export const MEMBER_HEALTH_TIMEOUT_MS = 180_000;
-/** Milliseconds one `compose up -d --no-deps <service>` may take. */
 
 /** One gateway started or recreated: whether it reported started, and for how long it did not serve. */
 export interface MemberStart {
@@ -28,7 +27,6 @@ export interface MemberStart {
   ms: number;
   reason: string;
 }
-
 
 /** Stop and remove a gateway's container(s), whatever compose file is on disk. */
 export async function removeContainers(ctx: FederationContext, deps: ClawfedDeps, id: string): Promise<string[]> {
